@@ -1,0 +1,125 @@
+/**
+ * The one way drkit runs an external program. Rules:
+ * - arguments are an array, never a shell string;
+ * - secrets never go in `args`: pass them in files (RESTIC_PASSWORD_FILE) or env, which /proc shows only to us;
+ * - stdout can be consumed line by line (restic --json, rsync progress) without buffering all of it, so memory
+ *   stays flat however large the backup is;
+ * - a non-zero exit is not an exception here: the result says what happened and each adapter maps it to a
+ *   typed outcome. Only "the program is not installed" is thrown, as a UserError naming the package.
+ */
+import { spawn } from 'node:child_process';
+import { UserError } from '../errors.js';
+
+export interface RunOptions {
+  cwd?: string;
+  /** variables added to (or, with cleanEnv, replacing) the inherited environment */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** start from an empty environment instead of process.env */
+  cleanEnv?: boolean;
+  /** bytes written to the program's stdin, then closed; without it stdin is /dev/null */
+  input?: string | Uint8Array;
+  /** called with each complete stdout line (without the newline); when given, stdout is not collected */
+  onStdoutLine?: (line: string) => void;
+  /** called with each stderr line; stderr's tail is kept either way */
+  onStderrLine?: (line: string) => void;
+  /** also treat '\r' as a line end on stdout (rsync --info=progress2 redraws with '\r') */
+  splitOnCarriageReturn?: boolean;
+  /** collect stdout into the result (default true unless onStdoutLine is given); capped at maxStdoutBytes */
+  collectStdout?: boolean;
+  maxStdoutBytes?: number;
+  signal?: AbortSignal;
+  /** the Debian package that brings the program, named in the error when it is missing */
+  debianPackage?: string;
+}
+
+export interface RunResult {
+  program: string;
+  /** exit status, or null when killed by a signal */
+  exitStatus: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  /** the last lines of stderr (at most ~8 KiB) */
+  stderrTail: string;
+  pid: number | undefined;
+}
+
+const STDERR_TAIL_BYTES = 8 * 1024;
+
+/** Runs `program args…` to completion. Resolves with the result whatever the exit status. */
+export function runProgram(program: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const env = options.cleanEnv ? { ...options.env } : { ...process.env, ...options.env };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  const collect = options.collectStdout ?? options.onStdoutLine === undefined;
+  const maxStdout = options.maxStdoutBytes ?? 64 * 1024 * 1024;
+
+  return new Promise<RunResult>((resolve, reject) => {
+    const child = spawn(program, [...args], {
+      cwd: options.cwd,
+      env: env as NodeJS.ProcessEnv,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      signal: options.signal,
+    });
+    let stdout = '';
+    let stdoutBytes = 0;
+    let stderrTail = '';
+    let pendingOut = '';
+    let pendingErr = '';
+    const lineBreak = options.splitOnCarriageReturn ? /\r\n|\r|\n/ : /\r?\n/;
+
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      if (collect && stdoutBytes < maxStdout) {
+        stdout += chunk;
+        stdoutBytes += Buffer.byteLength(chunk);
+      }
+      if (options.onStdoutLine) {
+        pendingOut += chunk;
+        const parts = pendingOut.split(lineBreak);
+        pendingOut = parts.pop() ?? '';
+        for (const line of parts) if (line !== '') options.onStdoutLine(line);
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
+      if (options.onStderrLine) {
+        pendingErr += chunk;
+        const parts = pendingErr.split(/\r?\n/);
+        pendingErr = parts.pop() ?? '';
+        for (const line of parts) if (line !== '') options.onStderrLine(line);
+      }
+    });
+    if (options.input !== undefined && child.stdin) {
+      child.stdin.on('error', () => { /* the program may exit before reading all of stdin; its status says why */ });
+      child.stdin.end(options.input);
+    }
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') {
+        const pkg = options.debianPackage ?? program;
+        reject(new UserError('E_TOOL_MISSING', `${program} is not installed (or not on PATH)`, {
+          hints: [`install it: sudo apt-get install ${pkg}`],
+        }));
+      } else if (error.name === 'AbortError') {
+        // 'close' follows and reports the signal
+      } else {
+        reject(error);
+      }
+    });
+    child.on('close', (code, signal) => {
+      if (options.onStdoutLine && pendingOut !== '') options.onStdoutLine(pendingOut);
+      if (options.onStderrLine && pendingErr !== '') options.onStderrLine(pendingErr);
+      resolve({ program, exitStatus: code, signal, stdout, stderrTail, pid: child.pid });
+    });
+  });
+}
+
+/** The first line of `program --version`-like output, or null when the program is absent or fails. */
+export async function programVersion(program: string, args: readonly string[] = ['--version']): Promise<string | null> {
+  try {
+    const result = await runProgram(program, args);
+    if (result.exitStatus !== 0) return null;
+    return (result.stdout.split('\n')[0] ?? '').trim() || null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+/**
+ * argv → command. Each command's module is loaded with import() only when it runs, so `drkit --version` and
+ * `drkit status` do not pay for PDF, OpenPGP or prompt libraries. This file holds the one catch that turns the
+ * error family (src/errors.ts) into exit codes.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { asDrkitError, errorToJson, exitCodeFor, ExitCode, formatError, UserError } from './errors.js';
+import { processIO, type CommandIO } from './ui/io.js';
+
+function packageVersion(): string {
+  const raw = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(raw) as { version: string }).version;
+}
+
+let jsonMode = false;
+
+/** Runs one command's module with the process's IO and sets the exit code it returns. */
+async function invoke(load: () => Promise<{ run: (options: never, io: CommandIO) => Promise<number> }>, options: unknown, json: boolean): Promise<void> {
+  jsonMode = json;
+  const module = await load();
+  const run = module.run as (options: unknown, io: CommandIO) => Promise<number>;
+  process.exitCode = await run(options, processIO(json));
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+const integer = (name: string) => (value: string): number => {
+  if (!/^\d+$/.test(value)) {
+    throw new UserError('E_USAGE', `${name} must be a whole number, got "${value}"`);
+  }
+  return Number(value);
+};
+
+export function buildProgram(): Command {
+  const program = new Command('drkit')
+    .description('disaster-recovery kit: onsite rsync snapshots, offsite restic, and a printed, device-free recovery kit')
+    .version(packageVersion(), '-V, --version')
+    .showHelpAfterError('(run drkit --help for usage)')
+    .exitOverride();
+
+  const kit = program.command('kit').description('create or check the printed recovery kit');
+  kit.command('create')
+    .description('encrypt the credentials, split the key among custodians, write the kit')
+    .requiredOption('--bundle <file>', 'JSON file with the credentials to protect (see docs/format.md)')
+    .requiredOption('--custodians <names>', 'comma-separated custodian names, one share each (n = their count)')
+    .requiredOption('--threshold <k>', 'how many shares open the kit', integer('--threshold'))
+    .requiredOption('--out <dir>', 'folder to write the kit into (must not hold a kit)')
+    .addOption(new Option('--format <format>', 'what to write').choices(['text']).default('text'))
+    .option('--force', 'overwrite an existing kit in --out', false)
+    .option('--json', 'print the result as JSON', false)
+    .action(async (options: { json: boolean }) => invoke(() => import('./commands/kit-create.js'), options, options.json));
+  kit.command('verify')
+    .description('check one share on its own: "valid share i of n of kit ID"')
+    .argument('<file>', 'a share file (text)')
+    .option('--json', 'print the result as JSON', false)
+    .action(async (file: string, options: { json: boolean }) => invoke(() => import('./commands/kit-verify.js'), { ...options, file }, options.json));
+
+  program.command('recover')
+    .description('combine k shares, check them, decrypt the envelope and write the credentials bundle')
+    .requiredOption('--from <file>', 'a share file; repeat for each share', collect)
+    .requiredOption('--envelope <file>', 'the envelope text (from any sheet, or envelope.txt)')
+    .requiredOption('--out <file>', 'where to write the decrypted bundle (JSON, mode 0600)')
+    .option('--force', 'overwrite --out if it exists', false)
+    .option('--json', 'print the result as JSON', false)
+    .action(async (options: { json: boolean }) => invoke(() => import('./commands/recover.js'), options, options.json));
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and --version exit through here with code 0; usage mistakes with commander's message already printed
+      process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.userError;
+      return;
+    }
+    const drkitError = asDrkitError(error);
+    if (jsonMode) process.stdout.write(`${JSON.stringify(errorToJson(drkitError))}\n`);
+    process.stderr.write(`${formatError(drkitError)}\n`);
+    process.exitCode = exitCodeFor(drkitError);
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,30 @@
+/**
+ * What a command may say and where. Commands never write to process.stdout directly: they get a CommandIO,
+ * so tests can capture output and --json can keep stdout machine-readable (human notes go to stderr then).
+ */
+export interface CommandIO {
+  /** a line of the command's result on stdout */
+  out(line: string): void;
+  /** a line for the human on stderr (progress, notes, warnings) */
+  note(line: string): void;
+  /** one JSON object as one line on stdout (for --json) */
+  json(value: unknown): void;
+  /** true when --json was given */
+  readonly jsonMode: boolean;
+  /** true when stderr is a terminal (progress bars are drawn only then) */
+  readonly interactive: boolean;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+export function processIO(jsonMode: boolean): CommandIO {
+  return {
+    out: (line) => { process.stdout.write(`${line}\n`); },
+    note: (line) => { process.stderr.write(`${line}\n`); },
+    json: (value) => { process.stdout.write(`${JSON.stringify(value)}\n`); },
+    jsonMode,
+    interactive: Boolean(process.stderr.isTTY) && !jsonMode,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  };
+}
