@@ -55,7 +55,7 @@ export function runProgram(program: string, args: readonly string[], options: Ru
   return new Promise<RunResult>((resolve, reject) => {
     const child = spawn(program, [...args], {
       cwd: options.cwd,
-      env: env as NodeJS.ProcessEnv,
+      env,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       signal: options.signal,
     });
@@ -66,8 +66,9 @@ export function runProgram(program: string, args: readonly string[], options: Ru
     let pendingErr = '';
     const lineBreak = options.splitOnCarriageReturn ? /\r\n|\r|\n/ : /\r?\n/;
 
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
+    const { stdout: out, stderr: err } = child as unknown as { stdout: NodeJS.ReadableStream; stderr: NodeJS.ReadableStream };
+    out.setEncoding('utf8');
+    out.on('data', (chunk: string) => {
       if (collect && stdoutBytes < maxStdout) {
         stdout += chunk;
         stdoutBytes += Buffer.byteLength(chunk);
@@ -79,8 +80,8 @@ export function runProgram(program: string, args: readonly string[], options: Ru
         for (const line of parts) if (line !== '') options.onStdoutLine(line);
       }
     });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
+    err.setEncoding('utf8');
+    err.on('data', (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
       if (options.onStderrLine) {
         pendingErr += chunk;
