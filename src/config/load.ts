@@ -1,0 +1,221 @@
+/**
+ * Reads and validates the YAML config. Every mistake is reported as `config.yaml:LINE: key.path: rule`, with the
+ * line found by walking yaml's document tree along the schema issue's path (parseDocument + LineCounter keep
+ * each node's source range). All mistakes are reported at once, not the first only.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, resolve } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { $ZodIssue } from 'zod/v4/core';
+import { UserError } from '../errors.js';
+import { parseDuration } from './duration.js';
+import { resolvePath } from './paths.js';
+import { configSchema, type RawConfig } from './schema.js';
+import type { Config, HealthcheckUrls, OffsiteKeep, OnsiteKeep, Schedule } from './types.js';
+
+export interface ConfigMistake {
+  line: number;
+  /** dotted key path ("onsite.keep.daily", "sources[2]"), empty for the whole file */
+  path: string;
+  message: string;
+}
+
+const DEFAULT_ONSITE_KEEP = { all: '24h', daily: '30d', weekly: '52w', monthly: 'forever' } as const;
+const DEFAULT_OFFSITE_KEEP: OffsiteKeep = { last: 3, daily: 7, weekly: 5, monthly: 12, yearly: 3 };
+const DEFAULT_MAX_AGE = { onsite: '26h', offsite: '26h' } as const;
+
+/** Reads `file` and returns the validated config, or throws a UserError listing every mistake with its line. */
+export function loadConfig(file: string): Config {
+  const absolute = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError('E_CONFIG_MISSING', code === 'ENOENT' ? `config file ${absolute} does not exist` : `cannot read config file ${absolute}: ${code ?? String(error)}`, {
+      hints: code === 'ENOENT' ? ['create it (see docs/config.md), or point to it with --config PATH'] : [],
+    });
+  }
+  return parseConfig(text, absolute);
+}
+
+/** Validates config text; `file` names it in messages and anchors relative paths. */
+export function parseConfig(text: string, file: string, defaultHost: string = hostname()): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const name = basename(file);
+  const mistakes: ConfigMistake[] = [];
+  for (const error of [...doc.errors, ...doc.warnings]) {
+    const line = error.linePos?.[0].line ?? lineCounter.linePos(error.pos[0]).line;
+    mistakes.push({ line, path: '', message: yamlMessage(error.message) });
+  }
+  if (mistakes.length === 0) {
+    const data: unknown = doc.toJS() ?? {};
+    const result = configSchema.safeParse(data);
+    if (result.success) return resolveConfig(result.data, file, defaultHost);
+    for (const issue of result.error.issues) mistakes.push(...describeIssue(issue, doc, lineCounter, data));
+  }
+  mistakes.sort((a, b) => a.line - b.line);
+  const lines = mistakes.map((mistake) => `${name}:${mistake.line}: ${mistake.path === '' ? '' : `${mistake.path}: `}${mistake.message}`);
+  throw new UserError('E_CONFIG', lines.length === 1 ? (lines[0] ?? '') : `${name} has ${lines.length} mistakes:\n  ${lines.join('\n  ')}`, {
+    hints: [`fix ${file} (every key is described in docs/config.md)`],
+    details: { file, mistakes },
+  });
+}
+
+/** yaml's messages start with a capital and end with ", line x, column y" or a code frame: keep the first sentence. */
+function yamlMessage(message: string): string {
+  const first = (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+  return `not valid YAML: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;
+}
+
+function describeIssue(issue: $ZodIssue, doc: Document, lineCounter: LineCounter, data: unknown): ConfigMistake[] {
+  const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      line: lineOf(doc, lineCounter, [...path, key]),
+      path: dotted([...path, key]),
+      message: `unknown key "${key}"${suggest(key, issue.path.length === 0 ? TOP_KEYS : [])}`,
+    }));
+  }
+  let message = issue.message;
+  // the schema's messages are phrased for us; zod's generic ones (a wrong type in a union branch) are not
+  if (/^Invalid input/.test(message)) message = valueAt(data, path) === undefined ? 'is required' : 'has the wrong type';
+  return [{ line: lineOf(doc, lineCounter, path), path: dotted(path), message }];
+}
+
+const TOP_KEYS = ['sources', 'exclude', 'secrets', 'host', 'onsite', 'offsite'];
+
+function suggest(key: string, known: readonly string[]): string {
+  const lower = key.toLowerCase();
+  const close = known.find((candidate) => candidate === lower || candidate.startsWith(lower.slice(0, 4)) || lower.startsWith(candidate));
+  return close === undefined ? '' : ` (did you mean "${close}"?)`;
+}
+
+function dotted(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
+  return out;
+}
+
+function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
+  let current = data;
+  for (const part of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[part];
+  }
+  return current;
+}
+
+/**
+ * The 1-based line of the node at `path`: the value's line when the key exists (the key's line for a key
+ * itself — the last segment of an unknown-key path), else the line of the deepest map that should hold it.
+ */
+function lineOf(doc: Document, lineCounter: LineCounter, path: readonly (string | number)[]): number {
+  let node: unknown = doc.contents;
+  let line = rangeLine(node, lineCounter) ?? 1;
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => keyText(item.key) === String(part));
+      if (pair === undefined) return line;
+      const keyLine = rangeLine(pair.key, lineCounter);
+      if (keyLine !== undefined) line = keyLine;
+      node = pair.value;
+      // a scalar value's own line (it may sit below its key); for a block map or list the key's line reads best
+      const valueLine = rangeLine(node, lineCounter);
+      if (valueLine !== undefined && !isMap(node) && !isSeq(node)) line = valueLine;
+    } else if (isSeq(node) && typeof part === 'number') {
+      const item: unknown = node.items[part];
+      if (item === undefined) return line;
+      node = item;
+      line = rangeLine(node, lineCounter) ?? line;
+    } else {
+      return line;
+    }
+  }
+  return line;
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return typeof key === 'string' || typeof key === 'number' ? String(key) : undefined;
+}
+
+function rangeLine(node: unknown, lineCounter: LineCounter): number | undefined {
+  const range = (node as YamlNode | null | undefined)?.range;
+  return range ? lineCounter.linePos(range[0]).line : undefined;
+}
+
+function ms(text: string): number {
+  const value = parseDuration(text);
+  if (value === null) throw new Error(`unvalidated duration ${text}`);
+  return value;
+}
+
+function parseSchedule(text: string | undefined, fallback: Schedule): Schedule {
+  if (text === undefined) return fallback;
+  if (text === 'hourly' || text === 'daily' || text === 'weekly') return { every: text };
+  const match = /^(?:(daily|weekly) at )?(\d\d:\d\d)$/.exec(text);
+  return { every: match?.[1] === 'weekly' ? 'weekly' : 'daily', at: match?.[2] ?? '03:00' };
+}
+
+function healthcheckUrls(value: string | HealthcheckUrls | undefined): HealthcheckUrls | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') {
+    // healthchecks.io convention: the URL itself is success; /start and /fail signal the others
+    const base = value.replace(/\/+$/, '');
+    return { start: `${base}/start`, success: base, fail: `${base}/fail` };
+  }
+  return { ...value };
+}
+
+function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Config {
+  const base = dirname(file);
+  const config: Config = {
+    file,
+    host: raw.host ?? defaultHost,
+    sources: raw.sources.map((source) => resolvePath(source, base)),
+    exclude: raw.exclude ?? [],
+  };
+  if (raw.secrets !== undefined) config.secrets = resolvePath(raw.secrets, base);
+  if (raw.onsite) {
+    const keep = { ...DEFAULT_ONSITE_KEEP, ...raw.onsite.keep };
+    const onsiteKeep: OnsiteKeep = { all: ms(keep.all), daily: ms(keep.daily), weekly: ms(keep.weekly), monthly: keep.monthly === 'forever' ? null : ms(keep.monthly) };
+    const target = raw.onsite.target;
+    const remote = !target.startsWith('/') && !target.startsWith('~') && !target.startsWith('.') && target.includes(':');
+    const maxAgeText = raw.onsite.maxAge ?? DEFAULT_MAX_AGE.onsite;
+    config.onsite = {
+      target: remote ? target : resolvePath(target, base),
+      keep: onsiteKeep,
+      maxAge: ms(maxAgeText),
+      maxAgeText,
+      schedule: parseSchedule(raw.onsite.schedule, { every: 'hourly' }),
+    };
+    const hc = healthcheckUrls(raw.onsite.healthcheck);
+    if (hc) config.onsite.healthcheck = hc;
+    if (raw.onsite.ssh) {
+      config.onsite.ssh = {
+        ...(raw.onsite.ssh.port === undefined ? {} : { port: raw.onsite.ssh.port }),
+        ...(raw.onsite.ssh.identityFile === undefined ? {} : { identityFile: resolvePath(raw.onsite.ssh.identityFile, base) }),
+      };
+    }
+  }
+  if (raw.offsite) {
+    const repository = raw.offsite.repository;
+    const isUrl = /^[a-z][a-z0-9]*:/.test(repository);
+    const maxAgeText = raw.offsite.maxAge ?? DEFAULT_MAX_AGE.offsite;
+    config.offsite = {
+      repository: isUrl ? repository : resolvePath(repository, base),
+      keep: raw.offsite.keep ?? { ...DEFAULT_OFFSITE_KEEP },
+      maxAge: ms(maxAgeText),
+      maxAgeText,
+      schedule: parseSchedule(raw.offsite.schedule, { every: 'daily', at: '03:00' }),
+      tags: raw.offsite.tags ?? [],
+    };
+    if (raw.offsite.passwordCommand !== undefined) config.offsite.passwordCommand = raw.offsite.passwordCommand;
+    const hc = healthcheckUrls(raw.offsite.healthcheck);
+    if (hc) config.offsite.healthcheck = hc;
+  }
+  return config;
+}

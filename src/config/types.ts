@@ -1,0 +1,79 @@
+/**
+ * The validated, resolved configuration: what the rest of drkit reads. Plain data with every path absolute and
+ * every duration in milliseconds. This module has no runtime imports so that `drkit status` can use the type
+ * without loading the YAML parser or the schema library (see ./cache.ts).
+ */
+
+/** Age thinning of the onsite snapshots: keep every snapshot for `all`, one a day for `daily`, ... (ms; null = forever). */
+export interface OnsiteKeep {
+  all: number;
+  daily: number;
+  weekly: number;
+  /** how long monthly snapshots are kept; null keeps them forever */
+  monthly: number | null;
+}
+
+/** restic's forget policy; each field becomes `--keep-<name>`. */
+export interface OffsiteKeep {
+  last?: number;
+  hourly?: number;
+  daily?: number;
+  weekly?: number;
+  monthly?: number;
+  yearly?: number;
+  /** restic duration syntax ("2y5m7d3h"; m = months there) passed to --keep-within */
+  within?: string;
+}
+
+export interface HealthcheckUrls {
+  start?: string;
+  success?: string;
+  fail?: string;
+}
+
+/** When a job's timer fires: every hour, every day (at 03:00 unless `at` is set) or every week (Monday). */
+export interface Schedule {
+  every: 'hourly' | 'daily' | 'weekly';
+  /** "HH:MM" for daily/weekly runs */
+  at?: string;
+}
+
+export interface OnsiteConfig {
+  /** a local folder (absolute) or `user@host:path` */
+  target: string;
+  keep: OnsiteKeep;
+  maxAge: number;
+  /** the maxAge as written, for messages */
+  maxAgeText: string;
+  schedule: Schedule;
+  healthcheck?: HealthcheckUrls;
+  ssh?: { port?: number; identityFile?: string };
+}
+
+export interface OffsiteConfig {
+  /** any restic repository: a local path (absolute), `rest:…`, `s3:…`, `b2:…`, `sftp:…`, `rclone:…`, … */
+  repository: string;
+  keep: OffsiteKeep;
+  maxAge: number;
+  maxAgeText: string;
+  schedule: Schedule;
+  /** a command restic runs to print the repository password (RESTIC_PASSWORD_COMMAND) */
+  passwordCommand?: string;
+  tags: string[];
+  healthcheck?: HealthcheckUrls;
+}
+
+export interface Config {
+  /** absolute path of the config file this came from */
+  file: string;
+  /** the host name the snapshots are filed under */
+  host: string;
+  sources: string[];
+  exclude: string[];
+  /** absolute path of the secrets file, when one is configured */
+  secrets?: string;
+  onsite?: OnsiteConfig;
+  offsite?: OffsiteConfig;
+}
+
+export type JobKey = 'onsite' | 'offsite';
