@@ -1,0 +1,136 @@
+/**
+ * The envelope (docs/format.md §4): version byte, key check value, then the OpenPGP message that holds the
+ * bundle text. Printed as data lines checked with share number 0 and the kit's mask, and as QR codes.
+ */
+import { createHash } from 'node:crypto';
+import { decodeSymbols, encodeBase32, symbolValue } from './base32.js';
+import { formatKitId } from './share.js';
+import { formatDataLines, kitMask, parseTextForm, TextFormError, verifyLine, verifyLineLengths } from './text-form.js';
+import { UserError } from '../errors.js';
+
+export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_QR_PREFIX = 'DK1E';
+/** the most payload characters in one envelope QR code (fits a version 15 code at level M) */
+export const ENVELOPE_QR_CHARS = 600;
+
+/** The key check value: the first 3 bytes of SHA-256("drkit/1 key check" ‖ kit key). */
+export function keyCheckValue(key: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update('drkit/1 key check').update(key).digest().subarray(0, 3));
+}
+
+export function encodeEnvelope(kcv: Uint8Array, openpgp: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(4 + openpgp.length);
+  bytes[0] = ENVELOPE_VERSION;
+  bytes.set(kcv, 1);
+  bytes.set(openpgp, 4);
+  return bytes;
+}
+
+export function formatEnvelopeText(bytes: Uint8Array, kitId: Uint8Array): { text: string; dataLines: string[] } {
+  const dataLines = formatDataLines(encodeBase32(bytes), 0, kitMask(kitId));
+  const header = `# drkit envelope · kit ${formatKitId(kitId)} · ${dataLines.length} lines`;
+  return { text: [header, ...dataLines, ''].join('\n'), dataLines };
+}
+
+export function envelopeQrPayloads(bytes: Uint8Array): string[] {
+  const chars = encodeBase32(bytes);
+  const count = Math.ceil(chars.length / ENVELOPE_QR_CHARS);
+  if (count > 9) throw new UserError('E_ENVELOPE_SIZE', `the envelope needs ${count} QR codes, at most 9 fit the format`, { hints: ['shorten the bundle\'s notes'] });
+  const parts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    parts.push(`${ENVELOPE_QR_PREFIX}${i + 1}${count}${chars.slice(i * ENVELOPE_QR_CHARS, (i + 1) * ENVELOPE_QR_CHARS)}`);
+  }
+  return parts;
+}
+
+export interface ParsedEnvelope {
+  file: string;
+  kcv: Uint8Array;
+  openpgp: Uint8Array;
+  bytes: Uint8Array;
+}
+
+function kitIdFromComments(comments: readonly string[]): Uint8Array | null {
+  for (const comment of comments) {
+    const match = /\bkit ([0-9A-Za-z]{4})-?([0-9A-Za-z]{4})\b/.exec(comment);
+    if (match) {
+      const symbols = [...`${match[1]}${match[2]}`].map((c) => symbolValue(c));
+      if (symbols.some((s) => s === undefined)) return null;
+      const bytes = decodeSymbols(symbols as number[]);
+      return typeof bytes === 'string' ? null : bytes;
+    }
+  }
+  return null;
+}
+
+function envelopeFromBytes(file: string, bytes: Uint8Array): ParsedEnvelope {
+  if (bytes[0] !== ENVELOPE_VERSION || bytes.length < 4 + 40) {
+    throw new TextFormError('E_ENVELOPE_VERSION', `${file}: not a drkit version ${ENVELOPE_VERSION} envelope`, file);
+  }
+  return { file, bytes, kcv: bytes.slice(1, 4), openpgp: bytes.slice(4) };
+}
+
+/**
+ * Parses and checks a typed envelope. The kit id comes from the shares; without it (checking an envelope alone),
+ * from the header comment.
+ */
+export function parseEnvelopeText(file: string, text: string, kitId?: Uint8Array): ParsedEnvelope {
+  const { lines, comments } = parseTextForm(file, text);
+  if (lines.length === 0) throw new TextFormError('E_ENVELOPE_EMPTY', `${file}: no envelope lines found`, file, undefined, ['type the numbered lines of the envelope']);
+  const id = kitId ?? kitIdFromComments(comments);
+  if (id === null) {
+    throw new TextFormError('E_ENVELOPE_KIT', `${file}: no kit id given and no "kit XXXX-XXXX" in its header comment`, file);
+  }
+  verifyLineLengths(file, lines);
+  const mask = kitMask(id);
+  for (const line of lines) verifyLine(file, line, 0, mask);
+  const payload = lines.flatMap((line) => line.payload);
+  const bytes = decodeSymbols(payload);
+  if (typeof bytes === 'string') {
+    throw new TextFormError('E_ENVELOPE_LENGTH', `${file}: has ${payload.length} characters before the checks, which is no whole number of bytes`, file, lines.length,
+      ['a character is missing or extra on the last line']);
+  }
+  return envelopeFromBytes(file, bytes);
+}
+
+/** Reassembles an envelope from its QR payloads (any order). */
+export function envelopeFromQrPayloads(file: string, payloads: readonly string[]): ParsedEnvelope {
+  const parts = new Map<number, string>();
+  let count = 0;
+  for (const payload of payloads) {
+    const match = /^DK1E([1-9])([1-9])([0-9A-Z]+)$/.exec(payload);
+    if (!match) throw new UserError('E_QR_ENVELOPE', `${file}: a QR code is not a drkit envelope part`);
+    count = Number(match[2]);
+    parts.set(Number(match[1]), match[3] ?? '');
+  }
+  if (count === 0 || parts.size !== count) {
+    throw new UserError('E_QR_ENVELOPE', `${file}: found ${parts.size} of ${count || '?'} envelope QR codes`, { hints: ['scan every envelope QR code'] });
+  }
+  const chars = Array.from({ length: count }, (_, i) => parts.get(i + 1) ?? '').join('');
+  const symbols = [...chars].map((c) => symbolValue(c) ?? 0);
+  const bytes = decodeSymbols(symbols);
+  if (typeof bytes === 'string') throw new UserError('E_QR_ENVELOPE', `${file}: envelope QR codes do not hold whole bytes`);
+  return envelopeFromBytes(file, bytes);
+}
+
+/**
+ * Decrypts the envelope's OpenPGP message with OpenPGP.js (loaded on demand: it is large), configured to accept
+ * only what drkit writes: SEIPD with MDC (no unauthenticated data), AES-256.
+ */
+export async function openEnvelope(openpgpMessage: Uint8Array, passphrase: string): Promise<string> {
+  const openpgp = await import('openpgp');
+  try {
+    const message = await openpgp.readMessage({ binaryMessage: openpgpMessage });
+    const decrypted: { data: unknown } = await openpgp.decrypt({
+      message,
+      passwords: [passphrase],
+      format: 'binary',
+      config: { allowUnauthenticatedMessages: false, allowUnauthenticatedStream: false },
+    });
+    return new TextDecoder('utf-8', { fatal: true }).decode(decrypted.data as Uint8Array);
+  } catch (error) {
+    throw new UserError('E_ENVELOPE_DECRYPT', 'the envelope does not decrypt with the combined key (damaged envelope, or an envelope of another kit)', {
+      hints: ['retype or rescan the envelope from another sheet'], cause: error,
+    });
+  }
+}

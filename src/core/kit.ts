@@ -1,0 +1,228 @@
+/**
+ * Creating and combining a kit (docs/format.md): the kit key encrypts the bundle into the envelope and is split
+ * with `shamir-secret-sharing` into n shares, any k of which rebuild it. Pure: randomness and the date come in as
+ * parameters; the library's split draws its own randomness (it cannot take a source; see scripts/make-vectors.ts
+ * for how vectors pin it).
+ */
+import { combine as shamirCombine, split as shamirSplit } from 'shamir-secret-sharing';
+import { encodeBase32 } from './base32.js';
+import { formatBundleText, summarizeBundle, type BundleInput, type BundleSummary } from './bundle.js';
+import { encodeEnvelope, envelopeQrPayloads, formatEnvelopeText, keyCheckValue, parseEnvelopeText } from './envelope.js';
+import { encryptWithPassphrase } from './openpgp.js';
+import type { RandomBytes } from './random.js';
+import {
+  encodeShare, formatKitId, formatShareText, KIT_ID_BYTES, MAX_SHARES, parseShareText, shareFingerprint, shareQrPayload,
+  type ParsedShare, type Share,
+} from './share.js';
+import { UserError } from '../errors.js';
+
+export const KEY_BYTES = 32;
+
+export interface KitShare {
+  number: number;
+  custodian: string;
+  bytes: Uint8Array;
+  fingerprint: string;
+  /** the whole share text file */
+  text: string;
+  /** the numbered data lines, as printed: "1: XXXX …  CC" */
+  dataLines: string[];
+  qrPayload: string;
+}
+
+export interface KitEnvelope {
+  bytes: Uint8Array;
+  text: string;
+  dataLines: string[];
+  qrPayloads: string[];
+}
+
+export interface Kit {
+  kitId: string;
+  kitIdDisplay: string;
+  createdOn: string;
+  n: number;
+  k: number;
+  shares: KitShare[];
+  envelope: KitEnvelope;
+  fingerprints: string[];
+  summary: BundleSummary;
+}
+
+export type Splitter = (secret: Uint8Array, shares: number, threshold: number) => Promise<Uint8Array[]>;
+
+export interface CreateKitOptions {
+  custodians: readonly string[];
+  threshold: number;
+  random: RandomBytes;
+  now: Date;
+  /** the Shamir split; the audited library's by default */
+  split?: Splitter;
+}
+
+/** Checks custodians and threshold; the messages name the option and the rule. */
+export function validateKitShape(custodians: readonly string[], threshold: number): void {
+  const n = custodians.length;
+  const usage = (message: string, hint: string) => new UserError('E_USAGE', message, { hints: [hint] });
+  custodians.forEach((name, index) => {
+    if (name.trim() === '') throw usage(`--custodians: name ${index + 1} is empty`, 'give one name per custodian, separated by commas');
+    if (/[\r\n]/.test(name)) throw usage(`--custodians: name ${index + 1} contains a line break`, 'give one name per custodian, separated by commas');
+  });
+  const seen = new Map<string, number>();
+  custodians.forEach((name, index) => {
+    const key = name.trim().toLowerCase();
+    const first = seen.get(key);
+    if (first !== undefined) throw usage(`--custodians: "${name.trim()}" is named twice (${first + 1} and ${index + 1})`, 'each custodian holds one share: name each once');
+    seen.set(key, index);
+  });
+  if (n < 2) throw usage(`--custodians: ${n} named, a kit needs at least 2`, 'name at least 2 custodians');
+  if (n > MAX_SHARES) throw usage(`--custodians: ${n} named, a kit has at most ${MAX_SHARES}`, `name at most ${MAX_SHARES} custodians`);
+  if (!Number.isInteger(threshold) || threshold < 2) throw usage(`--threshold: ${threshold} is below 2`, 'one share alone must never open the kit: use 2 or more');
+  if (threshold > n) throw usage(`--threshold: ${threshold} is more than the ${n} custodians`, `use a threshold from 2 to ${n}`);
+}
+
+/** Creates a kit. Returns the passphrase too, for the caller's self-test only: it is never printed or stored. */
+export async function createKit(input: BundleInput, options: CreateKitOptions): Promise<{ kit: Kit; passphrase: string }> {
+  const custodians = options.custodians.map((name) => name.trim());
+  validateKitShape(custodians, options.threshold);
+  const n = custodians.length;
+  const k = options.threshold;
+  const key = options.random(KEY_BYTES);
+  const kitId = options.random(KIT_ID_BYTES);
+  const split = options.split ?? ((secret, shares, threshold) => shamirSplit(secret, shares, threshold));
+  // the library checks `constructor === Uint8Array`: a Buffer would be refused
+  const pieces = await split(new Uint8Array(key), n, k);
+  const shares: Share[] = pieces.map((secretShare, index) => ({ threshold: k, number: index + 1, count: n, kitId, secretShare }));
+  const shareBytes = shares.map(encodeShare);
+  const fingerprints = shareBytes.map(shareFingerprint);
+  const createdOn = options.now.toISOString().slice(0, 10);
+  const kitIdText = encodeBase32(kitId);
+  const passphrase = encodeBase32(key);
+
+  const plaintext = new TextEncoder().encode(formatBundleText(input, kitIdText, createdOn));
+  const envelopeBytes = encodeEnvelope(keyCheckValue(key), encryptWithPassphrase(plaintext, passphrase, options.random));
+  const envelopeText = formatEnvelopeText(envelopeBytes, kitId);
+
+  const kit: Kit = {
+    kitId: kitIdText,
+    kitIdDisplay: formatKitId(kitId),
+    createdOn, n, k, fingerprints,
+    shares: shares.map((share, index) => {
+      const { text, dataLines } = formatShareText(share, fingerprints);
+      const bytes = shareBytes[index] ?? new Uint8Array();
+      return { number: share.number, custodian: custodians[index] ?? '', bytes, fingerprint: fingerprints[index] ?? '', text, dataLines, qrPayload: shareQrPayload(bytes) };
+    }),
+    envelope: { bytes: envelopeBytes, text: envelopeText.text, dataLines: envelopeText.dataLines, qrPayloads: envelopeQrPayloads(envelopeBytes) },
+    summary: summarizeBundle(input),
+  };
+  return { kit, passphrase };
+}
+
+export interface NamedText {
+  /** file name (or another label) used in messages */
+  name: string;
+  text: string;
+}
+
+export interface CombinedKit {
+  kitId: string;
+  kitIdDisplay: string;
+  passphrase: string;
+  /** the OpenPGP message to give gpg or openEnvelope */
+  openpgp: Uint8Array;
+  /** share numbers used */
+  sharesUsed: number[];
+  /** things the restorer should know that did not stop the combination */
+  warnings: string[];
+}
+
+/** Checks that the parsed shares belong together (same kit, same k of n, no duplicates, fingerprints agree). */
+export function checkSharesAgree(shares: readonly ParsedShare[]): void {
+  const first = shares[0];
+  if (first === undefined) throw new UserError('E_TOO_FEW', 'no shares given', { hints: ['give the share files of k custodians'] });
+  for (const share of shares.slice(1)) {
+    if (formatKitId(share.kitId) !== formatKitId(first.kitId)) {
+      throw new UserError('E_KIT_MIX', `shares from two kits: ${formatKitId(first.kitId)} (${first.file}) and ${formatKitId(share.kitId)} (${share.file})`,
+        { hints: ['use shares of one kit only: the kit id is printed on every sheet'] });
+    }
+    if (share.threshold !== first.threshold || share.count !== first.count) {
+      throw new UserError('E_KIT_SHAPE', `${first.file} says ${first.threshold} of ${first.count}, ${share.file} says ${share.threshold} of ${share.count}`,
+        { hints: ['one of the two shares was altered: ask its custodian for the original sheet'] });
+    }
+  }
+  shares.forEach((share, index) => {
+    const other = shares.slice(0, index).find((earlier) => earlier.number === share.number);
+    if (other) {
+      throw new UserError('E_SHARE_DUP', `${other.file} and ${share.file} are both share ${share.number}`,
+        { hints: ['each share counts once: use the sheets of different custodians'] });
+    }
+  });
+  for (const lister of shares) {
+    if (lister.listedFingerprints === null) continue;
+    for (const share of shares) {
+      const listed = lister.listedFingerprints[share.number - 1];
+      if (listed !== share.fingerprint) {
+        throw new UserError('E_FINGERPRINT', `${share.file}: share ${share.number} has fingerprint ${share.fingerprint}, but ${lister.file} lists ${listed ?? '?'}`,
+          { hints: ['one of the two sheets was altered: compare with a third sheet\'s fingerprint list'] });
+      }
+    }
+  }
+  if (shares.length < first.threshold) {
+    throw new UserError('E_TOO_FEW', `${shares.length} share${shares.length === 1 ? '' : 's'} given, kit ${formatKitId(first.kitId)} needs ${first.threshold}`,
+      { hints: [`find ${first.threshold - shares.length} more custodian${first.threshold - shares.length === 1 ? '' : 's'}: any ${first.threshold} of the ${first.count} sheets open the kit`] });
+  }
+}
+
+async function combineSecret(shares: readonly ParsedShare[]): Promise<Uint8Array> {
+  try {
+    return await shamirCombine(shares.map((share) => new Uint8Array(share.secretShare)));
+  } catch (error) {
+    throw new UserError('E_SHARE_POINT', `shares ${shares.map((s) => s.number).join(', ')} repeat an evaluation point: one of them was altered`,
+      { hints: ['compare each share\'s fingerprint with the list on another sheet'], cause: error });
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, index) => byte === b[index]);
+}
+
+function* subsets<T>(items: readonly T[], size: number, start = 0): Generator<T[]> {
+  if (size === 0) { yield []; return; }
+  for (let i = start; i <= items.length - size; i++) {
+    for (const rest of subsets(items, size - 1, i + 1)) yield [items[i] as T, ...rest];
+  }
+}
+
+/**
+ * Combines typed shares and checks the key against the envelope's key check value before anything is decrypted.
+ * All given shares are used; when they disagree and more than k were given, the subsets are searched so the
+ * odd share can be named.
+ */
+export async function combineKit(shareTexts: readonly NamedText[], envelopeText: NamedText): Promise<CombinedKit> {
+  const shares = shareTexts.map((input) => parseShareText(input.name, input.text));
+  checkSharesAgree(shares);
+  const first = shares[0] as ParsedShare;
+  const envelope = parseEnvelopeText(envelopeText.name, envelopeText.text, first.kitId);
+  const kitIdDisplay = formatKitId(first.kitId);
+  const result = (key: Uint8Array, used: readonly ParsedShare[], warnings: string[]): CombinedKit => ({
+    kitId: encodeBase32(first.kitId), kitIdDisplay, passphrase: encodeBase32(key), openpgp: envelope.openpgp,
+    sharesUsed: used.map((share) => share.number), warnings,
+  });
+
+  const key = await combineSecret(shares);
+  if (sameBytes(keyCheckValue(key), envelope.kcv)) return result(key, shares, []);
+
+  const numbers = shares.map((share) => share.number).join(', ');
+  if (shares.length > first.threshold) {
+    for (const subset of subsets(shares, first.threshold)) {
+      const candidate = await combineSecret(subset).catch(() => null);
+      if (candidate !== null && sameBytes(keyCheckValue(candidate), envelope.kcv)) {
+        const odd = shares.filter((share) => !subset.includes(share)).map((share) => `${share.file} (share ${share.number})`);
+        return result(candidate, subset, [`left out ${odd.join(', ')}: it does not agree with the others (altered?)`]);
+      }
+    }
+  }
+  throw new UserError('E_KEY_CHECK', `the shares combine to a wrong key: one of shares ${numbers} was altered`, {
+    hints: ['compare each share\'s fingerprint with the list printed on another sheet', 'with one more share, drkit can name the altered one'],
+  });
+}
