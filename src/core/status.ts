@@ -1,0 +1,100 @@
+/**
+ * Staleness verdicts for `drkit status`. Pure: run records and the clock in, verdicts out.
+ *
+ * Rules, per configured job:
+ * - no run yet → "never" (stale: nothing is backed up);
+ * - the last run failed → "failed" (stale, whatever the age of the last good run);
+ * - the last good run (success or warning) is older than the job's maxAge → "stale";
+ * - the last good run had warnings → "warning" (not stale: the snapshot exists; the warnings are listed);
+ * - else "ok".
+ * A job that is not configured is listed as such and never makes the report stale.
+ */
+
+export type RecordJob = 'onsite' | 'offsite';
+export type RunOutcome = 'success' | 'warning' | 'failed';
+
+/** One run of a backup job as kept in the status file. Never holds a secret. */
+export interface RunRecord {
+  job: RecordJob;
+  outcome: RunOutcome;
+  startedAt: string;
+  finishedAt: string;
+  snapshotId?: string;
+  filesTotal?: number;
+  bytesTotal?: number;
+  bytesAdded?: number;
+  snapshotCount?: number;
+  warnings: string[];
+  error?: { code: string; message: string };
+}
+
+/** A restore drill's record (drills come in a later issue; status already reports "never"). */
+export interface DrillRecord {
+  job: RecordJob;
+  outcome: 'passed' | 'failed';
+  finishedAt: string;
+}
+
+export interface JobStatusInput {
+  job: RecordJob;
+  configured: boolean;
+  /** milliseconds */
+  maxAge: number;
+  maxAgeText: string;
+}
+
+export type JobState = 'ok' | 'warning' | 'stale' | 'failed' | 'never' | 'not-configured';
+
+export interface JobVerdict {
+  job: RecordJob;
+  state: JobState;
+  /** true when this job makes `drkit status` exit non-zero */
+  stale: boolean;
+  lastRun: RunRecord | null;
+  lastGood: RunRecord | null;
+  /** age of the last good run in ms at `now`, null when there is none */
+  ageMs: number | null;
+  maxAge: number;
+  maxAgeText: string;
+  /** a one-line reason when the job is not ok */
+  problem: string | null;
+}
+
+export interface StatusReport {
+  now: string;
+  jobs: JobVerdict[];
+  lastDrill: DrillRecord | null;
+  stale: boolean;
+}
+
+const byFinish = (a: { finishedAt: string }, b: { finishedAt: string }): number => Date.parse(a.finishedAt) - Date.parse(b.finishedAt);
+
+export function judgeStatus(jobs: readonly JobStatusInput[], runs: readonly RunRecord[], drills: readonly DrillRecord[], now: Date,
+  formatAge: (ms: number) => string = (ms) => `${Math.round(ms / 3_600_000)}h`): StatusReport {
+  const verdicts = jobs.map((input): JobVerdict => {
+    const mine = runs.filter((run) => run.job === input.job).sort(byFinish);
+    const lastRun = mine.at(-1) ?? null;
+    const lastGood = mine.filter((run) => run.outcome !== 'failed').at(-1) ?? null;
+    const ageMs = lastGood === null ? null : now.getTime() - Date.parse(lastGood.finishedAt);
+    const base = { job: input.job, lastRun, lastGood, ageMs, maxAge: input.maxAge, maxAgeText: input.maxAgeText };
+    if (!input.configured) return { ...base, state: 'not-configured', stale: false, problem: null };
+    if (lastRun === null) return { ...base, state: 'never', stale: true, problem: 'no backup has run yet' };
+    if (lastRun.outcome === 'failed') {
+      const why = lastRun.error ? `${lastRun.error.message} (${lastRun.error.code})` : 'unknown error';
+      return { ...base, state: 'failed', stale: true, problem: `last run failed at ${lastRun.finishedAt}: ${why}` };
+    }
+    if (ageMs !== null && ageMs > input.maxAge) {
+      return { ...base, state: 'stale', stale: true, problem: `last good run is ${formatAge(ageMs)} old, more than maxAge ${input.maxAgeText}` };
+    }
+    if (lastGood !== null && lastGood.outcome === 'warning') {
+      return { ...base, state: 'warning', stale: false, problem: `last run finished with ${lastGood.warnings.length} warning(s)` };
+    }
+    return { ...base, state: 'ok', stale: false, problem: null };
+  });
+  return {
+    now: now.toISOString(),
+    jobs: verdicts,
+    lastDrill: [...drills].sort(byFinish).at(-1) ?? null,
+    stale: verdicts.some((verdict) => verdict.stale),
+  };
+}
