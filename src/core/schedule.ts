@@ -1,0 +1,118 @@
+/**
+ * Schedules for the backup jobs, as systemd user units or crontab lines. Pure: the program paths, the config path
+ * and the jobs' schedules come in; unit texts and lines come out. Rules:
+ * - one `.service` (Type=oneshot) and one `.timer` per job; timers are `Persistent=true`, so a run missed while
+ *   the machine was off happens at the next boot (the reason to prefer systemd over cron on laptops);
+ * - a small RandomizedDelaySec spreads runs of many machines on one server;
+ * - ExecStart is quoted for systemd (`"…"`, with `%` and `$` doubled, so no specifier or variable expands);
+ * - crontab lines quote each argument for /bin/sh and escape `%` (cron turns a bare `%` into a newline).
+ */
+
+export type ScheduledJob = 'onsite' | 'offsite';
+
+export interface JobSchedule {
+  job: ScheduledJob;
+  every: 'hourly' | 'daily' | 'weekly';
+  /** "HH:MM" for daily and weekly runs (default 03:00) */
+  at?: string;
+}
+
+export interface ScheduleInput {
+  /** absolute path of node */
+  node: string;
+  /** absolute path of drkit's cli.js */
+  cli: string;
+  /** absolute path of the config file */
+  config: string;
+  jobs: readonly JobSchedule[];
+}
+
+export interface UnitFile {
+  name: string;
+  text: string;
+}
+
+const DESCRIPTION: Record<ScheduledJob, string> = {
+  onsite: 'drkit onsite backup (rsync snapshot)',
+  offsite: 'drkit offsite backup (restic)',
+};
+
+export function unitBaseName(job: ScheduledJob): string {
+  return `drkit-backup-${job}`;
+}
+
+function quoteSystemd(arg: string): string {
+  const escaped = arg.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/%/g, '%%').replace(/\$/g, '$$$$');
+  return `"${escaped}"`;
+}
+
+function quoteShell(arg: string): string {
+  return /^[A-Za-z0-9_./:=@+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
+}
+
+function command(input: ScheduleInput, job: ScheduledJob): string[] {
+  return [input.node, input.cli, 'backup', job, '--config', input.config];
+}
+
+function timeOf(schedule: JobSchedule): [string, string] {
+  const [hour = '03', minute = '00'] = (schedule.at ?? '03:00').split(':');
+  return [hour, minute];
+}
+
+/** systemd's OnCalendar= for a schedule. */
+export function onCalendar(schedule: JobSchedule): string {
+  if (schedule.every === 'hourly') return 'hourly';
+  const [hour, minute] = timeOf(schedule);
+  return schedule.every === 'daily' ? `*-*-* ${hour}:${minute}:00` : `Mon *-*-* ${hour}:${minute}:00`;
+}
+
+/** cron's five time fields for a schedule. */
+export function cronTime(schedule: JobSchedule): string {
+  if (schedule.every === 'hourly') return '0 * * * *';
+  const [hour, minute] = timeOf(schedule);
+  return `${Number(minute)} ${Number(hour)} * * ${schedule.every === 'daily' ? '*' : '1'}`;
+}
+
+/** The .service and .timer units of every job, in job order. */
+export function systemdUnits(input: ScheduleInput): UnitFile[] {
+  return input.jobs.flatMap((schedule): UnitFile[] => {
+    const base = unitBaseName(schedule.job);
+    const network = schedule.job === 'offsite' ? 'Wants=network-online.target\nAfter=network-online.target\n' : '';
+    const service = `# written by drkit schedule install; rerun it after changing the schedule
+[Unit]
+Description=${DESCRIPTION[schedule.job]}
+${network}
+[Service]
+Type=oneshot
+ExecStart=${command(input, schedule.job).map(quoteSystemd).join(' ')}
+Nice=10
+IOSchedulingClass=idle
+`;
+    const timer = `# written by drkit schedule install
+[Unit]
+Description=Run ${DESCRIPTION[schedule.job]} ${schedule.every}
+
+[Timer]
+OnCalendar=${onCalendar(schedule)}
+Persistent=true
+RandomizedDelaySec=${schedule.every === 'hourly' ? '5m' : '15m'}
+
+[Install]
+WantedBy=timers.target
+`;
+    return [{ name: `${base}.service`, text: service }, { name: `${base}.timer`, text: timer }];
+  });
+}
+
+/** The one command that loads and starts the timers after the units are written. */
+export function enableCommand(jobs: readonly JobSchedule[]): string {
+  return `systemctl --user daemon-reload && systemctl --user enable --now ${jobs.map((job) => `${unitBaseName(job.job)}.timer`).join(' ')}`;
+}
+
+/** One crontab line per job, each tagged with a `# drkit-backup-<job>` comment so it can be found and replaced. */
+export function crontabLines(input: ScheduleInput): string[] {
+  return input.jobs.map((schedule) => {
+    const line = command(input, schedule.job).map(quoteShell).join(' ').replace(/%/g, '\\%');
+    return `${cronTime(schedule)} ${line} # ${unitBaseName(schedule.job)}`;
+  });
+}
