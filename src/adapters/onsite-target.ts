@@ -1,0 +1,378 @@
+/**
+ * The onsite target: a local folder (a USB disk's mount point) or `user@host:path` (a NAS over ssh). This module
+ * does every file operation on it other than rsync's copy: the identity marker, listing snapshots, renames, the
+ * `latest` link, deletions.
+ *
+ * Rules:
+ * - The target proves its identity with `TARGET/.drkit-target`, a file holding the UUID written at init. A caller
+ *   reads and checks it BEFORE writing anything (an unmounted disk's empty mount point must never fill up).
+ * - Remote operations run as `ssh [options] -- user@host 'COMMAND'`, where COMMAND is a POSIX shell line built
+ *   here with every argument single-quoted (`shellQuote`): a path can hold spaces, quotes, `$(...)` or newlines
+ *   without ever being run. The remote login shell must be POSIX-like (sh, bash, dash, ash, zsh).
+ * - Only names this module can parse are renamed or deleted: snapshot names, in-progress names, `latest`
+ *   (see src/core/snapshot-names.ts). A typo can never make drkit delete something else.
+ * - ssh runs with BatchMode=yes: it never prompts for a password (a scheduled job has nobody to answer).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ToolError, UserError } from '../errors.js';
+import { LATEST_LINK, parseInProgressName, parseSnapshotName } from '../core/snapshot-names.js';
+import { runProgram } from './exec.js';
+
+export const MARKER_FILE = '.drkit-target';
+
+/** How drkit reaches a remote target. Every field is optional; ssh's own config (~/.ssh/config) applies too. */
+export interface SshSettings {
+  /** the ssh program (default `ssh`) */
+  command?: string;
+  port?: number;
+  /** private key file (`-i`) */
+  identityFile?: string;
+  /** more ssh arguments, e.g. `['-o', 'StrictHostKeyChecking=accept-new']` */
+  options?: readonly string[];
+}
+
+export type TargetLocation =
+  | { kind: 'local'; root: string }
+  /** `root` is the path on the remote host; relative paths are relative to the login's home folder */
+  | { kind: 'remote'; userHost: string; root: string };
+
+const REMOTE = /^((?:[A-Za-z0-9._][A-Za-z0-9._-]*@)?(?:[A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\])):(.*)$/s;
+
+/**
+ * Parses a target setting: a local folder (absolute, or relative to the working folder) or `[user@]host:path`
+ * (rsync's rule: a colon before any slash makes it remote). Throws UserError E_TARGET_SPEC otherwise.
+ */
+export function parseTarget(spec: string): TargetLocation {
+  if (spec.trim() === '') throw new UserError('E_TARGET_SPEC', 'onsite target is empty', { hints: ['set onsite.target to a folder or user@host:path'] });
+  const slash = spec.indexOf('/');
+  const colon = spec.indexOf(':');
+  if (colon === -1 || (slash !== -1 && slash < colon)) return { kind: 'local', root: path.resolve(spec) };
+  const match = REMOTE.exec(spec);
+  if (!match) {
+    throw new UserError('E_TARGET_SPEC', `onsite target ${JSON.stringify(spec)} must be a folder or user@host:path`, {
+      hints: ['write a local folder as an absolute path (e.g. /media/usb/backups)', 'write a remote one as user@host:path (e.g. backup@nas.local:/volume1/backups)'],
+    });
+  }
+  const root = match[2] === '' ? '.' : (match[2] ?? '.');
+  return { kind: 'remote', userHost: match[1] ?? '', root };
+}
+
+/** Quotes one argument for a POSIX shell: `'…'`, with each `'` written as `'\''`. */
+export function shellQuote(argument: string): string {
+  return `'${argument.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The ssh argument list (without the program) up to and including `-- user@host`. */
+export function sshArgs(settings: SshSettings, userHost: string): string[] {
+  const args: string[] = [];
+  if (settings.port !== undefined) args.push('-p', String(settings.port));
+  if (settings.identityFile !== undefined) args.push('-i', settings.identityFile);
+  args.push('-o', 'BatchMode=yes', ...(settings.options ?? []), '--', userHost);
+  return args;
+}
+
+/**
+ * The `-e` value for rsync: the ssh program and its options as one string, quoted the way rsync splits it
+ * (spaces separate words; single or double quotes keep spaces; no backslashes).
+ */
+export function rsyncRemoteShell(settings: SshSettings): string {
+  const words = [settings.command ?? 'ssh'];
+  if (settings.port !== undefined) words.push('-p', String(settings.port));
+  if (settings.identityFile !== undefined) words.push('-i', settings.identityFile);
+  words.push('-o', 'BatchMode=yes', ...(settings.options ?? []));
+  return words.map((word) => {
+    if (word !== '' && !/[\s'"\\]/.test(word)) return word;
+    if (!word.includes("'") && !word.includes('\\')) return `'${word}'`;
+    if (!word.includes('"') && !word.includes('\\')) return `"${word}"`;
+    throw new RangeError(`ssh setting ${JSON.stringify(word)} cannot be passed to rsync: it holds both kinds of quotes or a backslash`);
+  }).join(' ');
+}
+
+/** The snapshot-folder operations drkit needs on a target. Names are plain entry names in the host folder. */
+export interface OnsiteTarget {
+  readonly location: TargetLocation;
+  /** the target as the owner wrote it, for messages */
+  readonly display: string;
+  /** the trimmed content of the marker file, or null when there is none (or the target folder is missing) */
+  readMarker(): Promise<string | null>;
+  writeMarker(uuid: string): Promise<void>;
+  /** entry names in the host folder, or null when the host folder does not exist */
+  list(host: string): Promise<string[] | null>;
+  makeHostFolder(host: string): Promise<void>;
+  /** renames a snapshot or in-progress folder; fails when `to` exists */
+  rename(host: string, from: string, to: string): Promise<void>;
+  /** points `latest` at `name`, atomically (a new link renamed over the old one) */
+  setLatest(host: string, name: string): Promise<void>;
+  /** where `latest` points, or null */
+  readLatest(host: string): Promise<string | null>;
+  /** deletes a snapshot or in-progress folder and everything in it */
+  remove(host: string, name: string): Promise<void>;
+  /** rsync's destination for a folder in the host folder: `/abs/path/` or `user@host:path/` */
+  rsyncDestination(host: string, name: string): string;
+  /** rsync's `-e` value, for remote targets */
+  rsyncShell(): string | undefined;
+}
+
+/** Checks a host name used as a folder name: one path component, no leading dot or dash. */
+export function checkHostName(host: string): void {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,252}$/.test(host)) {
+    throw new UserError('E_HOST_NAME', `host name ${JSON.stringify(host)} must be letters, digits, '.', '_' or '-' and not start with '.' or '-'`, {
+      hints: ['set `host` in the config to a plain name such as "laptop"'],
+    });
+  }
+}
+
+function checkEntryName(name: string): void {
+  if (name !== LATEST_LINK && parseSnapshotName(name) === null && parseInProgressName(name) === null) {
+    throw new RangeError(`${JSON.stringify(name)} is not a snapshot folder name`);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function checkUuid(uuid: string): void {
+  if (!UUID.test(uuid)) throw new RangeError(`target marker ${JSON.stringify(uuid)} must be a UUID`);
+}
+
+function ioError(error: unknown, what: string, display: string): UserError {
+  const errno = error as NodeJS.ErrnoException;
+  const hints = errno.code === 'EROFS' ? ['the target is mounted read-only: remount it read-write']
+    : errno.code === 'EACCES' || errno.code === 'EPERM' ? ['drkit cannot write there: check the folder\'s owner and permissions']
+      : errno.code === 'ENOSPC' ? ['the target is full: free space or use a larger disk'] : [];
+  return new UserError('E_TARGET_IO', `target ${display}: could not ${what}: ${errno.message}`, { hints, cause: error, details: { errno: errno.code } });
+}
+
+class LocalTarget implements OnsiteTarget {
+  readonly location: TargetLocation;
+  constructor(readonly root: string, readonly display: string) {
+    this.location = { kind: 'local', root };
+  }
+
+  private hostPath(host: string, name?: string): string {
+    checkHostName(host);
+    if (name === undefined) return path.join(this.root, host);
+    checkEntryName(name);
+    return path.join(this.root, host, name);
+  }
+
+  private async attempt<T>(what: string, action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      throw ioError(error, what, this.display);
+    }
+  }
+
+  async readMarker(): Promise<string | null> {
+    try {
+      return (await readFile(path.join(this.root, MARKER_FILE), 'utf8')).trim();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      throw ioError(error, 'read its marker', this.display);
+    }
+  }
+
+  async writeMarker(uuid: string): Promise<void> {
+    checkUuid(uuid);
+    await this.attempt('write its marker', async () => {
+      await mkdir(this.root, { recursive: true });
+      const temp = path.join(this.root, `${MARKER_FILE}.${randomUUID()}.tmp`);
+      await writeFile(temp, `${uuid}\n`, { mode: 0o644 });
+      await rename(temp, path.join(this.root, MARKER_FILE));
+    });
+  }
+
+  async list(host: string): Promise<string[] | null> {
+    const folder = this.hostPath(host);
+    try {
+      return await readdir(folder);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw ioError(error, `list ${host}`, this.display);
+    }
+  }
+
+  async makeHostFolder(host: string): Promise<void> {
+    const folder = this.hostPath(host);
+    await this.attempt(`create the folder ${host}`, () => mkdir(folder, { recursive: true }).then(() => undefined));
+  }
+
+  async rename(host: string, from: string, to: string): Promise<void> {
+    const source = this.hostPath(host, from);
+    const destination = this.hostPath(host, to);
+    await this.attempt(`rename ${from} to ${to}`, async () => {
+      const exists = await stat(destination).then(() => true, () => false);
+      if (exists) throw Object.assign(new Error(`${to} already exists`), { code: 'EEXIST' });
+      await rename(source, destination);
+    });
+  }
+
+  async setLatest(host: string, name: string): Promise<void> {
+    const link = this.hostPath(host, LATEST_LINK);
+    checkEntryName(name);
+    await this.attempt(`point ${LATEST_LINK} at ${name}`, async () => {
+      const temp = `${link}.${randomUUID()}.tmp`;
+      await symlink(name, temp);
+      await rename(temp, link);
+    });
+  }
+
+  async readLatest(host: string): Promise<string | null> {
+    const link = this.hostPath(host, LATEST_LINK);
+    try {
+      return await readlink(link);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EINVAL') return null;
+      throw ioError(error, `read ${LATEST_LINK}`, this.display);
+    }
+  }
+
+  async remove(host: string, name: string): Promise<void> {
+    if (name === LATEST_LINK) throw new RangeError('remove() deletes snapshot folders, not the latest link');
+    const folder = this.hostPath(host, name);
+    await this.attempt(`delete ${name}`, () => rm(folder, { recursive: true, force: true, maxRetries: 2 }));
+  }
+
+  rsyncDestination(host: string, name: string): string {
+    return `${this.hostPath(host, name)}/`;
+  }
+
+  rsyncShell(): undefined {
+    return undefined;
+  }
+}
+
+/** Exit status our remote commands use for "not there" (the marker, the host folder, the link). */
+const ABSENT = 3;
+
+class RemoteTarget implements OnsiteTarget {
+  readonly location: TargetLocation;
+  constructor(readonly userHost: string, readonly root: string, readonly display: string, readonly ssh: SshSettings) {
+    this.location = { kind: 'remote', userHost, root };
+  }
+
+  private hostPath(host: string, name?: string): string {
+    checkHostName(host);
+    if (name === undefined) return path.posix.join(this.root, host);
+    checkEntryName(name);
+    return path.posix.join(this.root, host, name);
+  }
+
+  /** Runs a shell line on the host; resolves with stdout when the status is 0 or one of `allowed`. */
+  private async run(what: string, script: string, allowed: readonly number[] = []): Promise<{ status: number; stdout: string }> {
+    const program = this.ssh.command ?? 'ssh';
+    const result = await runProgram(program, [...sshArgs(this.ssh, this.userHost), script], {
+      debianPackage: 'openssh-client', env: { LC_ALL: 'C' },
+    });
+    const status = result.exitStatus;
+    if (status === 0 || (status !== null && allowed.includes(status))) return { status, stdout: result.stdout };
+    if (status === 255) {
+      throw new ToolError('E_SSH', `could not reach ${this.userHost} over ssh to ${what}`, {
+        program, exitStatus: status, signal: result.signal, stderrTail: result.stderrTail,
+        hints: ['check that the host is up and that `ssh` to it works with a key and without a prompt', 'is the port or identity file in onsite.ssh right?'],
+      });
+    }
+    throw new ToolError('E_TARGET_REMOTE', `target ${this.display}: could not ${what} (remote exit ${status})`, {
+      program, exitStatus: status, signal: result.signal, stderrTail: result.stderrTail,
+      hints: ['check the folder\'s owner, permissions and free space on the remote host'],
+    });
+  }
+
+  async readMarker(): Promise<string | null> {
+    const marker = shellQuote(path.posix.join(this.root, MARKER_FILE));
+    const { status, stdout } = await this.run('read its marker', `test -f ${marker} || exit ${ABSENT}; cat -- ${marker}`, [ABSENT]);
+    return status === ABSENT ? null : stdout.trim();
+  }
+
+  async writeMarker(uuid: string): Promise<void> {
+    checkUuid(uuid);
+    const root = shellQuote(this.root);
+    const marker = shellQuote(path.posix.join(this.root, MARKER_FILE));
+    const temp = shellQuote(path.posix.join(this.root, `${MARKER_FILE}.${randomUUID()}.tmp`));
+    await this.run('write its marker', `mkdir -p -- ${root} && printf '%s\\n' ${shellQuote(uuid)} > ${temp} && mv -f -- ${temp} ${marker}`);
+  }
+
+  async list(host: string): Promise<string[] | null> {
+    const folder = shellQuote(this.hostPath(host));
+    const { status, stdout } = await this.run(`list ${host}`, `test -d ${folder} || exit ${ABSENT}; ls -1A -- ${folder}`, [ABSENT]);
+    return status === ABSENT ? null : stdout.split('\n').filter((line) => line !== '');
+  }
+
+  async makeHostFolder(host: string): Promise<void> {
+    await this.run(`create the folder ${host}`, `mkdir -p -- ${shellQuote(this.hostPath(host))}`);
+  }
+
+  async rename(host: string, from: string, to: string): Promise<void> {
+    const source = shellQuote(this.hostPath(host, from));
+    const destination = shellQuote(this.hostPath(host, to));
+    // without -T, mv would move the folder INTO an existing one: refuse when the new name exists
+    await this.run(`rename ${from} to ${to}`, `test ! -e ${destination} && test ! -L ${destination} || exit 4; mv -- ${source} ${destination}`);
+  }
+
+  async setLatest(host: string, name: string): Promise<void> {
+    checkEntryName(name);
+    const link = shellQuote(this.hostPath(host, LATEST_LINK));
+    const temp = shellQuote(`${this.hostPath(host, LATEST_LINK)}.${randomUUID()}.tmp`);
+    // mv -T renames the new link over the old one in one rename(2); a mv without -T (old busybox) falls back
+    // to remove-then-rename, which leaves a moment without `latest` but never a wrong one
+    await this.run(`point ${LATEST_LINK} at ${name}`,
+      `ln -s -- ${shellQuote(name)} ${temp} && { mv -f -T -- ${temp} ${link} 2>/dev/null || { rm -f -- ${link} && mv -f -- ${temp} ${link}; }; }`);
+  }
+
+  async readLatest(host: string): Promise<string | null> {
+    const link = shellQuote(this.hostPath(host, LATEST_LINK));
+    const { status, stdout } = await this.run(`read ${LATEST_LINK}`, `test -L ${link} || exit ${ABSENT}; readlink -- ${link}`, [ABSENT]);
+    return status === ABSENT ? null : stdout.replace(/\n$/, '');
+  }
+
+  async remove(host: string, name: string): Promise<void> {
+    if (name === LATEST_LINK) throw new RangeError('remove() deletes snapshot folders, not the latest link');
+    await this.run(`delete ${name}`, `rm -rf -- ${shellQuote(this.hostPath(host, name))}`);
+  }
+
+  rsyncDestination(host: string, name: string): string {
+    // rsync ≥ 3.2.4 quotes remote paths itself (spaces, quotes and $ arrive literally)
+    return `${this.userHost}:${this.hostPath(host, name)}/`;
+  }
+
+  rsyncShell(): string {
+    return rsyncRemoteShell(this.ssh);
+  }
+}
+
+/** Opens a target from its setting (see parseTarget). Nothing is read or written yet. */
+export function openTarget(spec: string, ssh: SshSettings = {}): OnsiteTarget {
+  const location = parseTarget(spec);
+  return location.kind === 'local'
+    ? new LocalTarget(location.root, spec)
+    : new RemoteTarget(location.userHost, location.root, spec, ssh);
+}
+
+/** Writes the identity marker (a UUID) at the target's top, creating the folder if needed. Used by `drkit init`. */
+export async function writeTargetMarker(target: string, uuid: string, ssh: SshSettings = {}): Promise<void> {
+  await openTarget(target, ssh).writeMarker(uuid);
+}
+
+/** The marker's content (trimmed), or null when the target has none (disk not mounted, wrong disk, new target). */
+export async function readTargetMarker(target: string, ssh: SshSettings = {}): Promise<string | null> {
+  return openTarget(target, ssh).readMarker();
+}
+
+/**
+ * Reads the marker and throws UserError E_TARGET_ABSENT unless it holds `expected`. Call before any write.
+ */
+export async function requireTargetMarker(target: OnsiteTarget, expected: string): Promise<void> {
+  const marker = await target.readMarker();
+  if (marker !== null && marker.toLowerCase() === expected.trim().toLowerCase()) return;
+  const found = marker === null ? `no ${MARKER_FILE} marker` : `a marker of another drkit setup (${marker.slice(0, 36)})`;
+  throw new UserError('E_TARGET_ABSENT', `target absent: ${target.display} has ${found}; nothing was written`, {
+    hints: marker === null
+      ? ['is the backup disk plugged in and mounted (or the NAS share reachable)?', 'for a new target, run `drkit init` to write its marker']
+      : ['is this the right disk? another drkit setup owns it', 'to adopt it on purpose, run `drkit init` again'],
+    details: { target: target.display, markerFound: marker !== null },
+  });
+}
