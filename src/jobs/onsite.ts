@@ -1,0 +1,228 @@
+/**
+ * The onsite job: one versioned snapshot of the sources on the onsite target, Time Machine style, then retention.
+ *
+ * Layout on the target (the recovery guide tells a restorer "the snapshots are plain folders: copy them"):
+ *
+ *     TARGET/.drkit-target                 the target's identity (a UUID written by `drkit init`)
+ *     TARGET/<host>/2026-11-27T081500Z/    one complete snapshot per run, named after its UTC start second
+ *     TARGET/<host>/latest -> 2026-...Z    the newest complete snapshot (a relative symbolic link)
+ *     TARGET/<host>/2026-...Z.inprogress/  a snapshot being written, or one a crash interrupted
+ *
+ * Inside a snapshot, each source keeps its full absolute path (rsync --relative): the source `/home/ann/Photos`
+ * is `TARGET/<host>/<time>/home/ann/Photos/`. Two sources with the same last folder name (`/home/ann/work` and
+ * `/srv/work`) can never collide, and a restore is unambiguous: copy `<snapshot>/home/ann/Photos` back to
+ * `/home/ann/Photos`. Unchanged files are hard links to the previous snapshot (`--link-dest`), so every snapshot
+ * is a full, browsable copy that costs only the changed files.
+ *
+ * Steps, and what a failure at each leaves behind:
+ * 1. read the marker; missing or foreign → UserError E_TARGET_ABSENT, nothing written;
+ * 2. name the snapshot; if an interrupted `*.inprogress` folder exists, rename it to the new in-progress name and
+ *    use it as the seed (rsync --delete into it: files already there are not copied again, files since removed from
+ *    the sources are dropped);
+ * 3. rsync into `<name>.inprogress` with --link-dest to the newest complete snapshot; on failure (crash, SIGKILL,
+ *    full disk, network) the in-progress folder stays for the next run and no complete snapshot or `latest` changes;
+ * 4. rename to `<name>`, then move `latest` (a new link renamed over the old one);
+ * 5. retention (src/core/retention.ts), only now that a new complete snapshot exists; it never removes the
+ *    newest, and a deletion that fails is a warning (the next run finishes it: the plan is idempotent).
+ *
+ * rsync 23/24 (files that vanished or could not be read on the source side): the snapshot is completed and
+ * renamed, because every file in it was copied whole; the result's outcome is 'warning' and its `warnings` name
+ * what rsync could not read. See src/adapters/rsync.ts for the full exit-code mapping.
+ *
+ * A failure is thrown as a DrkitError (UserError, ToolError) after a `done` event with a 'failed' result has been
+ * sent to the reporter, so the caller gets both the typed error (exit code, hints) and a result to record.
+ *
+ * Known limit: when an interrupted snapshot is reused and the sources were changed in between, folders of the
+ * removed sources stay in that one snapshot (rsync --delete only prunes inside the folders it is sending).
+ */
+import path from 'node:path';
+import { asDrkitError, ExitCode, UserError } from '../errors.js';
+import { DEFAULT_RETENTION, planRetention, type RetentionPolicy } from '../core/retention.js';
+import { classifyEntries, inProgressName, newSnapshotName, parseInProgressName } from '../core/snapshot-names.js';
+import { buildRsyncArgs, runRsync, type RsyncOutcome, type RsyncStats } from '../adapters/rsync.js';
+import { checkHostName, openTarget, requireTargetMarker, type SshSettings } from '../adapters/onsite-target.js';
+import type { JobResult, Reporter } from './types.js';
+
+export type { RetentionPolicy } from '../core/retention.js';
+export type { SshSettings } from '../adapters/onsite-target.js';
+
+export interface OnsiteSnapshotOptions {
+  /** a local folder or `user@host:path` (config `onsite.target`) */
+  target: string;
+  /** the UUID the target's marker must hold (written by `drkit init`) */
+  expectedMarker: string;
+  /** the folder the snapshots are filed under (config `host`) */
+  host: string;
+  /** folders or files to back up; relative paths are resolved against the working folder */
+  sources: readonly string[];
+  /** rsync exclude patterns (config `exclude`) */
+  excludes: readonly string[];
+  /** age thinning (config `onsite.keep`); DEFAULT_RETENTION when absent */
+  keep?: RetentionPolicy;
+  /** how to reach a `user@host:path` target */
+  ssh?: SshSettings;
+  /** the clock (tests pass a fixed one); names the snapshot and drives retention */
+  clock?: () => Date;
+  /** rsync --bwlimit, KiB/s (a NAS on a slow link; tests use it to interrupt a run) */
+  bwlimitKiBps?: number;
+  /** at most one progress event per this many milliseconds (default 200) */
+  progressIntervalMs?: number;
+}
+
+/** At most this many rsync error lines are kept as warnings (memory stays flat on a source full of bad files). */
+const MAX_WARNING_LINES = 50;
+
+function normaliseSources(sources: readonly string[]): string[] {
+  if (sources.length === 0) {
+    throw new UserError('E_NO_SOURCES', 'sources is empty: there is nothing to back up', { hints: ['list the folders to back up under `sources` in the config'] });
+  }
+  const absolute = sources.map((source) => {
+    const resolved = path.resolve(source);
+    return resolved.length > 1 ? resolved.replace(/\/+$/, '') : resolved;
+  });
+  return [...new Set(absolute)];
+}
+
+/**
+ * Takes one onsite snapshot (see the module comment for the layout and the steps). Resolves with the result of a
+ * successful run ('success' or 'warning'); throws the DrkitError of a failed one, after reporting it.
+ */
+export async function runOnsiteSnapshot(options: OnsiteSnapshotOptions, reporter: Reporter, signal?: AbortSignal): Promise<JobResult> {
+  const clock = options.clock ?? (() => new Date());
+  const startedAt = clock();
+  const warnings: string[] = [];
+  let snapshotId: string | undefined;
+  reporter.event({ type: 'start', job: 'onsite', at: startedAt.toISOString(), target: options.target });
+
+  try {
+    const result = await snapshot(options, reporter, signal, startedAt, clock, warnings, (id) => { snapshotId = id; });
+    reporter.event({ type: 'done', job: 'onsite', result });
+    return result;
+  } catch (thrown) {
+    const error = asDrkitError(thrown);
+    const result: JobResult = {
+      job: 'onsite', outcome: 'failed', startedAt: startedAt.toISOString(), finishedAt: clock().toISOString(),
+      ...(snapshotId === undefined ? {} : { snapshotId }),
+      warnings, error: { code: error.code, message: error.message },
+    };
+    reporter.event({ type: 'done', job: 'onsite', result });
+    throw error;
+  }
+}
+
+async function snapshot(
+  options: OnsiteSnapshotOptions, reporter: Reporter, signal: AbortSignal | undefined, startedAt: Date,
+  clock: () => Date, warnings: string[], noteSnapshot: (id: string) => void,
+): Promise<JobResult> {
+  const info = (message: string): void => reporter.event({ type: 'info', job: 'onsite', message });
+  const warn = (message: string): void => {
+    warnings.push(message);
+    reporter.event({ type: 'warning', job: 'onsite', message });
+  };
+  const { host } = options;
+  checkHostName(host);
+  const sources = normaliseSources(options.sources);
+  const keep = options.keep ?? DEFAULT_RETENTION;
+  const target = openTarget(options.target, options.ssh);
+  if (signal?.aborted) throw interrupted();
+
+  // 1. identity first: nothing is written to a target that does not prove it is ours
+  await requireTargetMarker(target, options.expectedMarker);
+
+  // 2. name, seed, previous
+  await target.makeHostFolder(host);
+  const entries = classifyEntries((await target.list(host)) ?? []);
+  const inProgressBases = entries.inProgress.map((entry) => parseInProgressName(entry) ?? entry);
+  const name = newSnapshotName(startedAt, [...entries.complete, ...inProgressBases]);
+  noteSnapshot(name);
+  const working = inProgressName(name);
+  const seed = entries.inProgress.at(-1);
+  if (seed !== undefined) {
+    info(`resuming the interrupted snapshot ${seed} as ${working}`);
+    await target.rename(host, seed, working);
+  }
+  const previous = entries.complete.at(-1);
+
+  // 3. copy
+  const destination = target.rsyncDestination(host, working);
+  const rsh = target.rsyncShell();
+  const args = buildRsyncArgs({
+    sources, destination, excludes: options.excludes, delete: seed !== undefined,
+    ...(previous === undefined ? {} : { linkDest: `../${previous}` }),
+    ...(rsh === undefined ? {} : { rsh }),
+    ...(options.bwlimitKiBps === undefined ? {} : { bwlimitKiBps: options.bwlimitKiBps }),
+  });
+  info(previous === undefined ? `writing ${name} (first snapshot: every file is copied)` : `writing ${name} (unchanged files linked to ${previous})`);
+  const interval = options.progressIntervalMs ?? 200;
+  let lastProgress = 0;
+  const errorLines: string[] = [];
+  let moreErrorLines = 0;
+  let stats: RsyncStats;
+  let outcome: RsyncOutcome;
+  try {
+    ({ stats, outcome } = await runRsync(args, destination, {
+      ...(signal ? { signal } : {}),
+      onProgress: (progress) => {
+        const now = Date.now();
+        if (now - lastProgress < interval && progress.fraction < 1) return;
+        lastProgress = now;
+        reporter.event({
+          type: 'progress', job: 'onsite', fraction: progress.fraction, bytesDone: progress.bytesDone,
+          ...(progress.filesDone === undefined ? {} : { filesDone: progress.filesDone }),
+          ...(progress.filesTotal === undefined ? {} : { filesTotal: progress.filesTotal }),
+        });
+      },
+      onStderrLine: (line) => {
+        if (!/^(?:rsync: |file has vanished)/.test(line)) return;
+        if (errorLines.length < MAX_WARNING_LINES) errorLines.push(line);
+        else moreErrorLines += 1;
+      },
+    }));
+  } catch (error) {
+    throw asDrkitError(error).withContext(`onsite snapshot ${name} not completed (${working} is kept and reused next time)`);
+  }
+
+  if (outcome.kind === 'warning') {
+    const what = outcome.exitStatus === 24 ? 'some files vanished while they were copied' : 'some files could not be read';
+    warn(`${what} (rsync exit ${outcome.exitStatus}); the snapshot holds everything else`);
+    for (const line of errorLines) warn(line);
+    if (moreErrorLines > 0) warn(`... and ${moreErrorLines} more`);
+  }
+
+  // 4. complete: rename, then latest
+  await target.rename(host, working, name);
+  await target.setLatest(host, name);
+  info(`snapshot ${name} complete`);
+
+  // 5. retention, now that a new complete snapshot exists; stale in-progress folders go too
+  const after = classifyEntries((await target.list(host)) ?? []);
+  const plan = planRetention(after.complete, clock(), keep);
+  if (plan.remove.length > 0) info(`thinning: removing ${plan.remove.length} old snapshot${plan.remove.length === 1 ? '' : 's'}`);
+  let removeFailures = 0;
+  for (const old of [...plan.remove, ...after.inProgress]) {
+    try {
+      await target.remove(host, old);
+    } catch (error) {
+      removeFailures += 1;
+      warn(`could not delete ${old}: ${asDrkitError(error).message}`);
+    }
+  }
+  const remaining = removeFailures === 0 ? plan.keep.length : classifyEntries((await target.list(host)) ?? []).complete.length;
+
+  return {
+    job: 'onsite',
+    outcome: warnings.length > 0 ? 'warning' : 'success',
+    startedAt: startedAt.toISOString(),
+    finishedAt: clock().toISOString(),
+    snapshotId: name,
+    ...(stats.filesTotal === undefined ? {} : { filesTotal: stats.filesTotal }),
+    ...(stats.totalFileSize === undefined ? {} : { bytesTotal: stats.totalFileSize }),
+    ...(stats.transferredFileSize === undefined ? {} : { bytesAdded: stats.transferredFileSize }),
+    snapshotCount: remaining,
+    warnings,
+  };
+}
+
+function interrupted(): UserError {
+  return new UserError('E_INTERRUPTED', 'onsite snapshot interrupted before it started; nothing was written', { exitCode: ExitCode.interrupted });
+}
