@@ -127,8 +127,9 @@ function parseFingerprintComment(file: string, comments: readonly string[], coun
   const list: string[] = [];
   for (const entry of entries) {
     const match = /^(\d+)=([0-9A-Za-z]{4})$/.exec(entry);
-    if (!match || Number(match[1]) !== list.length + 1) {
-      throw new TextFormError('E_FINGERPRINT_LIST', `${file}: fingerprints line is malformed at '${entry}' (expected 1=XXXX 2=XXXX …)`, file);
+    if (!match || match[1] !== String(list.length + 1)) {
+      throw new TextFormError('E_FINGERPRINT_LIST', `${file}: fingerprints line is malformed at '${entry}'`, file, undefined,
+        ['the line reads: # fingerprints: 1=XXXX 2=XXXX …, one entry per share']);
     }
     list.push(normaliseFingerprint(match[2] ?? ''));
   }
