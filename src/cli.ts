@@ -5,12 +5,14 @@
  * error family (src/errors.ts) into exit codes.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { join } from 'node:path';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { asDrkitError, errorToJson, exitCodeFor, ExitCode, formatError, UserError } from './errors.js';
 import { processIO, type CommandIO } from './ui/io.js';
+import { packageRoot } from './paths.js';
 
 function packageVersion(): string {
-  const raw = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  const raw = readFileSync(join(packageRoot(), 'package.json'), 'utf8');
   return (JSON.parse(raw) as { version: string }).version;
 }
 
@@ -38,6 +40,34 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run drkit --help for usage)')
     .exitOverride();
+
+  // --- backups: init, backup, status, schedule (src/commands/{init,backup,status,schedule}.ts) ---
+  const configOption = (): Option => new Option('--config <path>', 'the config file (default: $XDG_CONFIG_HOME/drkit/config.yaml)');
+  program.command('init')
+    .description('provision from the config: write the onsite target\'s marker, create or open the restic repository')
+    .addOption(configOption())
+    .option('--yes', 'run without questions (the config file holds the answers)', false)
+    .option('--json', 'print the result as JSON', false)
+    .action(async (options: { json: boolean }) => invoke(() => import('./commands/init.js'), options, options.json));
+  program.command('backup')
+    .description('run the backup jobs with progress and record each run in the status file')
+    .addArgument(new Argument('[job]', 'which job to run').choices(['onsite', 'offsite', 'all']).default('all'))
+    .addOption(configOption())
+    .option('--json', 'print JSON events, one per line', false)
+    .action(async (job: string, options: { json: boolean }) => invoke(() => import('./commands/backup.js'), { ...options, job }, options.json));
+  program.command('status')
+    .description('last good run of each job, its age and size; exits 5 when a job is stale or failed')
+    .addOption(configOption())
+    .option('--json', 'print the report as JSON', false)
+    .action(async (options: { json: boolean }) => invoke(() => import('./commands/status.js'), options, options.json));
+  program.command('schedule')
+    .description('print or install systemd user timers (or crontab lines) that run the backups')
+    .addArgument(new Argument('<action>', 'print the units, or install them').choices(['print', 'install']))
+    .addOption(configOption())
+    .option('--cron', 'crontab lines instead of systemd units', false)
+    .option('--json', 'print the result as JSON', false)
+    .action(async (action: string, options: { json: boolean }) => invoke(() => import('./commands/schedule.js'), { ...options, action }, options.json));
+  // --- end of backups ---
 
   const kit = program.command('kit').description('create or check the printed recovery kit');
   kit.command('create')

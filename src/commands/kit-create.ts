@@ -1,0 +1,125 @@
+/**
+ * `drkit kit create`: bundle → envelope → shares → files, then a self-test that reads the files back, combines
+ * every k-subset and decrypts, before anything is reported as done. Files are staged in a hidden folder and moved
+ * into place only after the self-test, so a failure leaves no half-written kit.
+ */
+import { rename, rm, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ensurePrivateDir, listDir, readUserFile, writePrivateFile } from '../adapters/files.js';
+import { systemRandom } from '../adapters/random.js';
+import { parseBundleText, validateBundleInput, type BundleInput } from '../core/bundle.js';
+import { openEnvelope } from '../core/envelope.js';
+import { combineKit, createKit, validateKitShape, type Kit } from '../core/kit.js';
+import { InternalError, ExitCode, UserError } from '../errors.js';
+import type { CommandIO } from '../ui/io.js';
+
+export interface KitCreateOptions {
+  bundle: string;
+  custodians: string;
+  threshold: number;
+  out: string;
+  format: 'text' | 'pdf';
+  force: boolean;
+  json: boolean;
+}
+
+/** Files that make up a kit in a folder; any of them there means "a kit is already here". */
+export const KIT_FILE = /^(share-\d+\.txt|envelope\.txt|sheet-\d+\.pdf|guide\.pdf|checklist\.pdf|kit\.json)$/;
+
+export async function loadBundle(path: string): Promise<BundleInput> {
+  const raw = await readUserFile(path, '--bundle');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new UserError('E_BUNDLE', `--bundle ${path} is not valid JSON: ${(error as Error).message}`, { hints: ['see docs/format.md §6 for the fields'] });
+  }
+  return validateBundleInput(parsed);
+}
+
+export function parseCustodians(list: string): string[] {
+  return list.split(',').map((name) => name.trim());
+}
+
+function* subsets<T>(items: readonly T[], size: number, start = 0): Generator<T[]> {
+  if (size === 0) { yield []; return; }
+  for (let i = start; i <= items.length - size; i++) {
+    for (const rest of subsets(items, size - 1, i + 1)) yield [items[i] as T, ...rest];
+  }
+}
+
+/** Reads the text kit back from `dir` and proves it opens: every k-subset combines to the key, the envelope decrypts to the bundle. */
+export async function selfTestTextKit(dir: string, kit: Kit, passphrase: string, bundle: BundleInput): Promise<{ subsets: number }> {
+  const shares = await Promise.all(kit.shares.map(async (share) => ({ name: `share-${share.number}.txt`, text: await readUserFile(join(dir, `share-${share.number}.txt`), 'share file') })));
+  const envelope = { name: 'envelope.txt', text: await readUserFile(join(dir, 'envelope.txt'), 'envelope file') };
+  let count = 0;
+  let openpgp: Uint8Array | null = null;
+  for (const subset of subsets(shares, kit.k)) {
+    const combined = await combineKit(subset, envelope);
+    if (combined.passphrase !== passphrase) {
+      throw new InternalError(`self-test: shares ${combined.sharesUsed.join(', ')} combine to another key`);
+    }
+    openpgp = combined.openpgp;
+    count++;
+  }
+  if (openpgp === null) throw new InternalError('self-test: no subset combined');
+  const recovered = parseBundleText(await openEnvelope(openpgp, passphrase));
+  const { kitId: _kitId, createdOn: _createdOn, ...content } = recovered;
+  const expected = JSON.stringify(bundle, Object.keys(bundle).sort());
+  if (JSON.stringify(content, Object.keys(bundle).sort()) !== expected || recovered.kitId !== kit.kitId) {
+    throw new InternalError('self-test: the envelope does not decrypt to the bundle that was sealed');
+  }
+  return { subsets: count };
+}
+
+export async function run(options: KitCreateOptions, io: CommandIO): Promise<number> {
+  const custodians = parseCustodians(options.custodians);
+  validateKitShape(custodians, options.threshold);
+  const bundle = await loadBundle(options.bundle);
+
+  const existing = (await listDir(options.out)).filter((name) => KIT_FILE.test(name));
+  if (existing.length > 0 && !options.force) {
+    throw new UserError('E_KIT_EXISTS', `--out ${options.out} already holds a kit (${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''})`, {
+      hints: ['choose an empty folder, or pass --force to replace that kit (retire it first: see the owner\'s checklist)'],
+    });
+  }
+
+  const { kit, passphrase } = await createKit(bundle, { custodians, threshold: options.threshold, random: systemRandom, now: new Date() });
+  await ensurePrivateDir(options.out);
+  const staging = join(options.out, `.drkit-staging-${kit.kitId}`);
+  await ensurePrivateDir(staging);
+  try {
+    const files: string[] = [];
+    for (const share of kit.shares) {
+      await writePrivateFile(join(staging, `share-${share.number}.txt`), share.text);
+      files.push(`share-${share.number}.txt`);
+    }
+    await writePrivateFile(join(staging, 'envelope.txt'), kit.envelope.text);
+    files.push('envelope.txt');
+    const record = {
+      kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n,
+      custodians: kit.shares.map((share) => ({ share: share.number, name: share.custodian, fingerprint: share.fingerprint })),
+      repository: kit.summary.repository, format: options.format,
+    };
+    await writePrivateFile(join(staging, 'kit.json'), `${JSON.stringify(record, null, 2)}\n`);
+    files.push('kit.json');
+
+    const test = await selfTestTextKit(staging, kit, passphrase, bundle);
+
+    for (const name of existing) await rm(join(options.out, name), { force: true });
+    for (const name of files) await rename(join(staging, name), join(options.out, name));
+    await rmdir(staging);
+
+    if (io.jsonMode) {
+      io.json({ message_type: 'kit_created', kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n, out: options.out, files, fingerprints: kit.fingerprints, selfTest: { subsetsCombined: test.subsets } });
+    } else {
+      io.out(`kit ${kit.kitIdDisplay} created in ${options.out}: ${kit.n} shares, any ${kit.k} open it`);
+      for (const share of kit.shares) io.out(`  share ${share.number} (fingerprint ${share.fingerprint}) for ${share.custodian}: share-${share.number}.txt`);
+      io.out(`self-test: read the files back, combined all ${test.subsets} sets of ${kit.k} shares, opened the envelope`);
+      io.note(`note: ${options.out} holds every share, which together open the kit: hand them out, then delete the folder`);
+    }
+    return ExitCode.ok;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
