@@ -214,6 +214,7 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
       tags: raw.offsite.tags ?? [],
     };
     if (raw.offsite.passwordCommand !== undefined) config.offsite.passwordCommand = raw.offsite.passwordCommand;
+    if (raw.offsite.cacert !== undefined) config.offsite.cacert = resolvePath(raw.offsite.cacert, base);
     const hc = healthcheckUrls(raw.offsite.healthcheck);
     if (hc) config.offsite.healthcheck = hc;
   }

@@ -79,6 +79,7 @@ const offsite = z.strictObject({
   maxAge: duration.optional(),
   schedule: schedule.optional(),
   passwordCommand: text('must be a command that prints the repository password').optional(),
+  cacert: text('must be the path of a PEM file of CA certificates').optional(),
   tags: z.array(text('must be a tag name without commas').refine((tag) => !tag.includes(','), { error: 'must be a tag name without commas' }),
     { error: rule('must be a list of tags') }).optional(),
   healthcheck: healthcheck.optional(),

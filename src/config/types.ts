@@ -59,6 +59,8 @@ export interface OffsiteConfig {
   schedule: Schedule;
   /** a command restic runs to print the repository password (RESTIC_PASSWORD_COMMAND) */
   passwordCommand?: string;
+  /** absolute path of extra CA certificates to trust for an https backend (restic --cacert) */
+  cacert?: string;
   tags: string[];
   healthcheck?: HealthcheckUrls;
 }

@@ -1,0 +1,60 @@
+/**
+ * A cache of the validated config, so `drkit status` starts as fast as `node` itself: parsing YAML and loading
+ * the schema library cost more than the rest of the command. The cache is keyed on the config file's exact bytes
+ * (SHA-256), its path, HOME (for `~`) and the default host name, and holds only the validated config, which has
+ * no secrets (they live in the secrets file). On a miss, the full loader runs (and reports every mistake with its
+ * line) and the cache is rewritten. A cache that cannot be written is no error: the next run just validates again.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import type { Config } from './types.js';
+
+const CACHE_VERSION = 1;
+
+interface CacheFile {
+  version: number;
+  key: string;
+  config: Config;
+}
+
+function cacheKey(file: string, text: string): string {
+  return createHash('sha256').update(JSON.stringify([CACHE_VERSION, file, homedir(), hostname(), text])).digest('hex');
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError('E_CONFIG_MISSING', code === 'ENOENT' ? `config file ${file} does not exist` : `cannot read config file ${file}: ${code ?? String(error)}`, {
+      hints: code === 'ENOENT' ? ['create it (see docs/config.md), or point to it with --config PATH'] : [],
+    });
+  }
+}
+
+/** The validated config of `file`, from the cache in `stateDir` when the file is unchanged since it was validated. */
+export async function loadConfigCached(file: string, stateDir: string): Promise<Config> {
+  const absolute = resolve(file);
+  const text = readText(absolute);
+  const key = cacheKey(absolute, text);
+  const cacheFile = join(stateDir, 'config-cache', `${createHash('sha256').update(absolute).digest('hex').slice(0, 16)}.json`);
+  try {
+    const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as CacheFile;
+    if (cached.version === CACHE_VERSION && cached.key === key) return cached.config;
+  } catch {
+    // no cache yet, or a damaged one: validate
+  }
+  const { parseConfig } = await import('./load.js');
+  const config = parseConfig(text, absolute);
+  try {
+    mkdirSync(join(stateDir, 'config-cache'), { recursive: true, mode: 0o700 });
+    const { writeFileAtomic } = await import('../adapters/state.js');
+    writeFileAtomic(cacheFile, JSON.stringify({ version: CACHE_VERSION, key, config } satisfies CacheFile));
+  } catch {
+    // a read-only state folder only costs speed
+  }
+  return config;
+}

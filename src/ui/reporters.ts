@@ -1,0 +1,142 @@
+/**
+ * Reporters for job events (src/jobs/types.ts): a text reporter that draws one progress bar per job on a terminal
+ * (cli-progress) and prints plain lines otherwise, and a JSON-lines reporter for --json (one object per event on
+ * stdout, keyed on `message_type` like restic's own --json output). Engines never print; commands pick one of these.
+ */
+import { MultiBar, type SingleBar } from 'cli-progress';
+import type { CommandIO } from './io.js';
+import type { JobEvent, JobName, JobResult, Reporter } from '../jobs/types.js';
+
+export interface ClosableReporter extends Reporter {
+  /** stops the bars (restoring the cursor); call once the jobs are done */
+  close(): void;
+}
+
+/** "1.4 GiB", "512 B". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit] ?? ''}`;
+}
+
+/** One line summing up a job's result: "offsite: success, snapshot 1a2b3c4d, 1200 files, 1.1 GiB (12 MiB new)". */
+export function describeResult(result: JobResult): string {
+  const parts: string[] = [result.outcome === 'failed' ? 'failed' : result.outcome === 'warning' ? 'done with warnings' : 'done'];
+  if (result.snapshotId !== undefined) parts.push(`snapshot ${result.snapshotId}`);
+  if (result.filesTotal !== undefined) parts.push(`${result.filesTotal} files`);
+  if (result.bytesTotal !== undefined) {
+    parts.push(`${formatBytes(result.bytesTotal)}${result.bytesAdded === undefined ? '' : ` (${formatBytes(result.bytesAdded)} new)`}`);
+  }
+  if (result.snapshotCount !== undefined) parts.push(`${result.snapshotCount} snapshot${result.snapshotCount === 1 ? '' : 's'} kept`);
+  if (result.error) parts.push(`${result.error.message} (${result.error.code})`);
+  return `${result.job}: ${parts.join(', ')}`;
+}
+
+/** Lines for a reporter without a terminal: no bars; progress as a line every 10 percent. */
+function plainReporter(io: CommandIO): ClosableReporter {
+  const lastDecile = new Map<JobName, number>();
+  return {
+    event(event: JobEvent): void {
+      switch (event.type) {
+        case 'start':
+          io.note(`${event.job}: started (${event.target})`);
+          break;
+        case 'progress': {
+          if (event.fraction === undefined) break;
+          const decile = Math.floor(event.fraction * 10);
+          if (decile <= (lastDecile.get(event.job) ?? 0) || decile >= 10) break;
+          lastDecile.set(event.job, decile);
+          io.note(`${event.job}: ${decile * 10}%${event.filesDone === undefined ? '' : `, ${event.filesDone} files`}${event.bytesDone === undefined ? '' : `, ${formatBytes(event.bytesDone)}`}`);
+          break;
+        }
+        case 'warning':
+          io.note(`${event.job}: warning: ${event.message}`);
+          break;
+        case 'info':
+          io.note(`${event.job}: ${event.message}`);
+          break;
+        case 'done':
+          io.note(describeResult(event.result));
+          break;
+      }
+    },
+    close: () => undefined,
+  };
+}
+
+/** Progress bars on the terminal (stderr); other events are printed above the bars. */
+function barReporter(io: CommandIO): ClosableReporter {
+  const multi = new MultiBar({
+    stream: io.stderr,
+    format: '{job} |{bar}| {percentage}% {files} {bytes} {eta_formatted}',
+    barsize: 30,
+    hideCursor: true,
+    clearOnComplete: false,
+    stopOnComplete: false,
+    etaBuffer: 50,
+    fps: 5,
+  });
+  const bars = new Map<JobName, SingleBar>();
+  const log = (line: string): void => multi.log(`${line}\n`);
+  const payload = (event: Extract<JobEvent, { type: 'progress' }>): Record<string, string> => ({
+    job: event.job.padEnd(7),
+    files: event.filesDone === undefined ? '' : `${event.filesDone}${event.filesTotal === undefined ? '' : `/${event.filesTotal}`} files`,
+    bytes: event.bytesDone === undefined ? '' : `${formatBytes(event.bytesDone)}${event.bytesTotal === undefined ? '' : `/${formatBytes(event.bytesTotal)}`}`,
+  });
+  return {
+    event(event: JobEvent): void {
+      switch (event.type) {
+        case 'start':
+          log(`${event.job}: started (${event.target})`);
+          bars.set(event.job, multi.create(1000, 0, { job: event.job.padEnd(7), files: '', bytes: '' }));
+          break;
+        case 'progress':
+          if (event.fraction !== undefined) bars.get(event.job)?.update(Math.round(event.fraction * 1000), payload(event));
+          break;
+        case 'warning':
+          log(`${event.job}: warning: ${event.message}`);
+          break;
+        case 'info':
+          log(`${event.job}: ${event.message}`);
+          break;
+        case 'done': {
+          const bar = bars.get(event.job);
+          if (bar && event.result.outcome !== 'failed') bar.update(1000);
+          if (bar) {
+            bar.stop();
+            multi.remove(bar);
+            bars.delete(event.job);
+          }
+          log(describeResult(event.result));
+          break;
+        }
+      }
+    },
+    close: () => multi.stop(),
+  };
+}
+
+/** The reporter for a command's IO: bars on a terminal, plain lines otherwise. */
+export function textReporter(io: CommandIO): ClosableReporter {
+  return io.interactive ? barReporter(io) : plainReporter(io);
+}
+
+/** One JSON object per event on stdout: `{"message_type":"progress","job":"offsite",...}`. */
+export function jsonReporter(io: CommandIO): ClosableReporter {
+  return {
+    event(event: JobEvent): void {
+      const { type, ...rest } = event;
+      io.json({ message_type: type, ...rest });
+    },
+    close: () => undefined,
+  };
+}
+
+export function reporterFor(io: CommandIO): ClosableReporter {
+  return io.jsonMode ? jsonReporter(io) : textReporter(io);
+}
