@@ -10,8 +10,10 @@
  *   consistently (rsync writes each file to a temporary name and renames it), so the snapshot is kept and renamed
  *   as complete; the job result carries the warning and the lines rsync gave, so the owner sees what is missing.
  *   Refusing the whole snapshot for one locked file would leave the owner with no recent snapshot at all.
- * - 23 with an error on the RECEIVER or GENERATOR side (the target failed to write), and any code with "No space
- *   left on device" / "Disk quota exceeded" in its messages: a FAILURE — the snapshot is not complete.
+ * - 23 with an error on the RECEIVER or GENERATOR side (the target failed to create or write a file), and any
+ *   code with "No space left on device" / "Disk quota exceeded" in its messages: a FAILURE — the snapshot is not
+ *   complete. A target that only refuses ATTRIBUTES (times, permissions, owners, ACLs, xattrs — a NAS share that
+ *   cannot chown) still holds every byte: a warning.
  * - 20 (received SIGINT/SIGTERM/SIGHUP) or death by a signal: interrupted, a failure.
  * - everything else (1 syntax, 2 protocol, 3 file selection, 5 start-up, 10 socket, 11 file I/O, 12 protocol
  *   stream, 30/35 timeouts, 255 ssh, unknown codes): a ToolError with rsync's stderr tail.
@@ -28,7 +30,10 @@ export interface RsyncArgsOptions {
   linkDest?: string;
   /** patterns passed as --exclude, in order */
   excludes?: readonly string[];
-  /** delete files in the destination that are not in the sources (used when reusing an interrupted snapshot) */
+  /**
+   * delete files in the destination that are not in the sources, or that are excluded (--delete
+   * --delete-excluded): used when an interrupted snapshot is the seed, so the result is what a fresh copy would be
+   */
   delete?: boolean;
   /** remote shell command (-e), e.g. `ssh -p 2222 -i KEY -o BatchMode=yes` */
   rsh?: string;
@@ -52,7 +57,7 @@ export function buildRsyncArgs(options: RsyncArgsOptions): string[] {
   }
   const args = ['--archive', '--relative'];
   if (options.progress ?? true) args.push('--info=progress2', '--stats');
-  if (options.delete) args.push('--delete');
+  if (options.delete) args.push('--delete', '--delete-excluded');
   if (options.linkDest !== undefined) args.push(`--link-dest=${options.linkDest}`);
   if (options.bwlimitKiBps !== undefined) args.push(`--bwlimit=${options.bwlimitKiBps}`);
   if (options.rsh !== undefined) args.push('-e', options.rsh);
@@ -123,6 +128,9 @@ export type RsyncOutcome =
   /** 23/24 from the sender's side: the snapshot is usable; `messages` are rsync's error lines */
   | { kind: 'warning'; exitStatus: number; messages: string[] };
 
+/** target-side messages about metadata only: the file's bytes were written */
+const ATTRIBUTES_ONLY = /failed to set (?:times|permissions)|chown|chgrp|set_acl|set_xattr|rsync_xal_set|failed to modify/;
+
 const NO_SPACE = /No space left on device|Disk quota exceeded|\(28\)$|\(122\)$/m;
 
 /** rsync's own error lines ("rsync: [sender] ...", "rsync error: ...") from a stderr tail. */
@@ -157,7 +165,8 @@ export function mapRsyncExit(result: Pick<RunResult, 'exitStatus' | 'signal' | '
   }
   if (exitStatus === 24) return { kind: 'warning', exitStatus, messages: lines };
   if (exitStatus === 23) {
-    const targetSide = lines.some((line) => /\[(?:receiver|generator)[=\]]/.test(line) && !line.startsWith('rsync error:'));
+    const targetSide = lines.some((line) => /\[(?:receiver|generator)[=\]]/.test(line) && !line.startsWith('rsync error:')
+      && !ATTRIBUTES_ONLY.test(line));
     if (!targetSide) return { kind: 'warning', exitStatus, messages: lines };
     throw new ToolError('E_RSYNC_TARGET_WRITE', `rsync could not write some files to ${destination}`, {
       ...base, hints: ['check the target disk (mounted read-only? failing?); the partial snapshot is kept for the next run'],

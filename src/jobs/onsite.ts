@@ -32,9 +32,17 @@
  * A failure is thrown as a DrkitError (UserError, ToolError) after a `done` event with a 'failed' result has been
  * sent to the reporter, so the caller gets both the typed error (exit code, hints) and a result to record.
  *
- * Known limit: when an interrupted snapshot is reused and the sources were changed in between, folders of the
- * removed sources stay in that one snapshot (rsync --delete only prunes inside the folders it is sending).
+ * Known limits of reusing an interrupted snapshot (both only affect that one resumed snapshot):
+ * - when the sources were changed in between, folders of the removed sources stay in it (rsync --delete only
+ *   prunes inside the folders it is sending);
+ * - a file in the seed that was hard-linked to the previous snapshot and whose content is unchanged but whose
+ *   permissions or owner changed is updated in place, so the previous snapshot's copy shows the new permissions
+ *   too (same inode). Contents are never shared that way: rsync writes changed files to a new file.
+ *
+ * The target must be a POSIX file system (ext4, xfs, btrfs, NTFS through ntfs-3g, a NAS share over ssh): hard
+ * links and symbolic links are how snapshots share files and how `latest` is made. FAT and exFAT have neither.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { asDrkitError, ExitCode, UserError } from '../errors.js';
 import { DEFAULT_RETENTION, planRetention, type RetentionPolicy } from '../core/retention.js';
@@ -72,15 +80,27 @@ export interface OnsiteSnapshotOptions {
 /** At most this many rsync error lines are kept as warnings (memory stays flat on a source full of bad files). */
 const MAX_WARNING_LINES = 50;
 
-function normaliseSources(sources: readonly string[]): string[] {
+/**
+ * Absolute, de-duplicated sources, each folder with a trailing '/' (so a source that is a symbolic link to a
+ * folder is backed up as the folder's content, under the link's path). Throws UserError E_SOURCES_MISSING, before
+ * anything is written, when not one source exists (an unmounted home partition must not become an empty
+ * "latest"); when only some are missing, rsync reports them and the run ends with a warning.
+ */
+async function resolveSources(sources: readonly string[]): Promise<string[]> {
   if (sources.length === 0) {
     throw new UserError('E_NO_SOURCES', 'sources is empty: there is nothing to back up', { hints: ['list the folders to back up under `sources` in the config'] });
   }
-  const absolute = sources.map((source) => {
+  const absolute = [...new Set(sources.map((source) => {
     const resolved = path.resolve(source);
     return resolved.length > 1 ? resolved.replace(/\/+$/, '') : resolved;
-  });
-  return [...new Set(absolute)];
+  }))];
+  const kinds = await Promise.all(absolute.map((source) => stat(source).then((info) => (info.isDirectory() ? 'dir' : 'file'), () => 'missing')));
+  if (kinds.every((kind) => kind === 'missing')) {
+    throw new UserError('E_SOURCES_MISSING', `no source exists (${absolute.join(', ')}); nothing was written`, {
+      hints: ['is the disk holding the sources mounted?', 'check `sources` in the config'],
+    });
+  }
+  return absolute.map((source, index) => (kinds[index] === 'dir' && source !== '/' ? `${source}/` : source));
 }
 
 /**
@@ -121,7 +141,7 @@ async function snapshot(
   };
   const { host } = options;
   checkHostName(host);
-  const sources = normaliseSources(options.sources);
+  const sources = await resolveSources(options.sources);
   const keep = options.keep ?? DEFAULT_RETENTION;
   const target = openTarget(options.target, options.ssh);
   if (signal?.aborted) throw interrupted();

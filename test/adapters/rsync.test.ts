@@ -14,7 +14,7 @@ test('arguments: archive + relative, link-dest, delete, excludes in order, sourc
     linkDest: '../2026-11-26T081500Z', excludes: ['*.tmp', '/home/ann/Photos/cache/'], delete: true,
     rsh: 'ssh -p 2222 -o BatchMode=yes', bwlimitKiBps: 500,
   }), [
-    '--archive', '--relative', '--info=progress2', '--stats', '--delete', '--link-dest=../2026-11-26T081500Z',
+    '--archive', '--relative', '--info=progress2', '--stats', '--delete', '--delete-excluded', '--link-dest=../2026-11-26T081500Z',
     '--bwlimit=500', '-e', 'ssh -p 2222 -o BatchMode=yes', '--exclude=*.tmp', '--exclude=/home/ann/Photos/cache/',
     '/home/ann/Photos', '/etc', '/mnt/usb/laptop/2026-11-27T081500Z.inprogress/',
   ]);
@@ -63,6 +63,9 @@ test('exit codes: 0 ok, 24 and sender-side 23 are warnings', () => {
   const sender = 'rsync: [sender] link_stat "/nope" failed: No such file or directory (2)\nrsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1394) [sender=3.5.0]\n';
   const outcome = mapRsyncExit(exit(23, sender), '/t');
   assert.equal(outcome.kind, 'warning');
+  // a target that cannot store owners or times still holds every byte
+  const attributes = 'rsync: [generator] chown "/nas/x" failed: Operation not permitted (1)\nrsync: [receiver] failed to set times on "/nas/y": Operation not permitted (1)\nrsync error: some files/attrs were not transferred (code 23) [generator=3.5.0]';
+  assert.equal(mapRsyncExit(exit(23, attributes), '/nas').kind, 'warning');
 });
 
 test('exit codes: target-side errors, a full disk, signals, ssh and the rest are typed tool errors', () => {

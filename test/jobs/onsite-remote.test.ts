@@ -68,6 +68,7 @@ test('snapshots over ssh: link-dest hard links, latest, in-progress reuse, reten
   // an interrupted snapshot left on the NAS is reused
   await mkdir(path.join(hostDir, '2026-11-27T083000Z.inprogress', source), { recursive: true });
   await writeFile(path.join(hostDir, '2026-11-27T083000Z.inprogress', source, 'stale.tmp-from-crash'), 'junk');
+  await writeFile(path.join(hostDir, '2026-11-27T083000Z.inprogress', source, 'excluded-since.tmp'), 'junk');
   const events = recorder();
   const second = await runOnsiteSnapshot(options, events);
   assert.ok(events.events.some((event) => event.type === 'info' && /resuming/.test(event.message)));

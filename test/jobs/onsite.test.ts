@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -127,6 +127,26 @@ test('a missing or foreign marker: "target absent", and nothing is written', asy
   // a target folder that does not exist at all is not created
   await assert.rejects(runOnsiteSnapshot({ ...options, target: path.join(dir, 'marker', 'nowhere') }, recorder()), /target absent/);
   assert.equal(existsSync(path.join(dir, 'marker', 'nowhere')), false);
+});
+
+test('no source exists (an unmounted partition): refused before anything is written', async () => {
+  const { target, options } = await setup('nosource');
+  const before = await tree(target);
+  await assert.rejects(runOnsiteSnapshot({ ...options, sources: [path.join(dir, 'nosource', 'gone'), path.join(dir, 'nosource', 'gone2')] }, recorder()),
+    (error: unknown) => error instanceof UserError && error.code === 'E_SOURCES_MISSING');
+  assert.deepEqual(await tree(target), before);
+  await assert.rejects(runOnsiteSnapshot({ ...options, sources: [] }, recorder()), (error: unknown) => error instanceof UserError && error.code === 'E_NO_SOURCES');
+});
+
+test('a source that is a symbolic link to a folder is backed up as the folder, under the link\'s path', async () => {
+  const { base, source, hostDir, options } = await setup('symlink');
+  const real = path.join(base, 'elsewhere');
+  await mkdir(real);
+  await writeFile(path.join(real, 'inside.txt'), 'content\n');
+  const link = path.join(source, 'Linked');
+  await symlink(real, link);
+  const result = await runOnsiteSnapshot({ ...options, sources: [link] }, recorder());
+  assert.equal(await readFile(path.join(hostDir, result.snapshotId ?? '', link, 'inside.txt'), 'utf8'), 'content\n');
 });
 
 test('rsync 23 (a source could not be read): the snapshot is kept and complete, the result is a warning', async () => {
