@@ -18,11 +18,15 @@ export function keyCheckValue(key: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update('drkit/1 key check').update(key).digest().subarray(0, 3));
 }
 
+/** version ‖ KCV ‖ length of the OpenPGP message (2 bytes, big-endian: a missing last line is named) ‖ message */
 export function encodeEnvelope(kcv: Uint8Array, openpgp: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(4 + openpgp.length);
+  if (openpgp.length > 0xffff) throw new UserError('E_ENVELOPE_SIZE', `the envelope would hold ${openpgp.length} bytes, at most 65535 fit the format`, { hints: ['shorten the bundle\'s notes'] });
+  const bytes = new Uint8Array(6 + openpgp.length);
   bytes[0] = ENVELOPE_VERSION;
   bytes.set(kcv, 1);
-  bytes.set(openpgp, 4);
+  bytes[4] = openpgp.length >> 8;
+  bytes[5] = openpgp.length & 0xff;
+  bytes.set(openpgp, 6);
   return bytes;
 }
 
@@ -64,10 +68,15 @@ function kitIdFromComments(comments: readonly string[]): Uint8Array | null {
 }
 
 function envelopeFromBytes(file: string, bytes: Uint8Array): ParsedEnvelope {
-  if (bytes[0] !== ENVELOPE_VERSION || bytes.length < 4 + 40) {
+  if (bytes[0] !== ENVELOPE_VERSION || bytes.length < 6 + 40) {
     throw new TextFormError('E_ENVELOPE_VERSION', `${file}: not a drkit version ${ENVELOPE_VERSION} envelope`, file);
   }
-  return { file, bytes, kcv: bytes.slice(1, 4), openpgp: bytes.slice(4) };
+  const declared = ((bytes[4] ?? 0) << 8) | (bytes[5] ?? 0);
+  if (bytes.length !== 6 + declared) {
+    throw new TextFormError('E_ENVELOPE_LENGTH', `${file}: holds ${bytes.length - 6} bytes, its header says ${declared} (a line missing at the end?)`, file, undefined,
+      ['compare the number of lines with the sheet']);
+  }
+  return { file, bytes, kcv: bytes.slice(1, 4), openpgp: bytes.slice(6) };
 }
 
 /**

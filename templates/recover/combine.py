@@ -63,18 +63,18 @@ for t, s in [(t, s) for j, s in enumerate(sh) for t in sh[:j] if t["i"] == s["i"
 for t, s in [(t, s) for t in sh for s in sh if t["lst"] and t["lst"][s["i"] - 1] != s["fp"]][:1]:
     fail(s["f"], ": share ", s["i"], " has fingerprint ", s["fp"], ", but ", t["f"], " lists ", t["lst"][s["i"] - 1])
 if len(sh) < a["k"]: fail(len(sh), " share" + "s" * (len(sh) != 1), " given, kit ", kid(a), " needs ", a["k"])
-e, lines, nums = argv[1], parse(argv[1])[0], ", ".join(str(s["i"]) for s in sh)
+e, lines, nums = argv[1], parse(argv[1])[0], ", ".join(str(s["i"]) for s in sh); key = bytearray(32)
 lines or fail(e, ": no envelope lines found")
 for line in lines: verify(e, line, 0, mask(a["kid"]))
 pay = sum((p for _, p, _ in lines), []); env = unb32(pay)
 if env is None: fail(e, ": has ", len(pay), " characters before the checks, which is no whole number of bytes")
-if env[0] != 1 or len(env) < 44: fail(e, ": not a drkit version 1 envelope")
+if env[0] != 1 or len(env) < 46: fail(e, ": not a drkit version 1 envelope")
+if len(env) != 6 + int.from_bytes(env[4:6], "big"): fail(e, ": holds ", len(env) - 6, " bytes, its header says ", int.from_bytes(env[4:6], "big"), " (a line missing at the end?)")
 if len({s["x"] for s in sh}) != len(sh): fail("shares ", nums, " repeat an evaluation point: one of them was altered")
-key = bytearray(32)
 for s in sh:  # Lagrange interpolation at x = 0 in GF(2^8), AES polynomial, as shamir-secret-sharing does
     o = [t["x"] for t in sh if t is not s]; w, d = reduce(gmul, o, 1), reduce(gmul, [x ^ s["x"] for x in o], 1)
     for _ in range(254): w = gmul(w, d)  # w * d^254 = w / d
     for b in range(32): key[b] ^= gmul(s["y"][b], w)
 if sha("drkit/1 key check", bytes(key))[:3] != env[1:4]:
     fail("the shares combine to a wrong key: one of shares ", nums, " was altered")
-open(argv[3], "wb").write(env[4:]); print(b32(bytes(key)))
+open(argv[3], "wb").write(env[6:]); print(b32(bytes(key)))
