@@ -113,6 +113,12 @@ export interface OnsiteTarget {
   rsyncDestination(host: string, name: string): string;
   /** rsync's `-e` value, for remote targets */
   rsyncShell(): string | undefined;
+  /**
+   * Makes what was written to the target durable (`sync -f` on the file system holding the host folder), so a
+   * snapshot is only named complete once its files are on the disk: after a power cut, a complete-looking
+   * snapshot with empty files would be trusted by the next run's --link-dest and its damage copied forward.
+   */
+  flush(host: string): Promise<void>;
 }
 
 /** Checks a host name used as a folder name: one path component, no leading dot or dash. */
@@ -244,6 +250,17 @@ class LocalTarget implements OnsiteTarget {
   rsyncShell(): undefined {
     return undefined;
   }
+
+  async flush(host: string): Promise<void> {
+    const folder = this.hostPath(host);
+    const result = await runProgram('sync', ['-f', folder], { debianPackage: 'coreutils' });
+    if (result.exitStatus !== 0) {
+      throw new ToolError('E_TARGET_SYNC', `target ${this.display}: could not flush the snapshot to the disk`, {
+        program: 'sync', exitStatus: result.exitStatus, signal: result.signal, stderrTail: result.stderrTail,
+        hints: ['check the disk: a failing flush often means a failing or unplugged disk'],
+      });
+    }
+  }
 }
 
 /** Exit status our remote commands use for "not there" (the marker, the host folder, the link). */
@@ -341,6 +358,12 @@ class RemoteTarget implements OnsiteTarget {
 
   rsyncShell(): string {
     return rsyncRemoteShell(this.ssh);
+  }
+
+  async flush(host: string): Promise<void> {
+    // `sync -f` needs coreutils ≥ 8.24; a NAS with busybox falls back to a plain (whole-system) sync
+    const folder = shellQuote(this.hostPath(host));
+    await this.run('flush the snapshot to the disk', `sync -f -- ${folder} 2>/dev/null || sync`);
   }
 }
 

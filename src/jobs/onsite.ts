@@ -21,7 +21,8 @@
  *    the sources are dropped);
  * 3. rsync into `<name>.inprogress` with --link-dest to the newest complete snapshot; on failure (crash, SIGKILL,
  *    full disk, network) the in-progress folder stays for the next run and no complete snapshot or `latest` changes;
- * 4. rename to `<name>`, then move `latest` (a new link renamed over the old one);
+ * 4. flush the target's file system (sync -f), rename to `<name>`, then move `latest` (a new link renamed over
+ *    the old one): a complete name is only given to data that is on the disk;
  * 5. retention (src/core/retention.ts), only now that a new complete snapshot exists; it never removes the
  *    newest, and a deletion that fails is a warning (the next run finishes it: the plan is idempotent).
  *
@@ -209,7 +210,8 @@ async function snapshot(
     if (moreErrorLines > 0) warn(`... and ${moreErrorLines} more`);
   }
 
-  // 4. complete: rename, then latest
+  // 4. complete: flush, rename, then latest
+  await target.flush(host);
   await target.rename(host, working, name);
   await target.setLatest(host, name);
   info(`snapshot ${name} complete`);

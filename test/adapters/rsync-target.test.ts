@@ -54,6 +54,7 @@ function targetContract(label: string, make: () => { spec: string; localRoot: st
     await target.makeHostFolder('laptop');
     assert.deepEqual(await target.list('laptop'), []);
     execFileSync('mkdir', ['-p', path.join(localRoot, 'laptop', '2026-11-27T081500Z.inprogress', 'x')]);
+    await target.flush('laptop');
     await target.rename('laptop', '2026-11-27T081500Z.inprogress', '2026-11-27T081500Z');
     execFileSync('mkdir', ['-p', path.join(localRoot, 'laptop', '2026-11-28T000000Z')]);
     await assert.rejects(target.rename('laptop', '2026-11-27T081500Z', '2026-11-28T000000Z'));
