@@ -41,8 +41,11 @@ export interface JobResult {
   /** snapshots kept after retention */
   snapshotCount?: number;
   warnings: string[];
-  /** for failed runs: the error's code and message (never a secret) */
-  error?: { code: string; message: string };
+  /**
+   * for failed runs: the error's code and message (never a secret); engines may add the typed error's hints,
+   * kind and process exit code (src/errors.ts exitCodeFor) so callers can render and exit without re-deriving
+   */
+  error?: { code: string; message: string; hints?: string[]; kind?: 'user' | 'tool' | 'internal'; exitCode?: number };
 }
 
 /** A reporter that drops everything (for callers that only want the result). */

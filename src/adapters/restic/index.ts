@@ -1,0 +1,434 @@
+/**
+ * The restic adapter: runs the real `restic` binary for one repository and returns typed results.
+ *
+ * Rules:
+ * - the password reaches restic only through RESTIC_PASSWORD_FILE (a caller's file, or a 0600 file in a fresh
+ *   0700 folder that is removed when the run ends) or RESTIC_PASSWORD_COMMAND; never argv, never RESTIC_PASSWORD;
+ *   the repository URL travels in RESTIC_REPOSITORY (it may hold credentials); backend secrets in env only;
+ * - stdout of backup and restore is read line by line and never kept, so memory stays flat however big the data;
+ * - every failure is a DrkitError (./errors.ts maps exit codes and stderr); messages and stderr tails are redacted;
+ * - transient faults (backend unreachable, lock held) are retried with backoff; wrong password, missing
+ *   repository and the like never are. The sleep and the clock are parameters so tests do not wait;
+ * - restic retries a failing backend itself (0.14: ~1.5 min, ≥ 0.16: up to 15 min). drkit stops it earlier when
+ *   its stderr shows nothing but retries for `backendGiveUpMs`, so a dead server gives a clear error in minutes.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runProgram, type RunResult } from '../exec.js';
+import { InternalError, ToolError, UserError, type DrkitError } from '../../errors.js';
+import {
+  buildResticArgs, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
+  type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsMode,
+} from './args.js';
+import { classifyResticRun, lastResticMessage, redactSecrets, type ResticRunOutcome } from './errors.js';
+import {
+  parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseRepositoryConfig, parseRestoreLine,
+  parseSnapshots, parseStats, parseStderrLine, type BackupStatus, type BackupSummary, type ForgetGroup, type ItemError,
+  type RepositoryStats, type RestoreStatus, type Snapshot,
+} from './json.js';
+import { assertSupportedVersion, parseResticVersion, resticFeatures, type ResticFeatures, type ResticVersion } from './version.js';
+
+export type { BackupArgs, CheckArgs, ForgetArgs, KeepPolicy, RestoreArgs, SnapshotFilter, StatsMode, ResticGlobalOptions } from './args.js';
+export type { BackupStatus, BackupSummary, ForgetGroup, ItemError, RepositoryStats, RestoreStatus, Snapshot } from './json.js';
+export type { ResticVersion, ResticFeatures } from './version.js';
+export { parseResticVersion, resticFeatures } from './version.js';
+export { redactSecrets } from './errors.js';
+
+/** Where the repository password comes from. `value` is written to a private temp file for each run. */
+export type PasswordSource = { file: string } | { command: string } | { value: string };
+
+/** One repository and how to open it. */
+export interface ResticRepository extends ResticGlobalOptions {
+  /** any restic repository: a local path, `rest:…`, `s3:…`, `b2:…`, `sftp:…`, `rclone:…` */
+  repository: string;
+  password: PasswordSource;
+  /** the backend's variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, B2_ACCOUNT_ID, …) */
+  env?: Readonly<Record<string, string>>;
+}
+
+export interface RetryPolicy {
+  /** runs in all, the first included (1 = no retry) */
+  attempts: number;
+  initialDelayMs: number;
+  factor: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: Readonly<RetryPolicy> = { attempts: 4, initialDelayMs: 5_000, factor: 3, maxDelayMs: 60_000 };
+
+export interface ResticRunnerOptions {
+  /** the restic binary; default "restic" on PATH */
+  binary?: string;
+  retry?: RetryPolicy;
+  /** waits between retries; tests pass one that returns at once */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** milliseconds since the epoch; tests may pass a fake clock */
+  now?: () => number;
+  /** stop restic when its stderr has shown only backend retries for this long (default 5 min) */
+  backendGiveUpMs?: number;
+  signal?: AbortSignal;
+  /** called with each retry decision, e.g. to tell the user "retrying in 15 s" */
+  onRetry?: (info: { attempt: number; delayMs: number; error: DrkitError }) => void;
+}
+
+/** The delay before retry number `retry` (1-based): initial × factor^(retry−1), capped. Pure. */
+export function backoffDelay(policy: RetryPolicy, retry: number): number {
+  return Math.min(policy.maxDelayMs, Math.round(policy.initialDelayMs * policy.factor ** Math.max(0, retry - 1)));
+}
+
+/** Secret values that must never appear in a message: the password and the backend's secret-looking variables. */
+export function secretValuesOf(repository: Pick<ResticRepository, 'password' | 'env'>): string[] {
+  const secrets: string[] = [];
+  if ('value' in repository.password) secrets.push(repository.password.value);
+  for (const [key, value] of Object.entries(repository.env ?? {})) {
+    if (/SECRET|PASSWORD|TOKEN|KEY|CREDENTIAL|AUTH/i.test(key)) secrets.push(value);
+  }
+  return secrets;
+}
+
+const defaultSleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
+  const timer = setTimeout(resolve, ms);
+  signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+});
+
+/** restic's own "retrying" notes on stderr (0.14: "Save(<data/…>) returned error, retrying after 552ms: …") */
+const BACKEND_RETRY_LINE = /returned error, retrying after|retrying after \d/i;
+/** newer restic notes a recovery ("operation successful after 2 retries") */
+const BACKEND_RECOVERED_LINE = /successful after \d+ retr/i;
+
+/** Runs `restic version` and reads it. Throws a UserError when restic is missing or too old. */
+export async function detectResticVersion(binary = 'restic'): Promise<ResticVersion> {
+  const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: { RESTIC_PASSWORD: undefined } });
+  const version = result.exitStatus === 0 ? parseResticVersion(result.stdout) : null;
+  if (version === null) {
+    throw new ToolError('E_RESTIC_VERSION', `${binary} version did not print a restic version: ${lastResticMessage(result.stdout + '\n' + result.stderrTail) || 'no output'}`, {
+      program: binary, exitStatus: result.exitStatus, signal: result.signal, stderrTail: result.stderrTail,
+      hints: ['check that `restic version` works in a terminal'],
+    });
+  }
+  assertSupportedVersion(version);
+  return version;
+}
+
+interface RunRequest {
+  operation: ResticOperation;
+  /** the name used in messages ("backup", "cat config") */
+  name: string;
+  onStdoutLine?: (line: string) => void;
+  onStderrLine?: (line: string) => void;
+  /** keep stdout (for single-document commands); off for backup and restore */
+  collectStdout: boolean;
+  /** extra outcome mapping before the generic one, e.g. check's "repository contains errors" */
+  interpret?: (result: RunResult, outcome: ResticRunOutcome) => ResticRunOutcome;
+}
+
+export interface BackupResult {
+  /** 'partial': restic exited 3; the snapshot exists but lacks the files in `unreadable` */
+  status: 'complete' | 'partial';
+  snapshotId: string;
+  summary: BackupSummary;
+  /** files restic could not read (at most 100 kept) and how many there were */
+  unreadable: ItemError[];
+  unreadableCount: number;
+}
+
+export interface RestoreResult {
+  /** null on restic < 0.16, which prints no JSON summary for restore */
+  filesRestored: number | null;
+  bytesRestored: number | null;
+  errors: ItemError[];
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** what restic reported as wrong, in its words */
+  problems: string[];
+}
+
+export interface ForgetResult {
+  groups: ForgetGroup[];
+  kept: number;
+  removed: number;
+  pruned: boolean;
+}
+
+const MAX_KEPT_ITEM_ERRORS = 100;
+/** text lines of `restic check` (0.14 prints no JSON for it) that name a problem */
+const CHECK_PROBLEM_LINE = /error|damaged|not found|missing|invalid|does not match|does not exist|failed to download|unreferenced/i;
+/** lines that mention errors but are not findings: the all-clear, and restic's own retry notes */
+const NO_ERRORS_LINE = /no errors were found|returned error, retrying after/i;
+
+/** A restic binary bound to one repository. Create it with `openResticRepository`. */
+export class Restic {
+  readonly version: ResticVersion;
+  readonly features: ResticFeatures;
+  /** the repository as it may be shown (credentials in the URL replaced by ***) */
+  readonly displayName: string;
+  private readonly secrets: string[];
+
+  constructor(private readonly repository: ResticRepository, version: ResticVersion, private readonly options: ResticRunnerOptions = {}) {
+    this.version = version;
+    this.features = resticFeatures(version);
+    this.secrets = secretValuesOf(repository);
+    this.displayName = redactSecrets(repository.repository, this.secrets);
+  }
+
+  /** Creates the repository. Returns its id (64 hex digits). Throws E_RESTIC_REPO_EXISTS when one is there. */
+  async init(): Promise<{ repositoryId: string }> {
+    const result = await this.run({ operation: { command: 'init' }, name: 'init', collectStdout: true });
+    const created = parseInitOutput(result.stdout);
+    // init prints a short id on 0.14; cat config gives the full one on every version
+    const repositoryId = await this.repositoryId();
+    if (created?.id !== undefined && !repositoryId.startsWith(created.id)) {
+      throw new InternalError(`restic init reported repository ${created.id} but cat config says ${repositoryId}`);
+    }
+    return { repositoryId };
+  }
+
+  /** The repository id from `restic cat config` (also the way to test that the repository opens). */
+  async repositoryId(): Promise<string> {
+    const result = await this.run({ operation: { command: 'cat-config' }, name: 'cat config', collectStdout: true });
+    const config = parseRepositoryConfig(result.stdout);
+    if (config === null) throw this.outputError('cat config', 'no repository id in its output');
+    return config.id;
+  }
+
+  /** Backs up `args.paths`. Progress goes to `onStatus`; unreadable files make a 'partial' result (exit 3). */
+  async backup(args: BackupArgs, onStatus?: (status: BackupStatus) => void): Promise<BackupResult> {
+    let summary: BackupSummary | undefined;
+    let unreadable: ItemError[] = [];
+    let unreadableCount = 0;
+    const onItemError = (message: ItemError) => {
+      unreadableCount += 1;
+      if (unreadable.length < MAX_KEPT_ITEM_ERRORS) unreadable.push({ ...message, message: redactSecrets(message.message, this.secrets) });
+    };
+    const result = await this.run({
+      operation: { command: 'backup', args }, name: 'backup', collectStdout: false,
+      onStdoutLine: (line) => {
+        const message = parseBackupLine(line);
+        if (message.type === 'status') onStatus?.(message);
+        else if (message.type === 'summary') summary = message;
+        else if (message.type === 'error') onItemError(message);
+      },
+      onStderrLine: (line) => {
+        const message = parseStderrLine(line);
+        if (message.type === 'error') onItemError(message);
+        // 0.14 prints a missing source as text and still exits 0; it is as much a gap as an unreadable file
+        else if (message.type === 'text' && /does not exist, skipping$/.test(message.text)) {
+          onItemError({ type: 'error', message: redactSecrets(message.text, this.secrets), during: 'scan' });
+        }
+      },
+    }, () => {
+      // a retried backup starts over: forget what the failed attempt saw
+      summary = undefined; unreadable = []; unreadableCount = 0;
+    });
+    if (summary?.snapshotId === undefined) {
+      throw this.outputError('backup', 'no snapshot id in its summary');
+    }
+    const partial = result.exitStatus === 3 || unreadableCount > 0;
+    return { status: partial ? 'partial' : 'complete', snapshotId: summary.snapshotId, summary, unreadable, unreadableCount };
+  }
+
+  /** The snapshots that match `filter`, oldest first (restic's order). */
+  async snapshots(filter: SnapshotFilter = {}): Promise<Snapshot[]> {
+    const result = await this.run({ operation: { command: 'snapshots', args: filter }, name: 'snapshots', collectStdout: true });
+    const snapshots = parseSnapshots(result.stdout);
+    if (snapshots === null) throw this.outputError('snapshots', 'its output is not a JSON array');
+    return snapshots;
+  }
+
+  /**
+   * Applies the keep policy. With `prune: true`, unreferenced data is then removed by a separate `restic prune`,
+   * run only when forget removed something (prune reads the whole index; skipping it saves minutes on B2).
+   */
+  async forget(args: ForgetArgs): Promise<ForgetResult> {
+    const result = await this.run({ operation: { command: 'forget', args: { ...args, prune: false } }, name: 'forget', collectStdout: true });
+    const groups = parseForgetOutput(result.stdout);
+    if (groups === null) throw this.outputError('forget', 'its output is not a JSON array');
+    const kept = groups.reduce((sum, group) => sum + group.keep.length, 0);
+    const removed = groups.reduce((sum, group) => sum + group.remove.length, 0);
+    let pruned = false;
+    if (args.prune && removed > 0 && !args.dryRun) {
+      await this.prune();
+      pruned = true;
+    }
+    return { groups, kept, removed, pruned };
+  }
+
+  /** Removes data no snapshot references. */
+  async prune(): Promise<void> {
+    await this.run({ operation: { command: 'prune' }, name: 'prune', collectStdout: false, onStdoutLine: () => undefined });
+  }
+
+  /** Checks the repository; `readDataSubset` (e.g. "10%", "1/5") also reads and verifies that share of the data. */
+  async check(args: CheckArgs = {}): Promise<CheckResult> {
+    const problems: string[] = [];
+    const noteProblem = (text: string) => {
+      if (problems.length < MAX_KEPT_ITEM_ERRORS) problems.push(redactSecrets(text, this.secrets));
+    };
+    let summaryErrors = 0;
+    await this.run({
+      operation: { command: 'check', args }, name: 'check', collectStdout: false,
+      onStdoutLine: (line) => {
+        const message = parseCheckLine(line);
+        if (message.type === 'check_summary') summaryErrors = message.numErrors ?? 0;
+        else if (message.type === 'error') noteProblem(message.message);
+        else if (message.type === 'text' && CHECK_PROBLEM_LINE.test(message.text) && !NO_ERRORS_LINE.test(message.text)) noteProblem(message.text.trim());
+      },
+      onStderrLine: (line) => {
+        const message = parseStderrLine(line);
+        if (message.type === 'error') noteProblem(message.message);
+        else if (message.type === 'text' && CHECK_PROBLEM_LINE.test(message.text) && !NO_ERRORS_LINE.test(message.text) && !/^Fatal: repository contains errors/i.test(message.text)) noteProblem(message.text.trim());
+      },
+      // "repository contains errors" (exit 1) is a verdict on the data, not a failure to run: report it
+      interpret: (result, outcome) => (outcome.kind === 'error' && result.exitStatus === 1 && outcome.error.code !== 'E_RESTIC_WRONG_PASSWORD'
+        && /repository contains errors|check failed/i.test(result.stderrTail) ? { kind: 'ok' } : outcome),
+    }, () => { problems.length = 0; summaryErrors = 0; });
+    const ok = problems.length === 0 && summaryErrors === 0;
+    if (!ok && problems.length === 0) problems.push(`restic check counted ${summaryErrors} errors`);
+    return { ok, problems };
+  }
+
+  /** Restores a snapshot into `args.target`. Progress (restic ≥ 0.16 only) goes to `onStatus`. */
+  async restore(args: RestoreArgs, onStatus?: (status: RestoreStatus) => void): Promise<RestoreResult> {
+    let filesRestored: number | null = null;
+    let bytesRestored: number | null = null;
+    const errors: ItemError[] = [];
+    await this.run({
+      operation: { command: 'restore', args }, name: 'restore', collectStdout: false,
+      onStdoutLine: (line) => {
+        const message = parseRestoreLine(line);
+        if (message.type === 'restore_status') onStatus?.(message);
+        else if (message.type === 'restore_summary') {
+          filesRestored = message.filesRestored ?? 0;
+          bytesRestored = message.bytesRestored ?? 0;
+        } else if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push(message);
+      },
+      onStderrLine: (line) => {
+        const message = parseStderrLine(line);
+        if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push(message);
+      },
+    }, () => { filesRestored = null; bytesRestored = null; errors.length = 0; });
+    return { filesRestored, bytesRestored, errors };
+  }
+
+  /** `restic stats`; mode 'restore-size' (default) is what a restore writes, 'raw-data' what the repository holds. */
+  async stats(options: { snapshot?: string; mode?: StatsMode } = {}): Promise<RepositoryStats> {
+    const result = await this.run({ operation: { command: 'stats', args: options }, name: 'stats', collectStdout: true });
+    const stats = parseStats(result.stdout);
+    if (stats === null) throw this.outputError('stats', 'no total_size in its output');
+    return stats;
+  }
+
+  /** Removes stale locks only (a crashed run's); a live process's lock stays. */
+  async unlockStale(): Promise<void> {
+    await this.runOnce({ operation: { command: 'unlock' }, name: 'unlock', collectStdout: true });
+  }
+
+  private outputError(command: string, what: string): ToolError {
+    return new ToolError('E_RESTIC_OUTPUT', `restic ${command} on ${this.displayName} gave unexpected output: ${what}`, {
+      program: 'restic', exitStatus: 0, hints: [`restic ${this.version.major}.${this.version.minor}.${this.version.patch} may print a format drkit does not read; please report it`],
+    });
+  }
+
+  /** One run with retries for transient faults. `resetAttempt` clears what a failed attempt collected. */
+  private async run(request: RunRequest, resetAttempt?: () => void): Promise<RunResult> {
+    const policy = this.options.retry ?? DEFAULT_RETRY;
+    const sleep = this.options.sleep ?? defaultSleep;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.runOnce(request);
+      } catch (error) {
+        const transient = error instanceof ToolError && error.details.transient === true;
+        if (!transient || attempt >= policy.attempts || this.options.signal?.aborted) throw error;
+        const delayMs = backoffDelay(policy, attempt);
+        this.options.onRetry?.({ attempt, delayMs, error });
+        await sleep(delayMs, this.options.signal);
+        if (this.options.signal?.aborted) throw error;
+        // a lock left by a run that crashed (or that drkit stopped) is stale: restic unlock removes only such locks
+        if (error.code === 'E_RESTIC_LOCKED') await this.unlockStale().catch(() => undefined);
+        resetAttempt?.();
+      }
+    }
+  }
+
+  private async runOnce(request: RunRequest): Promise<RunResult> {
+    const args = buildResticArgs(request.operation, this.repository, this.features);
+    const now = this.options.now ?? Date.now;
+    const giveUpMs = this.options.backendGiveUpMs ?? 5 * 60_000;
+    const stopper = new AbortController();
+    const signal = this.options.signal ? AbortSignal.any([this.options.signal, stopper.signal]) : stopper.signal;
+    let retryingSince: number | null = null;
+    let gaveUpOnBackend = false;
+    let exitErrorMessage: string | undefined;
+
+    return this.withPassword(async (password) => {
+      const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env) });
+      const result = await runProgram(this.options.binary ?? 'restic', args, {
+        env, signal, debianPackage: 'restic', collectStdout: request.collectStdout,
+        ...(request.onStdoutLine ? { onStdoutLine: request.onStdoutLine } : {}),
+        onStderrLine: (line) => {
+          if (BACKEND_RETRY_LINE.test(line)) {
+            retryingSince ??= now();
+            if (now() - retryingSince >= giveUpMs && !gaveUpOnBackend) {
+              gaveUpOnBackend = true;
+              stopper.abort();
+            }
+          } else if (BACKEND_RECOVERED_LINE.test(line)) {
+            retryingSince = null;
+          }
+          const message = parseStderrLine(line);
+          if (message.type === 'exit_error') exitErrorMessage = message.message;
+          request.onStderrLine?.(line);
+        },
+      });
+      const redacted: RunResult = { ...result, stderrTail: redactSecrets(result.stderrTail, this.secrets) };
+      let outcome = classifyResticRun({
+        command: request.name, repository: this.displayName, exitStatus: result.exitStatus, signal: result.signal,
+        stderrTail: redacted.stderrTail, gaveUpOnBackend,
+        ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactSecrets(exitErrorMessage, this.secrets) }),
+      }, this.features);
+      if (request.interpret) outcome = request.interpret(redacted, outcome);
+      if (outcome.kind === 'error') throw outcome.error;
+      return redacted;
+    });
+  }
+
+  /** RESTIC_PASSWORD in the backend env (e.g. from the secrets file) is moved out: it goes through a file. */
+  private withoutPasswordVariables(env: Readonly<Record<string, string>> | undefined): Record<string, string> {
+    const copy = { ...env };
+    delete copy.RESTIC_PASSWORD;
+    delete copy.RESTIC_PASSWORD_FILE;
+    delete copy.RESTIC_PASSWORD_COMMAND;
+    delete copy.RESTIC_REPOSITORY;
+    return copy;
+  }
+
+  private async withPassword<T>(use: (password: { file: string } | { command: string }) => Promise<T>): Promise<T> {
+    const source = this.repository.password;
+    if (!('value' in source)) return use(source);
+    // a fresh folder per run: mkdtemp makes it 0700, the file is created 0600 and must not exist yet
+    const folder = await mkdtemp(join(tmpdir(), 'drkit-restic-'));
+    try {
+      const file = join(folder, 'password');
+      await writeFile(file, source.value, { mode: 0o600, flag: 'wx' });
+      return await use({ file });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Detects the restic version and binds it to a repository. Does not touch the repository: call
+ * `repositoryId()` to test that it opens, or `init()` to create it.
+ */
+export async function openResticRepository(repository: ResticRepository, options: ResticRunnerOptions = {}): Promise<Restic> {
+  if (repository.repository.trim() === '') throw new UserError('E_RESTIC_ARGUMENT', 'the repository is empty: set offsite.repository to a path or restic URL');
+  if ('value' in repository.password && repository.password.value === '') {
+    throw new UserError('E_RESTIC_PASSWORD_SOURCE', 'the repository password is empty: restic refuses empty passwords');
+  }
+  const version = await detectResticVersion(options.binary);
+  return new Restic(repository, version, options);
+}

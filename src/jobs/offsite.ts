@@ -1,0 +1,191 @@
+/**
+ * The offsite backup job: `restic backup` of the configured sources, then the keep policy (`forget`, and `prune`
+ * when something was forgotten), reported through a Reporter and summed up in a JobResult.
+ *
+ * Rules:
+ * - retention runs only after a complete backup. After a partial one (restic exit 3: some files unreadable) it
+ *   is skipped, because a keep-last/daily rule would count the incomplete snapshot and could forget the last
+ *   complete one;
+ * - exit 3 is outcome 'warning' with the snapshot id kept and every unreadable file named, never 'success';
+ * - when `expectedRepositoryId` is given, the repository's id is checked first: a URL that now points at
+ *   another repository (or a swapped disk) fails before anything is written;
+ * - failures are returned, not thrown: every DrkitError from restic (wrong password, server down, …) becomes
+ *   outcome 'failed' with the error's code, message and hints, and a 'done' event. Only bugs (InternalError,
+ *   or anything that is not a DrkitError) are thrown. The caller maps the outcome to an exit code; the typed
+ *   error's kind is in `result.error.kind`.
+ * - a failed retention after a good backup is a 'warning': the data is safe, the housekeeping is not done.
+ */
+import { hostname } from 'node:os';
+import { DrkitError, InternalError, UserError, exitCodeFor } from '../errors.js';
+import {
+  openResticRepository, type BackupStatus, type KeepPolicy, type PasswordSource, type Restic, type ResticRunnerOptions,
+} from '../adapters/restic/index.js';
+import type { JobEvent, JobResult, Reporter } from './types.js';
+
+export type { KeepPolicy, PasswordSource } from '../adapters/restic/index.js';
+
+export interface OffsiteBackupOptions {
+  /** any restic repository: a local path, `rest:…`, `s3:…`, `b2:…`, `sftp:…`, `rclone:…` */
+  repository: string;
+  password: PasswordSource;
+  /** backend variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, B2_…); RESTIC_PASSWORD here is ignored */
+  env?: Readonly<Record<string, string>>;
+  /** CA file for an https backend with its own certificate authority */
+  cacert?: string;
+  /** the id recorded at `drkit init`; when set, a repository with another id is refused */
+  expectedRepositoryId?: string;
+  sources: readonly string[];
+  excludes?: readonly string[];
+  /** restic forget policy; without it, no snapshot is ever forgotten */
+  keep?: KeepPolicy;
+  /** the snapshot's host name (default: this machine's); forget is scoped to it */
+  host?: string;
+  /** tags put on every snapshot; forget is scoped to snapshots carrying all of them */
+  tags?: readonly string[];
+  cacheDir?: string;
+  oneFileSystem?: boolean;
+  /** restic ≥ 0.16 waits this long for a lock itself (e.g. "2m"); older restic relies on drkit's retries */
+  retryLock?: string;
+}
+
+/** Test and tuning seams: restic binary, retry policy, sleep and clocks. */
+export interface OffsiteRuntime {
+  restic?: ResticRunnerOptions;
+  /** the wall clock for startedAt/finishedAt */
+  clock?: () => Date;
+}
+
+/** How many unreadable files are named one by one in warnings; the rest are counted. */
+const NAMED_UNREADABLE = 20;
+
+/**
+ * Runs one offsite backup. Resolves with the JobResult (also sent as the 'done' event) for success, warning and
+ * failure alike; rejects only on a bug in drkit.
+ */
+export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: Reporter, signal?: AbortSignal, runtime: OffsiteRuntime = {}): Promise<JobResult> {
+  const clock = runtime.clock ?? (() => new Date());
+  const startedAt = clock().toISOString();
+  const host = options.host ?? hostname();
+  const tags = [...(options.tags ?? [])];
+  const warnings: string[] = [];
+  const emit = (event: JobEvent) => reporter.event(event);
+  const info = (message: string) => emit({ type: 'info', job: 'offsite', message });
+  const warn = (message: string) => {
+    warnings.push(message);
+    emit({ type: 'warning', job: 'offsite', message });
+  };
+  const finish = (result: Omit<JobResult, 'job' | 'startedAt' | 'finishedAt' | 'warnings'>): JobResult => {
+    const full: JobResult = { job: 'offsite', startedAt, finishedAt: clock().toISOString(), warnings, ...result };
+    emit({ type: 'done', job: 'offsite', result: full });
+    return full;
+  };
+
+  let restic: Restic | undefined;
+  let snapshotId: string | undefined;
+  let filesTotal: number | undefined;
+  let bytesTotal: number | undefined;
+  let bytesAdded: number | undefined;
+  try {
+    if (options.sources.length === 0) {
+      throw new UserError('E_OFFSITE_NO_SOURCES', 'offsite backup: sources is empty: name at least one folder to back up');
+    }
+    restic = await openResticRepository({
+      repository: options.repository, password: options.password,
+      ...(options.env === undefined ? {} : { env: options.env }),
+      ...(options.cacert === undefined ? {} : { cacert: options.cacert }),
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      ...(options.retryLock === undefined ? {} : { retryLock: options.retryLock }),
+    }, {
+      ...runtime.restic,
+      ...(signal === undefined ? {} : { signal }),
+      onRetry: ({ attempt, delayMs, error }) => {
+        info(`${error.message}; retrying in ${Math.round(delayMs / 1000)} s (attempt ${attempt + 1})`);
+        runtime.restic?.onRetry?.({ attempt, delayMs, error });
+      },
+    });
+    emit({ type: 'start', job: 'offsite', at: startedAt, target: restic.displayName });
+    info(`restic ${restic.version.major}.${restic.version.minor}.${restic.version.patch}`);
+
+    if (options.expectedRepositoryId !== undefined) {
+      const actual = await restic.repositoryId();
+      if (actual !== options.expectedRepositoryId) {
+        throw new UserError('E_RESTIC_REPO_MISMATCH',
+          `the repository at ${restic.displayName} has id ${actual.slice(0, 8)}, not ${options.expectedRepositoryId.slice(0, 8)} recorded at init: refusing to back up into another repository`, {
+            hints: ['check offsite.repository in the config; if the repository was replaced on purpose, run `drkit init` again to record it'],
+          });
+      }
+    }
+
+    const backup = await restic.backup({
+      paths: options.sources,
+      ...(options.excludes === undefined ? {} : { excludes: options.excludes }),
+      host, tags,
+      ...(options.oneFileSystem ? { oneFileSystem: true } : {}),
+    }, (status) => emit(progressEvent(status)));
+    snapshotId = backup.snapshotId;
+    filesTotal = backup.summary.totalFilesProcessed;
+    bytesTotal = backup.summary.totalBytesProcessed;
+    bytesAdded = backup.summary.dataAdded;
+
+    if (backup.status === 'partial') {
+      for (const item of backup.unreadable.slice(0, NAMED_UNREADABLE)) {
+        warn(`could not read ${item.item ?? 'an item'}: ${item.message}`);
+      }
+      const unnamed = backup.unreadableCount - Math.min(NAMED_UNREADABLE, backup.unreadable.length);
+      if (unnamed > 0) warn(`${unnamed} more files could not be read`);
+      warn(`snapshot ${snapshotId} is incomplete: ${backup.unreadableCount || 'some'} item(s) could not be read; retention skipped so no complete snapshot is forgotten`);
+      const snapshotCount = await countSnapshots(restic, host, tags, warn);
+      return finish({ outcome: 'warning', snapshotId, filesTotal, bytesTotal, bytesAdded, ...(snapshotCount === undefined ? {} : { snapshotCount }) });
+    }
+
+    let snapshotCount: number | undefined;
+    if (options.keep !== undefined) {
+      try {
+        info('applying the keep policy');
+        const forgotten = await restic.forget({ keep: options.keep, host, tags, prune: true });
+        snapshotCount = forgotten.kept;
+        if (forgotten.removed > 0) info(`forgot ${forgotten.removed} old snapshot(s)${forgotten.pruned ? ' and pruned their data' : ''}`);
+      } catch (error) {
+        if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
+        // the backup is safe; the next run retries retention
+        warn(`retention failed: ${error.message}`);
+        if (error.kind === 'user') throw error;
+        return finish({ outcome: 'warning', snapshotId, filesTotal, bytesTotal, bytesAdded });
+      }
+    } else {
+      snapshotCount = await countSnapshots(restic, host, tags, warn);
+    }
+    return finish({ outcome: 'success', snapshotId, filesTotal, bytesTotal, bytesAdded, ...(snapshotCount === undefined ? {} : { snapshotCount }) });
+  } catch (error) {
+    if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
+    if (restic === undefined) emit({ type: 'start', job: 'offsite', at: startedAt, target: options.repository.replace(/(\/\/)[^/@\s]+@/, '$1***@') });
+    return finish({
+      outcome: 'failed',
+      ...(snapshotId === undefined ? {} : { snapshotId, filesTotal, bytesTotal, bytesAdded }),
+      error: { code: error.code, message: error.message, hints: [...error.hints], kind: error.kind, exitCode: exitCodeFor(error) },
+    });
+  }
+}
+
+function progressEvent(status: BackupStatus): JobEvent {
+  return {
+    type: 'progress', job: 'offsite',
+    ...(status.percentDone === undefined ? {} : { fraction: Math.min(1, Math.max(0, status.percentDone)) }),
+    ...(status.filesDone === undefined ? {} : { filesDone: status.filesDone }),
+    ...(status.totalFiles === undefined ? {} : { filesTotal: status.totalFiles }),
+    ...(status.bytesDone === undefined ? {} : { bytesDone: status.bytesDone }),
+    ...(status.totalBytes === undefined ? {} : { bytesTotal: status.totalBytes }),
+    ...(status.currentFiles?.[0] === undefined ? {} : { currentFile: status.currentFiles[0] }),
+  };
+}
+
+/** The number of snapshots of this host and tags, or undefined (with a warning) when restic cannot list them. */
+async function countSnapshots(restic: Restic, host: string, tags: string[], warn: (message: string) => void): Promise<number | undefined> {
+  try {
+    return (await restic.snapshots({ host, tags })).length;
+  } catch (error) {
+    if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
+    warn(`could not count the snapshots: ${error.message}`);
+    return undefined;
+  }
+}
