@@ -70,12 +70,12 @@ export function decodeSymbols(symbols: readonly number[]): Uint8Array | Base32De
   return out;
 }
 
-/** Strict decode of an already-normalised string (values via symbolValue); throws on a bad character. */
-export function decodeBase32(text: string): Uint8Array | Base32DecodeFailure {
+/** Strict decode of a string (aliases accepted): bytes, or why not. */
+export function decodeBase32(text: string): Uint8Array | Base32DecodeFailure | 'character' {
   const symbols: number[] = [];
   for (const char of text) {
     const value = symbolValue(char);
-    if (value === undefined) throw new RangeError(`character '${char}' is not in the base32 alphabet`);
+    if (value === undefined) return 'character';
     symbols.push(value);
   }
   return decodeSymbols(symbols);

@@ -50,25 +50,30 @@ export function validateBundleInput(value: unknown): BundleInput {
       throw bundleError(key, 'is not a known field', `the fields are: ${FIELDS.join(', ')}`);
     }
   }
+  // a shell variable cannot hold NUL, and other control characters do not survive being typed or printed
+  const noControl = (field: string, v: string, allowLineBreaks: boolean): void => {
+    const bad = allowLineBreaks ? /[\u0000-\u0009\u000b-\u001f\u007f]/ : /[\u0000-\u001f\u007f]/;
+    if (bad.test(v)) throw bundleError(field, allowLineBreaks ? 'must not contain control characters (line breaks are fine)' : 'must be one line without control characters');
+  };
   const requireString = (field: string, max = 4096): string => {
     const v = record[field];
     if (v === undefined) throw bundleError(field, 'is missing');
     if (typeof v !== 'string') throw bundleError(field, `must be a string, got ${Array.isArray(v) ? 'array' : typeof v}`);
     if (v.trim() === '') throw bundleError(field, 'must not be empty');
     if (v.length > max) throw bundleError(field, `must be at most ${max} characters`);
+    noControl(field, v, false);
     return v;
   };
   const optionalString = (field: string): string | undefined => {
     const v = record[field];
     if (v === undefined) return undefined;
     if (typeof v !== 'string') throw bundleError(field, `must be a string, got ${typeof v}`);
+    noControl(field, v, true);
     return v === '' ? undefined : v;
   };
   const owner = requireString('owner', 200);
   const repository = requireString('repository');
-  if (/[\r\n]/.test(repository)) throw bundleError('repository', 'must be one line');
   const resticPassword = requireString('resticPassword');
-  if (/[\r\n]/.test(resticPassword)) throw bundleError('resticPassword', 'must be one line (restic reads the first line of a password file)');
   const rawEnv = record['env'];
   if (rawEnv === undefined) throw bundleError('env', 'is missing', 'use {} when the backend needs no variables');
   if (typeof rawEnv !== 'object' || rawEnv === null || Array.isArray(rawEnv)) throw bundleError('env', 'must be an object of variable name to value');
@@ -77,7 +82,7 @@ export function validateBundleInput(value: unknown): BundleInput {
     if (!ENV_NAME.test(name)) throw bundleError(`env.${name}`, 'is not a valid variable name (A-Z, 0-9 and _, not starting with a digit)');
     if (RESERVED_ENV.test(name)) throw bundleError(`env.${name}`, 'is set by drkit from repository and resticPassword', 'remove it from env');
     if (typeof v !== 'string') throw bundleError(`env.${name}`, `must be a string, got ${typeof v}`);
-    if (/[\r\n]/.test(v)) throw bundleError(`env.${name}`, 'must be one line');
+    noControl(`env.${name}`, v, false);
     env[name] = v;
   }
   let repositoryId = optionalString('repositoryId');
