@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ToolError, UserError } from '../errors.js';
-import { LATEST_LINK, parseInProgressName, parseSnapshotName } from '../core/snapshot-names.js';
+import { classifyEntries, LATEST_LINK, parseInProgressName, parseSnapshotName } from '../core/snapshot-names.js';
 import { runProgram } from './exec.js';
 
 export const MARKER_FILE = '.drkit-target';
@@ -383,6 +383,26 @@ export async function writeTargetMarker(target: string, uuid: string, ssh: SshSe
 /** The marker's content (trimmed), or null when the target has none (disk not mounted, wrong disk, new target). */
 export async function readTargetMarker(target: string, ssh: SshSettings = {}): Promise<string | null> {
   return openTarget(target, ssh).readMarker();
+}
+
+export interface SnapshotListing {
+  /** complete snapshots, oldest first (names are UTC start times, see src/core/snapshot-names.ts) */
+  complete: string[];
+  /** interrupted or running snapshots (`<name>.inprogress`), never to be presented as snapshots */
+  inProgress: string[];
+  /** where `latest` points, or null */
+  latest: string | null;
+}
+
+/**
+ * The snapshots of `host` on a target, for `drkit status` and the recovery guide. Reads only; an absent host
+ * folder lists as empty. Check the marker first (requireTargetMarker) to tell "no snapshots" from "wrong disk".
+ */
+export async function listSnapshots(target: OnsiteTarget, host: string): Promise<SnapshotListing> {
+  const entries = (await target.list(host)) ?? [];
+  const { complete, inProgress } = classifyEntries(entries);
+  const latest = entries.includes(LATEST_LINK) ? await target.readLatest(host) : null;
+  return { complete, inProgress, latest };
 }
 
 /**

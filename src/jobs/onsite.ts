@@ -53,7 +53,8 @@ import { checkHostName, openTarget, requireTargetMarker, type SshSettings } from
 import type { JobResult, Reporter } from './types.js';
 
 export type { RetentionPolicy } from '../core/retention.js';
-export type { SshSettings } from '../adapters/onsite-target.js';
+export type { SnapshotListing, SshSettings } from '../adapters/onsite-target.js';
+export { listSnapshots, openTarget, readTargetMarker, requireTargetMarker, writeTargetMarker } from '../adapters/onsite-target.js';
 
 export interface OnsiteSnapshotOptions {
   /** a local folder or `user@host:path` (config `onsite.target`) */
@@ -112,19 +113,17 @@ export async function runOnsiteSnapshot(options: OnsiteSnapshotOptions, reporter
   const clock = options.clock ?? (() => new Date());
   const startedAt = clock();
   const warnings: string[] = [];
-  let snapshotId: string | undefined;
   reporter.event({ type: 'start', job: 'onsite', at: startedAt.toISOString(), target: options.target });
 
   try {
-    const result = await snapshot(options, reporter, signal, startedAt, clock, warnings, (id) => { snapshotId = id; });
+    const result = await snapshot(options, reporter, signal, startedAt, clock, warnings);
     reporter.event({ type: 'done', job: 'onsite', result });
     return result;
   } catch (thrown) {
     const error = asDrkitError(thrown);
     const result: JobResult = {
-      job: 'onsite', outcome: 'failed', startedAt: startedAt.toISOString(), finishedAt: clock().toISOString(),
-      ...(snapshotId === undefined ? {} : { snapshotId }),
-      warnings, error: { code: error.code, message: error.message },
+      // no snapshotId: a failed run made no snapshot (its in-progress folder is named in the error's message)
+      job: 'onsite', outcome: 'failed', startedAt: startedAt.toISOString(), finishedAt: clock().toISOString(), warnings, error: { code: error.code, message: error.message },
     };
     reporter.event({ type: 'done', job: 'onsite', result });
     throw error;
@@ -133,7 +132,7 @@ export async function runOnsiteSnapshot(options: OnsiteSnapshotOptions, reporter
 
 async function snapshot(
   options: OnsiteSnapshotOptions, reporter: Reporter, signal: AbortSignal | undefined, startedAt: Date,
-  clock: () => Date, warnings: string[], noteSnapshot: (id: string) => void,
+  clock: () => Date, warnings: string[],
 ): Promise<JobResult> {
   const info = (message: string): void => reporter.event({ type: 'info', job: 'onsite', message });
   const warn = (message: string): void => {
@@ -155,7 +154,6 @@ async function snapshot(
   const entries = classifyEntries((await target.list(host)) ?? []);
   const inProgressBases = entries.inProgress.map((entry) => parseInProgressName(entry) ?? entry);
   const name = newSnapshotName(startedAt, [...entries.complete, ...inProgressBases]);
-  noteSnapshot(name);
   const working = inProgressName(name);
   const seed = entries.inProgress.at(-1);
   if (seed !== undefined) {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { UserError } from '../../src/errors.js';
 import {
-  MARKER_FILE, openTarget, parseTarget, readTargetMarker, requireTargetMarker, rsyncRemoteShell, shellQuote, sshArgs,
+  listSnapshots, MARKER_FILE, openTarget, parseTarget, readTargetMarker, requireTargetMarker, rsyncRemoteShell, shellQuote, sshArgs,
   writeTargetMarker, type OnsiteTarget,
 } from '../../src/adapters/onsite-target.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
@@ -66,6 +66,12 @@ function targetContract(label: string, make: () => { spec: string; localRoot: st
     assert.equal(await target.readLatest('laptop'), '2026-11-28T000000Z');
     assert.ok((await lstat(path.join(localRoot, 'laptop', 'latest'))).isSymbolicLink());
     assert.deepEqual((await target.list('laptop'))?.sort(), ['2026-11-27T081500Z', '2026-11-28T000000Z', 'latest']);
+    execFileSync('mkdir', ['-p', path.join(localRoot, 'laptop', '2026-11-29T000000Z.inprogress')]);
+    assert.deepEqual(await listSnapshots(target, 'laptop'), {
+      complete: ['2026-11-27T081500Z', '2026-11-28T000000Z'], inProgress: ['2026-11-29T000000Z.inprogress'], latest: '2026-11-28T000000Z',
+    });
+    await target.remove('laptop', '2026-11-29T000000Z.inprogress');
+    assert.deepEqual(await listSnapshots(target, 'nohost'), { complete: [], inProgress: [], latest: null });
     await target.remove('laptop', '2026-11-27T081500Z');
     assert.deepEqual((await target.list('laptop'))?.sort(), ['2026-11-28T000000Z', 'latest']);
     await assert.rejects(target.remove('laptop', '../../etc'), /not a snapshot folder name/);
