@@ -1,0 +1,101 @@
+/**
+ * The printed combiner listing and the guide's machine-checkable parts (docs/format.md §10).
+ *
+ * A listing row is `NNN CCCC | code`: the line number right-aligned in 3 columns, the line's check (the first 4
+ * hex digits of SHA-256 of the line's UTF-8 bytes, without its line break), " | ", then the line exactly. A line
+ * longer than a row continues on rows `  +      | rest` (the rest typed straight on). Rows are cut only between
+ * two characters that are not spaces, so no row starts or ends with a space that a text extractor could drop.
+ * An empty line is `NNN CCCC |`.
+ *
+ * These functions are pure, so the drill and the self-test can use them on any text layer.
+ */
+import { createHash } from 'node:crypto';
+
+/** The per-line check printed beside every line of the listing. */
+export function listingLineCheck(line: string): string {
+  return createHash('sha256').update(line, 'utf8').digest('hex').slice(0, 4);
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export const LISTING_PREFIX_WIDTH = 11;
+const CONTINUATION = '  +      | ';
+
+/** Cuts a line into row segments of at most `width` characters, only between two non-space characters. */
+function segments(line: string, width: number): string[] {
+  const out: string[] = [];
+  let rest = line;
+  while (rest.length > width) {
+    let cut = width;
+    while (cut > 1 && (rest[cut - 1] === ' ' || rest[cut] === ' ')) cut--;
+    if (cut <= 1) cut = width; // a line of spaces: cannot happen in code worth printing
+    out.push(rest.slice(0, cut));
+    rest = rest.slice(cut);
+  }
+  out.push(rest);
+  return out;
+}
+
+/** The printed rows of a listing, `rowChars` characters wide at most (prefix included). */
+export function listingRows(source: string, rowChars: number): string[] {
+  const lines = source.replace(/\n$/, '').split('\n');
+  const rows: string[] = [];
+  lines.forEach((line, index) => {
+    const head = `${String(index + 1).padStart(3)} ${listingLineCheck(line)} |`;
+    if (line === '') { rows.push(head); return; }
+    segments(line, rowChars - LISTING_PREFIX_WIDTH).forEach((segment, part) => {
+      rows.push(part === 0 ? `${head} ${segment}` : `${CONTINUATION}${segment}`);
+    });
+  });
+  return rows;
+}
+
+export interface ExtractedListing {
+  /** the file as typed from the listing, ending with a line break */
+  text: string;
+  sha256: string;
+  /** 1-based numbers of lines whose printed check does not match their text */
+  badLines: number[];
+}
+
+/**
+ * Rebuilds the listed file from a text layer (pdftotext -layout -fixed, which keeps every column). Rows are
+ * found by their shape, so page headers and prose around the listing are skipped.
+ */
+export function extractListing(textLayer: string): ExtractedListing {
+  const lines: string[] = [];
+  const checks: string[] = [];
+  for (const raw of textLayer.split('\n')) {
+    const row = raw.replace(/\f/g, '');
+    const first = /^\s*(\d+) ([0-9a-f]{4}) \|(?: (.*))?$/.exec(row);
+    if (first && Number(first[1]) === lines.length + 1) {
+      lines.push((first[3] ?? '').replace(/\s+$/, ''));
+      checks.push(first[2] ?? '');
+      continue;
+    }
+    const more = /^\s*\+ +\| (.*)$/.exec(row);
+    if (more && lines.length > 0) lines[lines.length - 1] += (more[1] ?? '').replace(/\s+$/, '');
+  }
+  const text = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  const badLines = lines.flatMap((line, index) => (listingLineCheck(line) === checks[index] ? [] : [index + 1]));
+  return { text, sha256: sha256Hex(text), badLines };
+}
+
+/**
+ * The commands of the guide's printed path: every line of Part 2 whose first non-blank characters are "$ ",
+ * without the "$ ", in order. `partHeading` is the heading that opens the path; the path ends at the next line
+ * starting with "Part " and a number.
+ */
+export function extractGuideCommands(textLayer: string, partHeading = 'Part 2. Restore step by step'): string[] {
+  const commands: string[] = [];
+  let inside = false;
+  for (const raw of textLayer.split('\n')) {
+    const line = raw.replace(/\f/g, '').trim();
+    if (line === partHeading) { inside = true; continue; }
+    if (inside && /^Part \d+\. /.test(line)) break;
+    if (inside && line.startsWith('$ ')) commands.push(line.slice(2));
+  }
+  return commands;
+}

@@ -1,0 +1,155 @@
+/**
+ * A custodian's sheet: one page (two when the envelope is long), folded in three and sealed.
+ *
+ * Layout (portrait, three equal panels):
+ * - top panel: the OUTSIDE. After folding it is the only printed part that shows: who keeps the sheet, which kit,
+ *   when to open it, how many sheets are needed, who to contact, and boxes for the seal's serial number and a
+ *   signature across the seal.
+ * - fold 1 (between middle and bottom panel): the bottom panel folds up onto the middle one, print inside.
+ * - fold 2 (between top and middle panel): the top panel folds backwards, so it faces out.
+ * - middle and bottom panels: the INSIDE: the share (QR code and the share's text file, exactly as
+ *   docs/format.md §5 prints it), what else is needed, the short restore steps, and the envelope (text and QR), so
+ *   any k sheets are enough without the guide.
+ *
+ * The share's and the envelope's text files are printed whole, line by line, in DejaVu Sans Mono, so the text
+ * layer holds them exactly (the self-test reads them back with pdftotext and compares bytes).
+ */
+import YAML from 'yaml';
+import type { Kit, KitShare } from '../core/kit.js';
+import { InternalError } from '../errors.js';
+import { readPackageText } from './assets.js';
+import { KitDocument, qrModules, type Paper } from './pdf.js';
+import { fillString, type TemplateValues } from './template.js';
+import { holderList, kitValues } from './values.js';
+
+interface SheetWords {
+  outside: Record<'title' | 'holder' | 'kit' | 'doNotOpen' | 'needed' | 'contact' | 'sealSerial' | 'signature' | 'keep', string>;
+  fold: Record<'howTo', string>;
+  inside: Record<'title' | 'share' | 'shareNote' | 'fingerprints' | 'whatElse' | 'envelope' | 'envelopeNote' | 'qrShare' | 'qrEnvelope' | 'continued', string> & { steps: string[] };
+}
+
+export function loadSheetWords(): SheetWords {
+  const words = YAML.parse(readPackageText('templates', 'sheet', 'sheet.yaml')) as SheetWords;
+  if (!Array.isArray(words.inside?.steps)) throw new InternalError('templates/sheet/sheet.yaml: inside.steps must be a list');
+  return words;
+}
+
+const SHARE_SIZE = 9.5;
+const ENVELOPE_SIZE = 8.6;
+const ENVELOPE_LEADING = 1.25;
+const QR_MODULE = 1.8;
+
+export interface SheetOptions {
+  paper: Paper;
+}
+
+/** Renders the sheet of `share` into a KitDocument (not yet saved). */
+export function renderSheet(kit: Kit, share: KitShare, options: SheetOptions, words: SheetWords = loadSheetWords()): KitDocument {
+  const values: TemplateValues = {
+    ...kitValues(kit),
+    custodian: share.custodian,
+    number: share.number,
+    others: holderList(kit, share.number),
+    needMore: kit.k - 1,
+    paperSize: options.paper,
+  };
+  const t = (text: string) => fillString(text, values, 'templates/sheet/sheet.yaml');
+  const pdf = new KitDocument({ paper: options.paper, title: `drkit sheet ${share.number} of ${kit.n}, kit ${kit.kitIdDisplay}`, date: new Date(`${kit.createdOn}T00:00:00Z`), margin: 30 });
+  const panel = pdf.pageHeight / 3;
+  const left = pdf.left;
+  const width = pdf.contentWidth;
+
+  // ---- outside panel -------------------------------------------------------------------------------------
+  pdf.y = 34;
+  pdf.paragraph(t(words.outside.title), { font: 'sansBold', size: 17, after: 2 });
+  pdf.paragraph(t(words.outside.holder), { font: 'sansBold', size: 13, after: 2 });
+  pdf.paragraph(t(words.outside.kit), { size: 10, after: 8 });
+  const warnTop = pdf.y;
+  pdf.y += 5;
+  pdf.paragraph(t(words.outside.doNotOpen), { font: 'sansBold', size: 10.5, x: left + 8, width: width - 16, after: 3 });
+  pdf.doc.save().lineWidth(1.5).rect(left, warnTop, width, pdf.y - warnTop).stroke().restore();
+  pdf.y += 7;
+  pdf.paragraph(t(words.outside.needed), { size: 9.5, after: 2 });
+  pdf.paragraph(t(words.outside.contact), { size: 9.5, after: 2 });
+  pdf.paragraph(t(words.outside.keep), { size: 8.5, color: '#333333', after: 0 });
+  const boxHeight = 44;
+  const boxTop = Math.max(pdf.y + 4, panel - boxHeight - 16);
+  if (boxTop + boxHeight > panel - 6) throw new InternalError('sheet: the outside panel overflows (shorten templates/sheet/sheet.yaml outside texts)');
+  pdf.box(left, boxTop, width * 0.36, boxHeight, t(words.outside.sealSerial));
+  pdf.box(left + width * 0.40, boxTop, width * 0.60, boxHeight, t(words.outside.signature));
+
+  // ---- fold marks: dashed lines across the page, short labels in the left margin; the how-to under fold 2 ----
+  const foldMark = (y: number, label: string) => {
+    pdf.rule(0, y, pdf.pageWidth, { dash: 4, color: '#777777', width: 0.6 });
+    pdf.line(label, 3, y - 8, { size: 6, color: '#555555', maxWidth: left - 4 });
+  };
+  foldMark(panel, 'fold 2');
+  foldMark(panel * 2, 'fold 1');
+  pdf.line(t(words.fold.howTo), left, panel + 3, { size: 6.5, color: '#555555', maxWidth: width });
+
+  // ---- inside ------------------------------------------------------------------------------------------------
+  pdf.y = panel + 14;
+  pdf.paragraph(t(words.inside.title), { font: 'sansBold', size: 10.5, after: 4 });
+
+  // share: QR on the left, the share's text file on the right
+  pdf.paragraph(t(words.inside.share), { font: 'sansBold', size: 10, after: 3 });
+  const shareTop = pdf.y;
+  const qrSide = qrModules(share.qrPayload) * QR_MODULE;
+  pdf.qr(share.qrPayload, left + 4 * QR_MODULE, shareTop + 2, QR_MODULE);
+  const textX = left + qrSide + 10 * QR_MODULE;
+  const shareLines = share.text.replace(/\n$/, '').split('\n');
+  pdf.y = shareTop + 2;
+  for (const lineText of shareLines) {
+    const size = lineText.startsWith('#') ? 8 : SHARE_SIZE;
+    pdf.monoLine(lineText, { x: textX, size, font: lineText.startsWith('#') ? 'mono' : 'monoBold', leading: 1.45 });
+  }
+  pdf.y += 2;
+  pdf.paragraph(t(words.inside.shareNote), { x: textX, size: 8, color: '#333333', after: 0 });
+  pdf.y = Math.max(pdf.y, shareTop + qrSide + 8 * QR_MODULE) + 4;
+
+  function envelopeHeading(): void {
+    pdf.paragraph(t(words.inside.envelope), { font: 'sansBold', size: 10, after: 1 });
+    pdf.paragraph(t(words.inside.envelopeNote), { size: 8, color: '#333333', after: 3 });
+  }
+
+  // what else is needed and the short steps
+  pdf.paragraph(t(words.inside.whatElse), { size: 8.3, leading: 1.25, after: 3 });
+  words.inside.steps.forEach((step, index) => pdf.paragraph(t(step), { size: 8.3, leading: 1.25, hanging: `${index + 1}.`, after: 1.5 }));
+  pdf.y += 6;
+
+  // envelope: heading, then the text lines on the left and the QR code(s) on the right, kept together below
+  // fold 1 (a crease through a line makes it hard to read) or on page 2 when they do not fit
+  const envLines = kit.envelope.text.replace(/\n$/, '').split('\n');
+  const envLead = ENVELOPE_SIZE * ENVELOPE_LEADING;
+  const envQrSides = kit.envelope.qrPayloads.map((payload) => qrModules(payload) * QR_MODULE);
+  const envHeight = Math.max(envLines.length * envLead, envQrSides.reduce((sum, side) => sum + side + 8 * QR_MODULE, 0)) + 4;
+  const headingHeight = 27.5;
+  const foldY = panel * 2;
+  if (pdf.y + headingHeight <= foldY + 2 && foldY + 8 + envHeight <= pdf.bottom) {
+    envelopeHeading(); // heading above the fold, lines below
+    pdf.y = Math.max(pdf.y, foldY + 8);
+  } else if (Math.max(pdf.y, foldY + 8) + headingHeight + envHeight <= pdf.bottom) {
+    pdf.y = Math.max(pdf.y, foldY + 8);
+    envelopeHeading();
+  } else {
+    pdf.newPage();
+    pdf.paragraph(t(words.inside.continued), { font: 'sansBold', size: 10, after: 8 });
+    envelopeHeading();
+  }
+  const envTop = pdf.y;
+  for (const lineText of envLines) {
+    pdf.monoLine(lineText, { size: lineText.startsWith('#') ? 7.5 : ENVELOPE_SIZE, leading: ENVELOPE_LEADING });
+  }
+  const envBottom = pdf.y;
+  let qrY = envTop;
+  const qrRight = pdf.right;
+  kit.envelope.qrPayloads.forEach((payload, index) => {
+    const side = envQrSides[index] ?? 0;
+    if (qrY + side > pdf.bottom) throw new InternalError('sheet: the envelope QR codes do not fit the page');
+    pdf.qr(payload, qrRight - side - 4 * QR_MODULE, qrY + 4 * QR_MODULE, QR_MODULE);
+    qrY += side + 8 * QR_MODULE;
+  });
+  pdf.y = Math.max(envBottom, qrY);
+  if (pdf.page > 2) throw new InternalError(`sheet ${share.number}: needs ${pdf.page} pages, at most 2`);
+  return pdf;
+}
