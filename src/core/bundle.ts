@@ -52,6 +52,7 @@ export function validateBundleInput(value: unknown): BundleInput {
   }
   // a shell variable cannot hold NUL, and other control characters do not survive being typed or printed
   const noControl = (field: string, v: string, allowLineBreaks: boolean): void => {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what this rule looks for
     const bad = allowLineBreaks ? /[\u0000-\u0009\u000b-\u001f\u007f]/ : /[\u0000-\u001f\u007f]/;
     if (bad.test(v)) throw bundleError(field, allowLineBreaks ? 'must not contain control characters (line breaks are fine)' : 'must be one line without control characters');
   };
