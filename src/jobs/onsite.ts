@@ -30,8 +30,9 @@
  * renamed, because every file in it was copied whole; the result's outcome is 'warning' and its `warnings` name
  * what rsync could not read. See src/adapters/rsync.ts for the full exit-code mapping.
  *
- * A failure is thrown as a DrkitError (UserError, ToolError) after a `done` event with a 'failed' result has been
- * sent to the reporter, so the caller gets both the typed error (exit code, hints) and a result to record.
+ * A failure is thrown as a DrkitError (UserError, ToolError) after a `done` event with a 'failed' result (its
+ * `error` holding code, message, hints, kind and exit code) has been sent to the reporter, so the caller gets both
+ * the typed error and a result to record (src/commands/backup.ts takes both).
  *
  * Known limits of reusing an interrupted snapshot (both only affect that one resumed snapshot):
  * - when the sources were changed in between, folders of the removed sources stay in it (rsync --delete only
@@ -45,7 +46,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { asDrkitError, ExitCode, UserError } from '../errors.js';
+import { asDrkitError, ExitCode, exitCodeFor, UserError } from '../errors.js';
 import { DEFAULT_RETENTION, planRetention, type RetentionPolicy } from '../core/retention.js';
 import { classifyEntries, inProgressName, newSnapshotName, parseInProgressName } from '../core/snapshot-names.js';
 import { buildRsyncArgs, runRsync, type RsyncOutcome, type RsyncStats } from '../adapters/rsync.js';
@@ -123,7 +124,8 @@ export async function runOnsiteSnapshot(options: OnsiteSnapshotOptions, reporter
     const error = asDrkitError(thrown);
     const result: JobResult = {
       // no snapshotId: a failed run made no snapshot (its in-progress folder is named in the error's message)
-      job: 'onsite', outcome: 'failed', startedAt: startedAt.toISOString(), finishedAt: clock().toISOString(), warnings, error: { code: error.code, message: error.message },
+      job: 'onsite', outcome: 'failed', startedAt: startedAt.toISOString(), finishedAt: clock().toISOString(), warnings,
+      error: { code: error.code, message: error.message, hints: [...error.hints], kind: error.kind, exitCode: exitCodeFor(error) },
     };
     reporter.event({ type: 'done', job: 'onsite', result });
     throw error;

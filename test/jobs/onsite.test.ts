@@ -305,6 +305,9 @@ test('fault: target out of space — a clear error, older snapshots intact, the 
   });
   const done = reporter.events.at(-1);
   assert.ok(done?.type === 'done' && done.result.outcome === 'failed' && done.result.error?.code === 'E_RSYNC_NO_SPACE');
+  assert.equal(done.result.error.kind, 'tool');
+  assert.equal(done.result.error.exitCode, 4);
+  assert.equal(done.result.snapshotId, undefined);
   assert.deepEqual((await readdir(hostDir)).sort(), [first.snapshotId, '2026-11-27T091500Z.inprogress', 'latest']);
   assert.equal(await readlink(path.join(hostDir, 'latest')), first.snapshotId);
   assert.deepEqual(await tree(path.join(hostDir, first.snapshotId ?? '')), firstTree);
