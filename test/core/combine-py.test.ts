@@ -1,0 +1,67 @@
+/**
+ * The printed combiner and the TypeScript core agree on random kits: the same passphrase and OpenPGP bytes from
+ * random k-subsets, and word-for-word the same error for random single-character damage.
+ */
+import assert from 'node:assert/strict';
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { ALPHABET } from '../../src/core/base32.js';
+import { combineKit, createKit } from '../../src/core/kit.js';
+import { systemRandom } from '../../src/adapters/random.js';
+import { combinerPath } from '../../src/paths.js';
+import { DrkitError } from '../../src/errors.js';
+import { typicalB2Bundle } from '../helpers/kit-fixtures.js';
+import { runCombiner } from '../helpers/kit-tools.js';
+
+test('combine.py is at most 80 lines of standard-library Python', () => {
+  const source = readFileSync(combinerPath(), 'utf8');
+  assert.ok(source.trimEnd().split('\n').length <= 80);
+  const imports = source.match(/^\s*(?:import|from)\s+.*$/gm) ?? [];
+  for (const line of imports) assert.match(line, /^(import hashlib, re, sys; from functools import reduce)$/, line);
+});
+
+test('on random kits, combine.py and the core agree: passphrase and OpenPGP message, or the same error', async () => {
+  let agreedOnSuccess = 0;
+  let agreedOnError = 0;
+  for (let round = 0; round < 24; round++) {
+    const n = randomInt(2, 16);
+    const k = randomInt(2, n + 1);
+    const { kit, passphrase } = await createKit(typicalB2Bundle, { custodians: Array.from({ length: n }, (_, i) => `C${i}`), threshold: k, random: systemRandom, now: new Date() });
+    const chosen = [...kit.shares].sort(() => Math.random() - 0.5).slice(0, k);
+    const names = chosen.map((share) => `share-${share.number}.txt`);
+    const texts = chosen.map((share) => share.text);
+    let envelope = kit.envelope.text;
+    if (round % 2 === 1) {
+      // damage one data character somewhere in a share or the envelope
+      const target = randomInt(0, k + 1);
+      const damage = (text: string): string => {
+        const positions = [...text].map((c, i) => (ALPHABET.includes(c) && !text.slice(text.lastIndexOf('\n', i) + 1, i + 1).includes('#') && !/^\d+$/.test(text.slice(text.lastIndexOf('\n', i) + 1, i + 1)) ? i : -1)).filter((i) => i >= 0);
+        const at = positions[randomInt(0, positions.length)] ?? 0;
+        const other = ALPHABET.charAt((ALPHABET.indexOf(text.charAt(at)) + randomInt(1, 32)) % 32);
+        return text.slice(0, at) + other + text.slice(at + 1);
+      };
+      if (target === k) envelope = damage(envelope); else texts[target] = damage(texts[target] ?? '');
+    }
+    let tsError: unknown = null;
+    let tsResult: Awaited<ReturnType<typeof combineKit>> | null = null;
+    try {
+      tsResult = await combineKit(names.map((name, i) => ({ name, text: texts[i] ?? '' })), { name: 'envelope.txt', text: envelope });
+    } catch (error) {
+      tsError = error;
+    }
+    const python = await runCombiner(names, texts, envelope);
+    if (tsResult !== null) {
+      assert.equal(tsResult.passphrase, passphrase);
+      assert.equal(python.exitStatus, 0, python.stderr);
+      assert.equal(python.stdout, `${passphrase}\n`);
+      assert.ok(python.openpgp?.equals(Buffer.from(tsResult.openpgp)));
+      agreedOnSuccess++;
+    } else {
+      assert.ok(tsError instanceof DrkitError);
+      assert.equal(python.stderr, `error: ${tsError.message}\n`);
+      agreedOnError++;
+    }
+  }
+  assert.ok(agreedOnSuccess >= 12 && agreedOnError >= 1, `${agreedOnSuccess} successes, ${agreedOnError} errors`);
+});
