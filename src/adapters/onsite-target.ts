@@ -11,7 +11,10 @@
  *   without ever being run. The remote login shell must be POSIX-like (sh, bash, dash, ash, zsh).
  * - Only names this module can parse are renamed or deleted: snapshot names, in-progress names, `latest`
  *   (see src/core/snapshot-names.ts). A typo can never make drkit delete something else.
- * - ssh runs with BatchMode=yes: it never prompts for a password (a scheduled job has nobody to answer).
+ * - ssh runs with BatchMode=yes (it never prompts for a password: a scheduled job has nobody to answer), a 30 s
+ *   connect timeout and keep-alives (a NAS that vanishes mid-transfer is noticed within a minute instead of
+ *   hanging the job). The owner's `options` come first, and ssh keeps the first value given for an option, so
+ *   they can override these defaults.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -64,12 +67,14 @@ export function shellQuote(argument: string): string {
   return `'${argument.replace(/'/g, `'\\''`)}'`;
 }
 
+const SSH_DEFAULTS = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=30', '-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=4'];
+
 /** The ssh argument list (without the program) up to and including `-- user@host`. */
 export function sshArgs(settings: SshSettings, userHost: string): string[] {
   const args: string[] = [];
   if (settings.port !== undefined) args.push('-p', String(settings.port));
   if (settings.identityFile !== undefined) args.push('-i', settings.identityFile);
-  args.push('-o', 'BatchMode=yes', ...(settings.options ?? []), '--', userHost);
+  args.push(...(settings.options ?? []), ...SSH_DEFAULTS, '--', userHost);
   return args;
 }
 
@@ -81,7 +86,7 @@ export function rsyncRemoteShell(settings: SshSettings): string {
   const words = [settings.command ?? 'ssh'];
   if (settings.port !== undefined) words.push('-p', String(settings.port));
   if (settings.identityFile !== undefined) words.push('-i', settings.identityFile);
-  words.push('-o', 'BatchMode=yes', ...(settings.options ?? []));
+  words.push(...(settings.options ?? []), ...SSH_DEFAULTS);
   return words.map((word) => {
     if (word !== '' && !/[\s'"\\]/.test(word)) return word;
     if (!word.includes("'") && !word.includes('\\')) return `'${word}'`;

@@ -172,6 +172,11 @@ export function mapRsyncExit(result: Pick<RunResult, 'exitStatus' | 'signal' | '
       ...base, hints: ['check the target disk (mounted read-only? failing?); the partial snapshot is kept for the next run'],
     });
   }
+  if (/rsync: (?:command )?not found|rsync: No such file or directory/.test(stderrTail) && exitStatus !== 23 && exitStatus !== 24) {
+    throw new ToolError('E_RSYNC_REMOTE_MISSING', `rsync is not installed on the host of ${destination}`, {
+      ...base, hints: ['install rsync on the NAS or server (it runs on both ends of the copy)'],
+    });
+  }
   if (exitStatus === 255 || (exitStatus === 12 && /ssh|connection|Connection/.test(stderrTail))) {
     throw new ToolError('E_RSYNC_SSH', `rsync could not reach ${destination} over ssh (exit ${exitStatus})`, {
       ...base, hints: ['check that the host is up and that `ssh` to it works without a password (BatchMode)'],

@@ -29,9 +29,10 @@ test('targets: local folders and user@host:path, by rsync\'s colon-before-slash 
 test('remote arguments are quoted for the shell and for rsync -e', () => {
   assert.equal(shellQuote(`it's $(rm -rf ~)`), `'it'\\''s $(rm -rf ~)'`);
   assert.deepEqual(sshArgs({ port: 2222, identityFile: '/k', options: ['-o', 'X=y'] }, 'u@h'),
-    ['-p', '2222', '-i', '/k', '-o', 'BatchMode=yes', '-o', 'X=y', '--', 'u@h']);
+    ['-p', '2222', '-i', '/k', '-o', 'X=y', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=30', '-o', 'ServerAliveInterval=15',
+      '-o', 'ServerAliveCountMax=4', '--', 'u@h']);
   assert.equal(rsyncRemoteShell({ port: 22, identityFile: '/home/ann/my keys/id', options: ['-o', `ProxyCommand=nc "x" %h`] }),
-    `ssh -p 22 -i '/home/ann/my keys/id' -o BatchMode=yes -o 'ProxyCommand=nc "x" %h'`);
+    `ssh -p 22 -i '/home/ann/my keys/id' -o 'ProxyCommand=nc "x" %h' -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4`);
   assert.throws(() => rsyncRemoteShell({ options: [`a'b"c`] }), /cannot be passed to rsync/);
 });
 

@@ -76,6 +76,8 @@ test('exit codes: target-side errors, a full disk, signals, ssh and the rest are
   assert.equal(code(() => mapRsyncExit(exit(20, 'rsync error: received SIGINT, SIGTERM, or SIGHUP (code 20)'), '/t')), 'E_RSYNC_INTERRUPTED');
   assert.equal(code(() => mapRsyncExit(exit(255, 'ssh: connect to host nas port 22: Connection refused'), 'nas:/b')), 'E_RSYNC_SSH');
   assert.equal(code(() => mapRsyncExit(exit(12, 'ssh: connect to host nas port 22: Connection refused\nrsync: connection unexpectedly closed'), 'nas:/b')), 'E_RSYNC_SSH');
+  assert.equal(code(() => mapRsyncExit(exit(12, 'sh: 1: rsync: not found\nrsync: connection unexpectedly closed (0 bytes received so far) [sender]'), 'nas:/b')), 'E_RSYNC_REMOTE_MISSING');
+  assert.equal(code(() => mapRsyncExit(exit(12, 'bash: line 1: rsync: command not found\nrsync: connection unexpectedly closed'), 'nas:/b')), 'E_RSYNC_REMOTE_MISSING');
   for (const status of [1, 2, 3, 5, 10, 11, 12, 30, 35, 99]) {
     assert.equal(code(() => mapRsyncExit(exit(status, 'rsync error: something'), '/t')), 'E_RSYNC_FAILED', `exit ${status}`);
   }
