@@ -79,9 +79,9 @@ export function readSecretsFile(file: string): Secrets {
   return parseSecrets(readFileSync(file, 'utf8'), file);
 }
 
-/** Every secret value worth hiding (long enough not to match ordinary words), for scrubbing text before it is kept. */
+/** Every secret value worth hiding: 8 characters or more, so that scrubbing never mangles ordinary words ("wrong password"). */
 export function secretValues(secrets: Secrets): string[] {
-  return Object.values(secrets).filter((value) => value.length >= 4);
+  return Object.values(secrets).filter((value) => value.length >= 8);
 }
 
 /** `text` with every secret value replaced by `***` (defence in depth: messages should never hold one anyway). */

@@ -156,21 +156,37 @@ async function runJob(job: JobKey, config: Config, dir: string, reporter: Closab
       await pingQuietly(hc?.success, `${record.outcome}: ${record.snapshotId ?? ''}`, reporter, job);
     }
     if (error !== null) {
-      // the engine reported its 'done' event; the error's hints are what the reporter cannot show
+      // an engine that throws has sent its 'done' event first; a failure before the engine started has not
       if (result === null) reporter.event({ type: 'done', job, result: { job, outcome: 'failed', startedAt: record.startedAt, finishedAt: record.finishedAt, warnings: record.warnings, ...(record.error ? { error: record.error } : {}) } });
       reportError(io, error, job, secrets);
       return { job, exitCode: exitCodeFor(error) };
     }
-    return { job, exitCode: record.outcome === 'warning' ? ExitCode.warning : record.outcome === 'failed' ? ExitCode.toolError : ExitCode.ok };
+    if (record.outcome === 'failed') {
+      // an engine that returns its failure (the offsite job) carries the typed error's kind, hints and exit code
+      const failure = result?.error;
+      reportError(io, new ReportedFailure(failure?.code ?? 'E_UNKNOWN', failure?.message ?? 'failed', failure?.hints ?? []), job, secrets);
+      const code = failure?.exitCode;
+      return { job, exitCode: isExitCode(code) ? code : failure?.kind === 'user' ? ExitCode.userError : ExitCode.toolError };
+    }
+    return { job, exitCode: record.outcome === 'warning' ? ExitCode.warning : ExitCode.ok };
   } finally {
     lock.release();
   }
 }
 
-function reportError(io: CommandIO, error: DrkitError, job: JobKey, secrets: readonly string[] = []): void {
+/** A failure an engine returned rather than threw, in the shape reportError prints. */
+class ReportedFailure {
+  readonly kind = 'tool';
+  constructor(readonly code: string, readonly message: string, readonly hints: readonly string[]) {}
+}
+
+const EXIT_CODES: readonly number[] = Object.values(ExitCode);
+const isExitCode = (value: unknown): value is ExitCodeValue => typeof value === 'number' && EXIT_CODES.includes(value);
+
+function reportError(io: CommandIO, error: DrkitError | ReportedFailure, job: JobKey, secrets: readonly string[] = []): void {
   const clean = (text: string): string => redact(text, secrets);
   if (io.jsonMode) {
-    io.json({ message_type: 'error', job, kind: error.kind, code: error.code, message: clean(error.message), hints: error.hints.map(clean), exitCode: exitCodeFor(error) });
+    io.json({ message_type: 'error', job, code: error.code, message: clean(error.message), hints: error.hints.map(clean) });
     return;
   }
   io.note(`error: ${job}: ${clean(error.message)}`);

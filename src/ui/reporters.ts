@@ -26,14 +26,15 @@ export function formatBytes(bytes: number): string {
 
 /** One line summing up a job's result: "offsite: success, snapshot 1a2b3c4d, 1200 files, 1.1 GiB (12 MiB new)". */
 export function describeResult(result: JobResult): string {
-  const parts: string[] = [result.outcome === 'failed' ? 'failed' : result.outcome === 'warning' ? 'done with warnings' : 'done'];
+  // a failure's message is printed once, by the command, as `error: …` with its hints
+  if (result.outcome === 'failed') return `${result.job}: failed${result.error ? ` (${result.error.code})` : ''}`;
+  const parts: string[] = [result.outcome === 'warning' ? 'done with warnings' : 'done'];
   if (result.snapshotId !== undefined) parts.push(`snapshot ${result.snapshotId}`);
   if (result.filesTotal !== undefined) parts.push(`${result.filesTotal} files`);
   if (result.bytesTotal !== undefined) {
     parts.push(`${formatBytes(result.bytesTotal)}${result.bytesAdded === undefined ? '' : ` (${formatBytes(result.bytesAdded)} new)`}`);
   }
   if (result.snapshotCount !== undefined) parts.push(`${result.snapshotCount} snapshot${result.snapshotCount === 1 ? '' : 's'} kept`);
-  if (result.error) parts.push(`${result.error.message} (${result.error.code})`);
   return `${result.job}: ${parts.join(', ')}`;
 }
 

@@ -143,3 +143,53 @@ test('asking for a job that is not configured is a usage error', async () => {
     box.cleanup();
   }
 });
+
+test('backup all: onsite and offsite (local restic repository) both recorded; exit 0', async () => {
+  const box = makeSandbox();
+  try {
+    await init({ config: box.config, yes: true }, captureIO());
+    const io = captureIO();
+    assert.equal(await backup({ job: 'all', config: box.config }, io), ExitCode.ok);
+    const runs = readState(box.stateDir).runs;
+    assert.deepEqual(runs.map((entry) => [entry.job, entry.outcome]), [['onsite', 'success'], ['offsite', 'success']]);
+    assert.match(runs[1]?.snapshotId ?? '', /^[0-9a-f]{8}/);
+    assert.equal(runs[1]?.snapshotCount, 1);
+    assert.ok(io.noteLines.some((line) => /^offsite: done, snapshot [0-9a-f]{8}/.test(line)));
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('backup offsite with a wrong password: typed error with a hint, failure recorded without the secret, exit 2', async () => {
+  const box = makeSandbox();
+  try {
+    await init({ config: box.config, yes: true }, captureIO());
+    writeFileSync(box.secrets, 'RESTIC_PASSWORD=definitely-not-it\n');
+    const io = captureIO();
+    assert.equal(await backup({ job: 'offsite', config: box.config }, io), ExitCode.userError);
+    const text = io.noteLines.join('\n');
+    assert.match(text, /^error: offsite: restic .*wrong password for the repository/m);
+    assert.match(text, /^hint: /m);
+    assert.ok(!text.includes('definitely-not-it'));
+    const record = readState(box.stateDir).runs[0];
+    assert.equal(record?.error?.code, 'E_RESTIC_WRONG_PASSWORD');
+    assert.ok(!readFileSync(join(box.stateDir, 'status.json'), 'utf8').includes('definitely-not-it'));
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('a failed onsite job does not stop the offsite one; the exit code is the failure\'s', async () => {
+  const box = makeSandbox();
+  try {
+    await init({ config: box.config, yes: true }, captureIO());
+    rmSync(join(box.target, '.drkit-target'));
+    const io = captureIO(true);
+    assert.equal(await backup({ job: 'all', config: box.config, json: true }, io), ExitCode.userError);
+    assert.deepEqual(readState(box.stateDir).runs.map((entry) => [entry.job, entry.outcome]), [['onsite', 'failed'], ['offsite', 'success']]);
+    const errors = io.jsonValues.filter((value) => value.message_type === 'error');
+    assert.deepEqual(errors.map((value) => [value.job, value.code]), [['onsite', 'E_TARGET_ABSENT']]);
+  } finally {
+    box.cleanup();
+  }
+});
