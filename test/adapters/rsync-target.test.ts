@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { UserError } from '../../src/errors.js';
 import {
   listSnapshots, MARKER_FILE, openTarget, parseTarget, readTargetMarker, requireTargetMarker, rsyncRemoteShell, shellQuote, sshArgs,
-  writeTargetMarker, type OnsiteTarget,
+  writeTargetMarker, type OnsiteTarget, type SshSettings,
 } from '../../src/adapters/onsite-target.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
 
@@ -37,16 +37,16 @@ test('remote arguments are quoted for the shell and for rsync -e', () => {
 });
 
 /** The same checks for a local and a remote target. */
-function targetContract(label: string, make: () => { spec: string; localRoot: string; open: () => OnsiteTarget }): void {
+function targetContract(label: string, make: () => { spec: string; localRoot: string; ssh: SshSettings; open: () => OnsiteTarget }): void {
   test(`${label}: marker, listing, rename, latest, delete`, async () => {
-    const { spec, localRoot, open } = make();
+    const { spec, localRoot, ssh, open } = make();
     const target = open();
     assert.equal(await target.readMarker(), null);
     await assert.rejects(requireTargetMarker(target, UUID), (error: unknown) => error instanceof UserError && error.code === 'E_TARGET_ABSENT'
       && /target absent/.test(error.message) && error.hints.some((hint) => /mounted/.test(hint)));
     assert.equal(existsSync(localRoot), false, 'a refused target is not created');
 
-    await writeTargetMarker(spec, UUID, 'ssh' in target ? (target as unknown as { ssh: object }).ssh : {});
+    await writeTargetMarker(spec, UUID, ssh);
     assert.equal(await readFile(path.join(localRoot, MARKER_FILE), 'utf8'), `${UUID}\n`);
     await requireTargetMarker(target, UUID.toUpperCase());
     await assert.rejects(requireTargetMarker(target, OTHER), /another drkit setup/);
@@ -78,7 +78,7 @@ function targetContract(label: string, make: () => { spec: string; localRoot: st
     await assert.rejects(target.remove('laptop', '../../etc'), /not a snapshot folder name/);
     await assert.rejects(target.remove('laptop', 'latest'), /not the latest link/);
     await assert.rejects(target.list('../x'), (error: unknown) => error instanceof UserError && error.code === 'E_HOST_NAME');
-    assert.equal(await readTargetMarker(spec, 'ssh' in target ? (target as unknown as { ssh: object }).ssh : {}), UUID);
+    assert.equal(await readTargetMarker(spec, ssh), UUID);
   });
 }
 
@@ -88,7 +88,7 @@ describe('local target', () => {
   after(() => rm(dir, { recursive: true, force: true }));
   targetContract('local', () => {
     const root = path.join(dir, 'usb disk');
-    return { spec: root, localRoot: root, open: () => openTarget(root) };
+    return { spec: root, localRoot: root, ssh: {}, open: () => openTarget(root) };
   });
 });
 
@@ -108,7 +108,7 @@ describe('remote target over a real sshd', () => {
   targetContract('remote', () => {
     const root = path.join(dir, `nas share 'q' $(touch ${canary()})`);
     const spec = `${sshd?.userHost ?? ''}:${root}`;
-    return { spec, localRoot: root, open: () => openTarget(spec, sshd?.ssh) };
+    return { spec, localRoot: root, ssh: sshd?.ssh ?? {}, open: () => openTarget(spec, sshd?.ssh) };
   });
   test('no command in a path ran on the remote side', () => {
     assert.equal(existsSync(canary()), false);
