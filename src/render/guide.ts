@@ -13,12 +13,10 @@ import type { Kit } from '../core/kit.js';
 import { InternalError } from '../errors.js';
 import { readPackageText } from './assets.js';
 import { listingRows, sha256Hex } from './listing.js';
-import { KitDocument, missingGlyphs, type Paper } from './pdf.js';
+import { KitDocument, missingGlyphs, MONO_ADVANCE, type Paper } from './pdf.js';
 import { fillString, fillTemplate, parseBlocks, type Block, type TemplateValues } from './template.js';
 import { kitValues } from './values.js';
 
-/** DejaVu Sans Mono's advance width is 1233/2048 em. */
-export const MONO_ADVANCE = 1233 / 2048;
 export const COMMAND_SIZE = 8;
 export const LISTING_SIZE = 8;
 /** the listing's character width in points: `pdftotext -layout -fixed` takes it */

@@ -22,6 +22,9 @@ export const PAPER_SIZES: Record<Paper, readonly [number, number]> = { a4: [595.
 
 export type FontName = 'mono' | 'monoBold' | 'sans' | 'sansBold';
 
+/** DejaVu Sans Mono's advance width: 1233/2048 em for every character. */
+export const MONO_ADVANCE = 1233 / 2048;
+
 /** One line as drawn: the text layer of page `page` must contain `text` (spaces compared as runs). */
 export interface PrintedLine {
   page: number;
@@ -29,8 +32,14 @@ export interface PrintedLine {
   text: string;
 }
 
-/** OpenType features switched off for every run: no ligatures (fi, fl …), no contextual alternates. */
-const NO_LIGATURES = { liga: false, clig: false, dlig: false, hlig: false, rlig: false, calt: false };
+/**
+ * OpenType features switched off for every run: no ligatures (fi, fl …), no contextual alternates, and no kerning
+ * or mark positioning either (plain Latin text needs none, and shaping them dominated rendering time).
+ */
+const NO_LIGATURES = {
+  liga: false, clig: false, dlig: false, hlig: false, rlig: false, calt: false, rclt: false, ccmp: false, locl: false,
+  kern: false, mark: false, mkmk: false, curs: false, dist: false, rvrn: false,
+};
 
 interface GlyphChecker { hasGlyphForCodePoint(codePoint: number): boolean }
 interface Fontkit { openSync(path: string): GlyphChecker }
@@ -51,9 +60,19 @@ function checkers(): Record<FontName, GlyphChecker> {
 }
 
 /** Characters of `text` that `font` cannot draw. */
+const glyphKnown = new Map<string, boolean>();
+
 export function missingGlyphs(text: string, font: FontName): string[] {
-  const checker = checkers()[font];
-  return [...new Set([...text])].filter((char) => char !== ' ' && !checker.hasGlyphForCodePoint(char.codePointAt(0) ?? 0));
+  return [...new Set([...text])].filter((char) => {
+    if (char === ' ') return false;
+    const key = `${font}:${char}`;
+    let has = glyphKnown.get(key);
+    if (has === undefined) {
+      has = checkers()[font].hasGlyphForCodePoint(char.codePointAt(0) ?? 0);
+      glyphKnown.set(key, has);
+    }
+    return !has;
+  });
 }
 
 export interface DocumentOptions {
@@ -118,10 +137,31 @@ export class KitDocument {
   get contentWidth(): number { return this.pageWidth - 2 * this.margin; }
   get bottom(): number { return this.pageHeight - this.margin; }
 
+  /**
+   * The printed width of `text`. Monospace: characters × advance. Prose: the sum of its words' widths (each laid
+   * out once, cached) and its spaces; kerning across a space is not applied by fontkit, so this is exact enough
+   * to wrap lines and far faster than laying out every candidate line.
+   */
   widthOf(text: string, font: FontName, size: number): number {
-    this.doc.font(font).fontSize(size);
-    return this.doc.widthOfString(text, { features: NO_LIGATURES } as unknown as PDFKit.Mixins.TextOptions);
+    if (font === 'mono' || font === 'monoBold') return [...text].length * MONO_ADVANCE * size;
+    let cache = this.widthCache.get(font);
+    if (cache === undefined) { cache = new Map(); this.widthCache.set(font, cache); }
+    let units = 0;
+    const parts = text.split(/( )/);
+    for (const part of parts) {
+      if (part === '') continue;
+      let width = cache.get(part);
+      if (width === undefined) {
+        this.doc.font(font).fontSize(1000);
+        width = this.doc.widthOfString(part, { features: NO_LIGATURES } as unknown as PDFKit.Mixins.TextOptions) / 1000;
+        cache.set(part, width);
+      }
+      units += width;
+    }
+    return units * size;
   }
+
+  private readonly widthCache = new Map<FontName, Map<string, number>>();
 
   /** Draws one line at (x, y) (y = top of the line box). Throws when it is wider than maxWidth. */
   line(text: string, x: number, y: number, options: TextOptions & { maxWidth?: number } = {}): number {
@@ -135,7 +175,7 @@ export class KitDocument {
       throw new InternalError(`line does not fit (${width.toFixed(1)} > ${options.maxWidth.toFixed(1)} pt): ${text}`);
     }
     if (text.trim() !== '') {
-      this.doc.fillColor(options.color ?? '#000000');
+      this.doc.font(font).fontSize(size).fillColor(options.color ?? '#000000');
       this.doc.text(text, x, y, { lineBreak: false, features: NO_LIGATURES } as unknown as PDFKit.Mixins.TextOptions);
       this.printed.push({ page: this.page, font, text });
     }

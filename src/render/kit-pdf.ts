@@ -1,0 +1,240 @@
+/**
+ * Writing the printed kit and proving it before anyone relies on it.
+ *
+ * `writePdfKit` renders every sheet, the guide and the checklist into a private folder beside the output
+ * folder, runs the self-test on those files, and only then moves them into place (a rename on the same file
+ * system). A failure at any point removes the private folder: no half-written kit is ever left behind.
+ *
+ * `selfTestPdfKit` reads the PDFs back as a restorer would — the text layer with pdftotext, the QR codes from
+ * rendered pages with pdftoppm + zbarimg — and checks: every share and the envelope come back byte-exact from
+ * both forms on every sheet; every k-subset of the read-back shares combines and its envelope decrypts; the
+ * guide's commands survive the text layer exactly, and its combiner listing rebuilds combine.py byte-exact.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { combineKit, type Kit } from '../core/kit.js';
+import { openEnvelope, parseEnvelopeText } from '../core/envelope.js';
+import { parseShareText } from '../core/share.js';
+import { envelopeFromQrPayloads } from '../core/envelope.js';
+import { ExitCode, UserError } from '../errors.js';
+import { pdfTextLayer, scanPdfQrCodes } from '../adapters/pdf-readback.js';
+import { readPackageText } from './assets.js';
+import { renderChecklist } from './checklist.js';
+import { LISTING_PITCH, renderGuide } from './guide.js';
+import { extractGuideCommands, extractListing, sha256Hex } from './listing.js';
+import type { Paper } from './pdf.js';
+import { envelopeTextFromLayer, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer } from './readback.js';
+import { renderSheet } from './sheet.js';
+
+export interface WritePdfKitOptions {
+  outDir: string;
+  paper: Paper;
+  /** the id of the kit this one replaces, printed on the checklist */
+  supersedes?: string;
+  /** accepted for the command's convenience; the names come from kit.shares */
+  custodians?: readonly string[];
+  /** run the self-test before moving the files into place (default true) */
+  selfTest?: boolean;
+  /** the passphrase createKit returned: the self-test also checks every combination yields it */
+  passphrase?: string;
+}
+
+export interface SelfTestReport {
+  sheets: { file: string; share: number; textLayer: 'ok'; qr: 'ok'; envelopeText: 'ok'; envelopeQr: 'ok' }[];
+  /** k-subsets of the read-back shares combined and decrypted */
+  subsets: number;
+  guide: { file: string; commands: number; listingSha256: string };
+  checklist: { file: string };
+  durationMs: number;
+}
+
+export const SHEET_FILE = (number: number) => `sheet-${number}.pdf`;
+export const GUIDE_FILE = 'guide.pdf';
+export const CHECKLIST_FILE = 'checklist.pdf';
+
+export function kitFileNames(kit: Kit): string[] {
+  return [...kit.shares.map((share) => SHEET_FILE(share.number)), GUIDE_FILE, CHECKLIST_FILE];
+}
+
+function selfTestError(file: string, what: string, hint?: string): UserError {
+  return new UserError('E_KIT_SELFTEST', `kit self-test: ${file}: ${what}`, {
+    exitCode: ExitCode.checkFailed,
+    hints: [hint ?? 'nothing was written; check that poppler-utils and zbar-tools are installed and up to date, then run kit create again'],
+    details: { file },
+  });
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, index) => byte === b[index]);
+}
+
+function* subsets<T>(items: readonly T[], size: number, start = 0): Generator<T[]> {
+  if (size === 0) { yield []; return; }
+  for (let i = start; i <= items.length - size; i++) {
+    for (const rest of subsets(items, size - 1, i + 1)) yield [items[i] as T, ...rest];
+  }
+}
+
+/** Runs `task` over `items` with at most `limit` running at once, keeping the order of results. */
+async function pool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** Reads back the PDFs of `kit` in `dir` and checks them (see the module comment). Throws naming sheet and form. */
+export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphrase?: string; combiner?: string; commands?: readonly string[] } = {}): Promise<SelfTestReport> {
+  const started = Date.now();
+  const kitId = kit.kitIdDisplay;
+  const readBack = await pool(kit.shares, 2, async (share) => {
+    const file = SHEET_FILE(share.number);
+    const path = join(dir, file);
+    const layer = await pdfTextLayer(path, 'raw');
+    // text layer: the share
+    const shareText = shareTextFromLayer(layer);
+    if (shareText === null) throw selfTestError(file, `the text layer holds no share (share ${share.number} of kit ${kitId})`);
+    let parsed;
+    try {
+      parsed = parseShareText(file, shareText);
+    } catch (error) {
+      throw selfTestError(file, `the share's text layer does not read back: ${(error as Error).message}`);
+    }
+    if (!sameBytes(parsed.bytes, share.bytes)) throw selfTestError(file, `the share's text layer reads back different bytes (share ${share.number})`);
+    // text layer: the envelope
+    const envelopeText = envelopeTextFromLayer(layer);
+    if (envelopeText === null) throw selfTestError(file, 'the text layer holds no envelope');
+    try {
+      if (!sameBytes(parseEnvelopeText(file, envelopeText, parsed.kitId).bytes, kit.envelope.bytes)) throw new Error('different bytes');
+    } catch (error) {
+      throw selfTestError(file, `the envelope's text layer does not read back: ${(error as Error).message}`);
+    }
+    // QR codes from the rendered pages (150 dpi, then 200 dpi when a code was missed)
+    let payloads = (await scanPdfQrCodes(path, 150)).flat();
+    const complete = (found: string[]) => found.some(isShareQr) && kit.envelope.qrPayloads.every((part) => found.includes(part));
+    if (!complete(payloads)) payloads = (await scanPdfQrCodes(path, 200)).flat();
+    const shareQr = payloads.find(isShareQr);
+    if (shareQr === undefined) throw selfTestError(file, `the share's QR code was not found on the rendered page (share ${share.number})`);
+    let qrBytes: Uint8Array;
+    try {
+      qrBytes = shareBytesFromQr(shareQr);
+    } catch (error) {
+      throw selfTestError(file, `the share's QR code does not read back: ${(error as Error).message}`);
+    }
+    if (!sameBytes(qrBytes, share.bytes) || shareQr !== share.qrPayload) throw selfTestError(file, `the share's QR code reads back different bytes (share ${share.number})`);
+    const envelopeQrs = payloads.filter(isEnvelopeQr);
+    try {
+      if (!sameBytes(envelopeFromQrPayloads(file, envelopeQrs).bytes, kit.envelope.bytes)) throw new Error('different bytes');
+    } catch (error) {
+      throw selfTestError(file, `the envelope's QR code${kit.envelope.qrPayloads.length > 1 ? 's do' : ' does'} not read back: ${(error as Error).message}`);
+    }
+    return { file, share: share.number, shareText, envelopeText, report: { file, share: share.number, textLayer: 'ok', qr: 'ok', envelopeText: 'ok', envelopeQr: 'ok' } as const };
+  });
+
+  // every k-subset of the shares as read back combines, passes the key check and decrypts
+  let count = 0;
+  let bundleText: string | undefined;
+  const envelope = { name: readBack[0]?.file ?? 'envelope', text: readBack[0]?.envelopeText ?? '' };
+  for (const subset of subsets(readBack, kit.k)) {
+    const names = subset.map((item) => item.file).join(', ');
+    let combined;
+    try {
+      combined = await combineKit(subset.map((item) => ({ name: item.file, text: item.shareText })), envelope);
+    } catch (error) {
+      throw selfTestError(names, `these sheets do not combine: ${(error as Error).message}`);
+    }
+    if (options.passphrase !== undefined && combined.passphrase !== options.passphrase) throw selfTestError(names, 'these sheets combine to a different key');
+    let text: string;
+    try {
+      text = await openEnvelope(combined.openpgp, combined.passphrase);
+    } catch (error) {
+      throw selfTestError(names, `the envelope does not decrypt with the key these sheets combine to: ${(error as Error).message}`);
+    }
+    if (bundleText !== undefined && text !== bundleText) throw selfTestError(names, 'the envelope decrypts to a different bundle');
+    if (!text.startsWith(`# drkit 1 kit ${kit.kitId} `)) throw selfTestError(names, 'the decrypted bundle is not this kit\'s');
+    bundleText = text;
+    count++;
+  }
+
+  // the guide: its commands come back exactly from the text layer, its listing rebuilds combine.py
+  const combiner = options.combiner ?? readPackageText('templates', 'recover', 'combine.py');
+  const guidePath = join(dir, GUIDE_FILE);
+  const rawGuide = await pdfTextLayer(guidePath, 'raw');
+  const expected = options.commands ?? guideCommandsFor(kit, combiner);
+  const commands = extractGuideCommands(rawGuide);
+  if (commands.join('\n') !== expected.join('\n')) {
+    const index = commands.findIndex((command, i) => command !== expected[i]);
+    throw selfTestError(GUIDE_FILE, `the text layer's commands differ from the printed ones at command ${index + 1}: ${JSON.stringify(commands[index] ?? '(missing)')}`);
+  }
+  const listing = extractListing(await pdfTextLayer(guidePath, { fixed: LISTING_PITCH }));
+  if (listing.sha256 !== sha256Hex(combiner)) {
+    throw selfTestError(GUIDE_FILE, `the combiner listing does not read back as combine.py (lines ${listing.badLines.slice(0, 5).join(', ') || '?'} differ)`);
+  }
+  const checklistLayer = await pdfTextLayer(join(dir, CHECKLIST_FILE), 'raw');
+  for (const share of kit.shares) {
+    if (!checklistLayer.includes(share.fingerprint)) throw selfTestError(CHECKLIST_FILE, `the fingerprint of share ${share.number} is missing from the text layer`);
+  }
+
+  return {
+    sheets: readBack.map((item) => item.report),
+    subsets: count,
+    guide: { file: GUIDE_FILE, commands: commands.length, listingSha256: listing.sha256 },
+    checklist: { file: CHECKLIST_FILE },
+    durationMs: Date.now() - started,
+  };
+}
+
+/** The commands the guide prints on its path, for the self-test's comparison. */
+function guideCommandsFor(kit: Kit, combiner: string): string[] {
+  return renderGuide(kit, { paper: 'a4', combiner }).commands;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+/**
+ * Renders the kit's PDFs (sheet-<i>.pdf, guide.pdf, checklist.pdf), self-tests them, then moves them into
+ * `outDir`. The command checks beforehand that `outDir` holds no kit (or that --force was given).
+ */
+export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promise<{ files: string[]; report: SelfTestReport | null }> {
+  const outDir = resolve(options.outDir);
+  const parent = dirname(outDir);
+  await mkdir(parent, { recursive: true });
+  const temp = join(parent, `.${basename(outDir)}.drkit-${randomBytes(4).toString('hex')}.tmp`);
+  await mkdir(temp, { mode: 0o700 });
+  try {
+    const combiner = readPackageText('templates', 'recover', 'combine.py');
+    for (const share of kit.shares) {
+      await renderSheet(kit, share, { paper: options.paper }).save(join(temp, SHEET_FILE(share.number)));
+    }
+    const guide = renderGuide(kit, { paper: options.paper, combiner });
+    await guide.pdf.save(join(temp, GUIDE_FILE));
+    await renderChecklist(kit, { paper: options.paper, ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes }) }).save(join(temp, CHECKLIST_FILE));
+    const report = options.selfTest === false ? null : await selfTestPdfKit(temp, kit, { combiner, commands: guide.commands, ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }) });
+    const names = kitFileNames(kit);
+    if (!(await exists(outDir))) {
+      await rename(temp, outDir);
+    } else {
+      for (const name of names) await rename(join(temp, name), join(outDir, name));
+      await rm(temp, { recursive: true, force: true });
+    }
+    return { files: names.map((name) => join(outDir, name)), report };
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** The kit PDFs already in `dir` (for the command's "existing kit" check). */
+export async function existingKitFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.filter((name) => /^sheet-\d+\.pdf$/.test(name) || name === GUIDE_FILE || name === CHECKLIST_FILE);
+}
