@@ -25,6 +25,7 @@ import { ping } from '../adapters/healthcheck.js';
 import { redact } from '../adapters/secrets.js';
 import type { RunRecord } from '../core/status.js';
 import type { JobResult, Reporter } from '../jobs/types.js';
+import { DEFAULT_RETRY } from '../adapters/restic/index.js';
 import { reporterFor, type ClosableReporter } from '../ui/reporters.js';
 import { join } from 'node:path';
 
@@ -96,7 +97,9 @@ async function runEngine(job: JobKey, config: Config, state: StateData, reporter
       ...(access.cacert === undefined ? {} : { cacert: access.cacert }),
       expectedRepositoryId: state.offsite.repositoryId,
       sources: config.sources, excludes: config.exclude, keep: offsite.keep, host: config.host, tags: offsite.tags,
-    }, watching, signal);
+    }, watching, signal, {
+      restic: { retry: { ...DEFAULT_RETRY, attempts: offsite.retries + 1 }, backendGiveUpMs: offsite.giveUpAfter },
+    });
     return { result, error: null };
   } catch (thrown) {
     return { result: reported, error: asDrkitError(thrown) };

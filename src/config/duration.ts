@@ -1,9 +1,10 @@
 /**
- * Durations in the config ("26h", "8d", "1d12h", "2w", "1y"). Pure. Units: m = minutes, h = hours, d = days,
- * w = weeks, y = 365 days. No seconds and no months: a backup schedule never needs them, and "m" meaning minutes
- * here while restic's --keep-within reads "m" as months is a trap we avoid by not accepting restic syntax here.
+ * Durations in the config ("26h", "8d", "1d12h", "2w", "1y", "30s"). Pure. Units: s = seconds, m = minutes,
+ * h = hours, d = days, w = weeks, y = 365 days. No months: restic's --keep-within reads "m" as months, so
+ * `offsite.keep.within` takes restic's syntax and is checked separately (src/config/schema.ts).
  */
 const UNIT_MS: Readonly<Record<string, number>> = {
+  s: 1_000,
   m: 60_000,
   h: 3_600_000,
   d: 86_400_000,
@@ -11,14 +12,14 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   y: 365 * 86_400_000,
 };
 
-const DURATION = /^(?:\d+[mhdwy])+$/;
+const DURATION = /^(?:\d+[smhdwy])+$/;
 
 /** Milliseconds of a duration text, or null when the text is not one (e.g. "26 hours", "", "5"). */
 export function parseDuration(text: string): number | null {
   const trimmed = text.trim();
   if (!DURATION.test(trimmed)) return null;
   let total = 0;
-  for (const match of trimmed.matchAll(/(\d+)([mhdwy])/g)) {
+  for (const match of trimmed.matchAll(/(\d+)([smhdwy])/g)) {
     total += Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0);
   }
   return total > 0 ? total : null;

@@ -212,6 +212,8 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
       maxAgeText,
       schedule: parseSchedule(raw.offsite.schedule, { every: 'daily', at: '03:00' }),
       tags: raw.offsite.tags ?? [],
+      retries: raw.offsite.retries ?? 3,
+      giveUpAfter: ms(raw.offsite.giveUpAfter ?? '5m'),
     };
     if (raw.offsite.passwordCommand !== undefined) config.offsite.passwordCommand = raw.offsite.passwordCommand;
     if (raw.offsite.cacert !== undefined) config.offsite.cacert = resolvePath(raw.offsite.cacert, base);

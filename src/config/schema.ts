@@ -17,7 +17,7 @@ const REMOTE_TARGET = /^(?:[^@\s/:]+@)?[^@\s/:]+:\S/;
 const text = (what: string) => z.string({ error: rule(what) }).trim().min(1, { error: what });
 
 const duration = z.string({ error: rule('must be a duration such as "26h", "8d" or "2w"') })
-  .refine((value) => parseDuration(value) !== null, { error: 'must be a duration such as "26h", "8d" or "2w" (units m, h, d, w, y)' });
+  .refine((value) => parseDuration(value) !== null, { error: 'must be a duration such as "26h", "8d" or "2w" (units s, m, h, d, w, y)' });
 
 const url = z.string({ error: rule('must be an http:// or https:// URL') })
   .refine((value) => /^https?:\/\/[^\s/]+/.test(value) && URL.canParse(value), { error: 'must be an http:// or https:// URL' });
@@ -80,6 +80,9 @@ const offsite = z.strictObject({
   schedule: schedule.optional(),
   passwordCommand: text('must be a command that prints the repository password').optional(),
   cacert: text('must be the path of a PEM file of CA certificates').optional(),
+  retries: z.number({ error: rule('must be a whole number of retries (0 or more)') }).int({ error: 'must be a whole number of retries (0 or more)' })
+    .min(0, { error: 'must be a whole number of retries (0 or more)' }).max(10, { error: 'must be at most 10' }).optional(),
+  giveUpAfter: duration.optional(),
   tags: z.array(text('must be a tag name without commas').refine((tag) => !tag.includes(','), { error: 'must be a tag name without commas' }),
     { error: rule('must be a list of tags') }).optional(),
   healthcheck: healthcheck.optional(),

@@ -61,6 +61,10 @@ export interface OffsiteConfig {
   passwordCommand?: string;
   /** absolute path of extra CA certificates to trust for an https backend (restic --cacert) */
   cacert?: string;
+  /** how many times a run that met a transient fault (server unreachable, repository locked) is retried */
+  retries: number;
+  /** ms: restic is stopped when it has only been retrying an unreachable backend for this long */
+  giveUpAfter: number;
   tags: string[];
   healthcheck?: HealthcheckUrls;
 }

@@ -88,7 +88,7 @@ test('status caches the validated config and notices every change to the file', 
     assert.equal(io.outLines.at(-2), 'offsite: not configured');
     box.writeConfig(`sources: [${box.source}]\nonsite:\n  target: ${box.target}\n  maxAge: soon\n`);
     await assert.rejects(run({ config: box.config, now: NOW }, captureIO()), (error: unknown) =>
-      error instanceof UserError && error.message === 'config.yaml:4: onsite.maxAge: must be a duration such as "26h", "8d" or "2w" (units m, h, d, w, y)');
+      error instanceof UserError && error.message === 'config.yaml:4: onsite.maxAge: must be a duration such as "26h", "8d" or "2w" (units s, m, h, d, w, y)');
     assert.equal(existsSync(cacheDir), true);
   } finally {
     box.cleanup();
