@@ -35,9 +35,9 @@ export function loadSheetWords(): SheetWords {
 }
 
 const SHARE_SIZE = 9.5;
-const ENVELOPE_SIZE = 8.6;
+const ENVELOPE_SIZE = 8.4;
 const ENVELOPE_LEADING = 1.25;
-const QR_MODULE = 1.8;
+const QR_MODULE = 1.7;
 
 export interface SheetOptions {
   paper: Paper;
@@ -69,12 +69,14 @@ export function renderSheet(kit: Kit, share: KitShare, options: SheetOptions, wo
   pdf.paragraph(t(words.outside.doNotOpen), { font: 'sansBold', size: 10.5, x: left + 8, width: width - 16, after: 3 });
   pdf.doc.save().lineWidth(1.5).rect(left, warnTop, width, pdf.y - warnTop).stroke().restore();
   pdf.y += 7;
-  pdf.paragraph(t(words.outside.needed), { size: 9.5, after: 2 });
-  pdf.paragraph(t(words.outside.contact), { size: 9.5, after: 2 });
-  pdf.paragraph(t(words.outside.keep), { size: 8.5, color: '#333333', after: 0 });
-  const boxHeight = 44;
-  const boxTop = Math.max(pdf.y + 4, panel - boxHeight - 16);
-  if (boxTop + boxHeight > panel - 6) throw new InternalError('sheet: the outside panel overflows (shorten templates/sheet/sheet.yaml outside texts)');
+  // the contact list grows with the number of holders: the largest size that leaves room for the boxes
+  const boxHeight = 40;
+  const boxTop = panel - boxHeight - 16;
+  const smallTexts = [t(words.outside.needed), t(words.outside.contact), t(words.outside.keep)];
+  const heightAt = (size: number) => smallTexts.reduce((sum, text) => sum + pdf.wrap(text, 'sans', size, width).length * size * 1.3 + 2, 0);
+  const smallSize = [9.5, 9, 8.5, 8, 7.5, 7, 6.5, 6, 5.5].find((size) => pdf.y + heightAt(size) <= boxTop - 4) ?? 5.5;
+  smallTexts.forEach((text, index) => pdf.paragraph(text, { size: smallSize, after: 2, ...(index === 2 ? { color: '#333333' } : {}) }));
+  if (pdf.y > boxTop) throw new InternalError('sheet: the outside panel overflows (shorten templates/sheet/sheet.yaml outside texts)');
   pdf.box(left, boxTop, width * 0.36, boxHeight, t(words.outside.sealSerial));
   pdf.box(left + width * 0.40, boxTop, width * 0.60, boxHeight, t(words.outside.signature));
 
@@ -100,7 +102,8 @@ export function renderSheet(kit: Kit, share: KitShare, options: SheetOptions, wo
   const shareLines = share.text.replace(/\n$/, '').split('\n');
   pdf.y = shareTop + 2;
   for (const lineText of shareLines) {
-    const size = lineText.startsWith('#') ? 8 : SHARE_SIZE;
+    // comment lines (header, fingerprints of up to 15 shares) shrink to fit beside the QR code
+    const size = lineText.startsWith('#') ? Math.min(8, (pdf.right - textX) / (pdf.widthOf(lineText, 'mono', 1) + 0.01)) : SHARE_SIZE;
     pdf.monoLine(lineText, { x: textX, size, font: lineText.startsWith('#') ? 'mono' : 'monoBold', leading: 1.45 });
   }
   pdf.y += 2;
@@ -117,39 +120,54 @@ export function renderSheet(kit: Kit, share: KitShare, options: SheetOptions, wo
   words.inside.steps.forEach((step, index) => pdf.paragraph(t(step), { size: 8.3, leading: 1.25, hanging: `${index + 1}.`, after: 1.5 }));
   pdf.y += 6;
 
-  // envelope: heading, then the text lines on the left and the QR code(s) on the right, kept together below
-  // fold 1 (a crease through a line makes it hard to read) or on page 2 when they do not fit
-  const envLines = kit.envelope.text.replace(/\n$/, '').split('\n');
+  // envelope: heading, then the text lines (one column, or two when one does not fit) on the left and the QR
+  // code(s) on the right, kept together below fold 1 (a crease through a line makes it hard to read), or on page 2
+  const [envHeader = '', ...envData] = kit.envelope.text.replace(/\n$/, '').split('\n');
   const envLead = ENVELOPE_SIZE * ENVELOPE_LEADING;
+  const headerLead = 7.5 * 1.45;
   const envQrSides = kit.envelope.qrPayloads.map((payload) => qrModules(payload) * QR_MODULE);
-  const envHeight = Math.max(envLines.length * envLead, envQrSides.reduce((sum, side) => sum + side + 8 * QR_MODULE, 0)) + 4;
+  // the QR codes' right edge is the text's right edge: their right quiet zone lies in the page margin
+  const qrWidth = Math.max(0, ...envQrSides) + 4 * QR_MODULE;
+  const qrStack = envQrSides.reduce((sum, side) => sum + side + 8 * QR_MODULE, 0);
+  const lineWidth = Math.max(...envData.map((line) => pdf.widthOf(line, 'mono', ENVELOPE_SIZE)));
+  const columnGap = 14;
+  const maxColumns = Math.max(1, Math.min(2, Math.floor((width - qrWidth - 6 + columnGap) / (lineWidth + columnGap))));
+  const blockHeight = (columns: number) => Math.max(headerLead + Math.ceil(envData.length / columns) * envLead, qrStack) + 4;
   const headingHeight = 27.5;
   const foldY = panel * 2;
-  if (pdf.y + headingHeight <= foldY + 2 && foldY + 8 + envHeight <= pdf.bottom) {
-    envelopeHeading(); // heading above the fold, lines below
-    pdf.y = Math.max(pdf.y, foldY + 8);
-  } else if (Math.max(pdf.y, foldY + 8) + headingHeight + envHeight <= pdf.bottom) {
-    pdf.y = Math.max(pdf.y, foldY + 8);
-    envelopeHeading();
-  } else {
+  let columns = 0;
+  for (let c = 1; c <= maxColumns && columns === 0; c++) {
+    if (pdf.y + headingHeight <= foldY + 2 && foldY + 8 + blockHeight(c) <= pdf.bottom) {
+      columns = c;
+      envelopeHeading(); // heading above the fold, lines below
+      pdf.y = Math.max(pdf.y, foldY + 8);
+    } else if (Math.max(pdf.y, foldY + 8) + headingHeight + blockHeight(c) <= pdf.bottom) {
+      columns = c;
+      pdf.y = Math.max(pdf.y, foldY + 8);
+      envelopeHeading();
+    }
+  }
+  if (columns === 0) {
     pdf.newPage();
     pdf.paragraph(t(words.inside.continued), { font: 'sansBold', size: 10, after: 8 });
     envelopeHeading();
+    columns = blockHeight(1) <= pdf.bottom - pdf.y ? 1 : maxColumns;
   }
   const envTop = pdf.y;
-  for (const lineText of envLines) {
-    pdf.monoLine(lineText, { size: lineText.startsWith('#') ? 7.5 : ENVELOPE_SIZE, leading: ENVELOPE_LEADING });
-  }
-  const envBottom = pdf.y;
+  const rows = Math.ceil(envData.length / columns);
+  if (envTop + blockHeight(columns) > pdf.bottom + 4) throw new InternalError(`sheet ${share.number}: the envelope (${envData.length} lines) does not fit two pages`);
+  pdf.line(envHeader, left, envTop, { font: 'mono', size: 7.5, maxWidth: width - qrWidth });
+  envData.forEach((lineText, index) => {
+    const column = Math.floor(index / rows);
+    pdf.line(lineText, left + column * (lineWidth + columnGap), envTop + headerLead + (index % rows) * envLead, { font: 'mono', size: ENVELOPE_SIZE });
+  });
   let qrY = envTop;
-  const qrRight = pdf.right;
   kit.envelope.qrPayloads.forEach((payload, index) => {
     const side = envQrSides[index] ?? 0;
-    if (qrY + side > pdf.bottom) throw new InternalError('sheet: the envelope QR codes do not fit the page');
-    pdf.qr(payload, qrRight - side - 4 * QR_MODULE, qrY + 4 * QR_MODULE, QR_MODULE);
+    pdf.qr(payload, pdf.right - side, qrY + 4 * QR_MODULE, QR_MODULE);
     qrY += side + 8 * QR_MODULE;
   });
-  pdf.y = Math.max(envBottom, qrY);
+  pdf.y = envTop + blockHeight(columns);
   if (pdf.page > 2) throw new InternalError(`sheet ${share.number}: needs ${pdf.page} pages, at most 2`);
   return pdf;
 }

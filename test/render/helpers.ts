@@ -1,0 +1,51 @@
+/**
+ * Shared fixtures of the render tests: a kit made with fixed randomness and a fixed date (so the PDFs' text
+ * layers are reproducible and can be compared with fixtures/golden/), and text-layer helpers.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BundleInput } from '../../src/core/bundle.js';
+import { createKit, type Kit } from '../../src/core/kit.js';
+import { seededLibrarySplit, seededRandom, typicalB2Bundle } from '../helpers/kit-fixtures.js';
+
+export const FIXED_DATE = new Date('2026-11-27T09:30:00Z');
+export const CUSTODIANS = ['Ann Smith', 'Ben Jones', 'Cy Young', 'Dee Patel', 'Eve Moreau'];
+
+export async function makeKit(options: { seed?: string; custodians?: string[]; threshold?: number; bundle?: BundleInput } = {}): Promise<{ kit: Kit; passphrase: string }> {
+  const seed = options.seed ?? 'render-golden';
+  return createKit(options.bundle ?? typicalB2Bundle, {
+    custodians: options.custodians ?? CUSTODIANS,
+    threshold: options.threshold ?? 3,
+    random: seededRandom(seed),
+    split: seededLibrarySplit(seed),
+    now: FIXED_DATE,
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `drkit-${prefix}-`));
+}
+
+export function pdftotext(path: string, ...args: string[]): string {
+  return execFileSync('pdftotext', [...args, '-enc', 'UTF-8', path, '-'], { encoding: 'utf8' });
+}
+
+/** Every QR payload zbarimg finds on every page of a PDF rendered at `dpi`. */
+export function qrPayloads(path: string, dpi = 150): string[] {
+  const dir = tempDir('qr');
+  execFileSync('pdftoppm', ['-r', String(dpi), '-gray', path, join(dir, 'p')]);
+  const out: string[] = [];
+  for (const name of execFileSync('ls', [dir], { encoding: 'utf8' }).split('\n').filter((n) => n.endsWith('.pgm'))) {
+    try {
+      out.push(...execFileSync('zbarimg', ['--raw', '-q', join(dir, name)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter((l) => l !== ''));
+    } catch { /* exit 4: no code on this page */ }
+  }
+  return out;
+}
+
+/** Text with runs of white space made single and lines trimmed, empty lines dropped. */
+export function normalise(text: string): string {
+  return text.replace(/\f/g, '\n').split('\n').map((line) => line.replace(/\s+/g, ' ').trim()).filter((line) => line !== '').join('\n');
+}
