@@ -26,11 +26,6 @@ export interface ResticFeatures {
   initJson: boolean;
   /** `restore --json` prints status and summary lines (0.16.0); before that, one text line */
   restoreJson: boolean;
-  /**
-   * snapshots keep each source's absolute path (0.17.0 `backup` default); before that a source `/a/b/src` is
-   * stored as `/src`, so restore include filters and restored paths differ by version
-   */
-  absolutePathsInSnapshot: boolean;
 }
 
 export const MINIMUM_RESTIC: Readonly<Pick<ResticVersion, 'major' | 'minor' | 'patch'>> = { major: 0, minor: 14, patch: 0 };
@@ -63,7 +58,6 @@ export function resticFeatures(version: ResticVersion): ResticFeatures {
     exitCodeWrongPassword: atLeast(version, 0, 17, 1),
     initJson: atLeast(version, 0, 15),
     restoreJson: atLeast(version, 0, 16),
-    absolutePathsInSnapshot: atLeast(version, 0, 17),
   };
 }
 
