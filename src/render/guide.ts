@@ -45,6 +45,8 @@ export function guideValues(kit: Kit, combiner: string): TemplateValues {
     shareFiles: shareFiles.join(', '),
     typeShareCommands: shareFiles.map((file) => `$ nano ${file}`).join('\n'),
     combinerSha256: sha256Hex(combiner),
+    // the printed path offers scanning the envelope only when the combiner reads QR payloads (DK1E… lines)
+    combinerReadsQr: combiner.includes('DK1E'),
   };
 }
 
