@@ -223,6 +223,10 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
     if (!(await exists(outDir))) {
       await rename(temp, outDir);
     } else {
+      // replacing a kit (the command checked --force): sheets of the old kit beyond this kit's n would be stale
+      for (const name of await existingKitFiles(outDir)) {
+        if (!names.includes(name)) await rm(join(outDir, name), { force: true });
+      }
       for (const name of names) await rename(join(temp, name), join(outDir, name));
       await rm(temp, { recursive: true, force: true });
     }

@@ -126,6 +126,16 @@ test('a share that does not read back fails the self-test naming the sheet and t
   assert.deepEqual(readdirSync(parent), []);
 });
 
+test('replacing a kit in the same folder leaves no sheet of the old kit behind', async () => {
+  const out = join(tempDir('replace'), 'kit');
+  const { kit: small } = await makeKit({ seed: 'replace', custodians: ['Ann', 'Ben'], threshold: 2 });
+  mkdirSync(out);
+  for (const file of PDFS()) writeFileSync(join(out, file), readFileSync(join(dir, file)));
+  writeFileSync(join(out, 'notes.txt'), 'not ours');
+  await writePdfKit(small, { outDir: out, paper: 'a4', selfTest: false });
+  assert.deepEqual(readdirSync(out).sort(), ['checklist.pdf', 'guide.pdf', 'notes.txt', 'sheet-1.pdf', 'sheet-2.pdf']);
+});
+
 test('selfTestPdfKit re-checks a kit folder and names a damaged sheet', async () => {
   const copy = tempDir('copy');
   for (const file of PDFS()) writeFileSync(join(copy, file), readFileSync(join(dir, file)));

@@ -21,7 +21,8 @@ let dir: string;
 before(async () => {
   ({ kit } = await makeKit({ seed: 'readback', threshold: 2, custodians: ['Ann', 'Ben', 'Cy'] }));
   dir = join(tempDir('readback'), 'kit');
-  await writePdfKit(kit, { outDir: dir, paper: 'letter', selfTest: false });
+  const { report } = await writePdfKit(kit, { outDir: dir, paper: 'letter' }); // Letter paper, self-tested
+  assert.equal(report?.subsets, 3);
   // a photo or scan of each sheet: PNG for two, JPEG for the third
   for (const share of kit.shares) {
     const jpeg = share.number === 3;
