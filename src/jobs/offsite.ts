@@ -16,6 +16,7 @@
  * - a failed retention after a good backup is a 'warning': the data is safe, the housekeeping is not done.
  */
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { DrkitError, InternalError, UserError, exitCodeFor } from '../errors.js';
 import {
   openResticRepository, type BackupStatus, type KeepPolicy, type PasswordSource, type Restic, type ResticRunnerOptions,
@@ -46,6 +47,8 @@ export interface OffsiteBackupOptions {
   oneFileSystem?: boolean;
   /** restic ≥ 0.16 waits this long for a lock itself (e.g. "2m"); older restic relies on drkit's retries */
   retryLock?: string;
+  /** upload limit in KiB/s, for a slow or metered link */
+  limitUploadKiBs?: number;
 }
 
 /** Test and tuning seams: restic binary, retry policy, sleep and clocks. */
@@ -95,6 +98,7 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
       ...(options.cacert === undefined ? {} : { cacert: options.cacert }),
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
       ...(options.retryLock === undefined ? {} : { retryLock: options.retryLock }),
+      ...(options.limitUploadKiBs === undefined ? {} : { limitUploadKiBs: options.limitUploadKiBs }),
     }, {
       ...runtime.restic,
       ...(signal === undefined ? {} : { signal }),
@@ -117,7 +121,9 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
     }
 
     const backup = await restic.backup({
-      paths: options.sources,
+      // restic records a source as it is given; absolute paths make snapshots, forget groups and restore
+      // filters independent of the folder drkit happened to run in
+      paths: options.sources.map((source) => resolve(source)),
       ...(options.excludes === undefined ? {} : { excludes: options.excludes }),
       host, tags,
       ...(options.oneFileSystem ? { oneFileSystem: true } : {}),
