@@ -45,6 +45,26 @@ async function rawRsync(context: BenchContext, data: string, tag: string): Promi
   return { first, second };
 }
 
+/** rsync, then `sync -f` as drkit does before it names a snapshot complete: the same durability, for comparison. */
+async function rawRsyncDurable(context: BenchContext, data: string, tag: string): Promise<{ first: Measured; second: Measured }> {
+  const root = join(context.scratch, `raw-rsync-sync-${tag}`);
+  mkdirSync(root, { recursive: true });
+  const withSync = async (args: string[], what: string): Promise<Measured> => {
+    const copy = expectSuccess(what, await measure('rsync', args));
+    const flush = expectSuccess('sync -f', await measure('sync', ['-f', root]));
+    return { ...copy, ms: copy.ms + flush.ms };
+  };
+  const first = await withSync(['-a', data, join(root, 's1/')], 'rsync -a');
+  const second = await withSync(['-a', `--link-dest=${join(root, 's1')}`, data, join(root, 's2/')], 'rsync -a --link-dest');
+  return { first, second };
+}
+
+/** What one restic command costs on the same repository when it only opens it (key derivation, index). */
+async function resticOpenCost(context: BenchContext, tag: string): Promise<Measured> {
+  const env = resticEnv(context, join(context.scratch, `raw-repo-${tag}`));
+  return expectSuccess('restic cat config', await measure('restic', ['cat', 'config'], { env }));
+}
+
 async function drkitOnsite(context: BenchContext, data: string, tag: string): Promise<{ first: Measured; second: Measured }> {
   const target = join(context.scratch, `drkit-target-${tag}`);
   mkdirSync(target, { recursive: true });
@@ -95,7 +115,10 @@ export const backupBenchmarks: BenchModule = {
     generateFiles(data100k, 100_000, 100 * MiB, 2);
 
     const offsite = await best(context, 'offsite-10k', (tag) => rawRestic(context, data10k, tag), (tag) => drkitOffsite(context, data10k, tag));
+    const open = await resticOpenCost(context, 'offsite-10k-1');
     const onsite = await best(context, 'onsite-10k', (tag) => rawRsync(context, data10k, tag), (tag) => drkitOnsite(context, data10k, tag));
+    context.log('rsync + sync -f (the durability drkit adds), for comparison');
+    const durable = await rawRsyncDurable(context, data10k, 'durable');
     context.log('offsite and onsite at 100k files (memory)');
     const offsite100k = await drkitOffsite(context, data100k, '100k');
     const onsite100k = await drkitOnsite(context, data100k, '100k');
@@ -105,6 +128,9 @@ export const backupBenchmarks: BenchModule = {
       timeFigure('drkit backup offsite / restic backup (unchanged, 10k files)', offsite.drkit.second, offsite.raw.second, 'restic'),
       timeFigure('drkit backup onsite / rsync -a (first, 10k files, 200 MB)', onsite.drkit.first, onsite.raw.first, 'rsync'),
       timeFigure('drkit backup onsite / rsync -a --link-dest (unchanged, 10k files)', onsite.drkit.second, onsite.raw.second, 'rsync'),
+      { ...timeFigure('drkit backup onsite / rsync -a + sync -f (first)', onsite.drkit.first, durable.first, 'rsync + sync'), goal: undefined, met: undefined },
+      { ...timeFigure('drkit backup onsite / rsync -a --link-dest + sync -f (unchanged)', onsite.drkit.second, durable.second, 'rsync + sync'), goal: undefined, met: undefined },
+      { name: 'one restic command that only opens the repository (restic cat config)', value: Math.round(open.ms), unit: 'ms', detail: 'drkit runs backup, cat config (repository id check) and forget: each opens the repository' },
       rssFigure('drkit peak RSS, backup offsite, 100k / 10k files', offsite.drkit.first, offsite100k.first),
       rssFigure('drkit peak RSS, backup onsite, 100k / 10k files', onsite.drkit.first, onsite100k.first),
     ];

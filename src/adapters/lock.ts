@@ -7,7 +7,6 @@
 import { hostname } from 'node:os';
 import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { ExitCode, UserError } from '../errors.js';
 
 export interface LockInfo {
@@ -67,7 +66,7 @@ function tryLink(file: string, temp: string): boolean {
 export function acquireLock(file: string, purpose: string, now: Date = new Date()): HeldLock {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const info: LockInfo = { pid: process.pid, host: hostname(), startedAt: now.toISOString(), purpose };
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${file}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
   writeFileSync(temp, `${JSON.stringify(info)}\n`, { mode: 0o600 });
   let tookOver: LockInfo | undefined;
   try {

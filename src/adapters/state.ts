@@ -10,10 +10,8 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { UserError } from '../errors.js';
 import type { DrillRecord, RunRecord } from '../core/status.js';
-import { withLock } from './lock.js';
 
 export const RUNS_KEPT = 200;
 
@@ -72,7 +70,7 @@ export function readState(dir: string): StateData {
 
 /** Writes `data` to `file` atomically with mode 0600. */
 export function writeFileAtomic(file: string, data: string): void {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${file}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
   const fd = openSync(temp, 'wx', 0o600);
   try {
     writeSync(fd, data);
@@ -86,6 +84,8 @@ export function writeFileAtomic(file: string, data: string): void {
 /** Applies `change` to the state under the state lock and writes the result atomically. */
 export async function updateState(dir: string, change: (state: StateData) => void): Promise<StateData> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // loaded here, not at the top: `drkit status` only reads, and every module it loads costs start-up time
+  const { withLock } = await import('./lock.js');
   return withLock(join(locksDir(dir), 'status.lock'), 'status file update', () => {
     const state = readState(dir);
     change(state);

@@ -1,11 +1,11 @@
 /**
  * A cache of the validated config, so `drkit status` starts as fast as `node` itself: parsing YAML and loading
- * the schema library cost more than the rest of the command. The cache is keyed on the config file's exact bytes
- * (SHA-256), its path, HOME (for `~`) and the default host name, and holds only the validated config, which has
- * no secrets (they live in the secrets file). On a miss, the full loader runs (and reports every mistake with its
+ * the schema library cost more than the rest of the command. The cache is keyed on the config file's exact text
+ * (kept in the cache and compared whole: no hashing, so not even node:crypto is loaded), its path, HOME (for `~`)
+ * and the default host name, and holds only the validated config, which has no secrets (they live in the
+ * secrets file). On a miss, the full loader runs (and reports every mistake with its
  * line) and the cache is rewritten. A cache that cannot be written is no error: the next run just validates again.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,7 +21,17 @@ interface CacheFile {
 }
 
 function cacheKey(file: string, text: string): string {
-  return createHash('sha256').update(JSON.stringify([CACHE_VERSION, file, homedir(), hostname(), text])).digest('hex');
+  return JSON.stringify([file, homedir(), hostname(), text]);
+}
+
+/** A short stable name for the cache file of a config path (FNV-1a, 32 bits: collisions only cost a re-validation). */
+function pathHash(path: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < path.length; index++) {
+    hash ^= path.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
 }
 
 function readText(file: string): string {
@@ -40,7 +50,7 @@ export async function loadConfigCached(file: string, stateDir: string): Promise<
   const absolute = resolve(file);
   const text = readText(absolute);
   const key = cacheKey(absolute, text);
-  const cacheFile = join(stateDir, 'config-cache', `${createHash('sha256').update(absolute).digest('hex').slice(0, 16)}.json`);
+  const cacheFile = join(stateDir, 'config-cache', `${pathHash(absolute)}.json`);
   try {
     const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as CacheFile;
     if (cached.version === CACHE_VERSION && cached.key === key) return cached.config;
