@@ -4,7 +4,8 @@
  * turns "no such file" into a UserError that names the file.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, chmod, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 
@@ -81,5 +82,16 @@ export async function listDir(path: string): Promise<string[]> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
+  }
+}
+
+/** Throws the same UserError as readUserFile when `path` is not a readable file, without reading it. */
+export async function assertReadableFile(path: string, what: string): Promise<void> {
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+    await access(path, constants.R_OK);
+  } catch (error) {
+    throw new UserError('E_FILE', `${what} ${path} ${describe(error)}`, { hints: ['check the path'], cause: error });
   }
 }

@@ -4,7 +4,7 @@
  * into place only after the self-test, so a failure leaves no half-written kit.
  */
 import { rename, rm, rmdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ensurePrivateDir, listDir, readUserFile, writePrivateFile } from '../adapters/files.js';
 import { systemRandom } from '../adapters/random.js';
 import { parseBundleText, validateBundleInput, type BundleInput } from '../core/bundle.js';
@@ -19,6 +19,8 @@ export interface KitCreateOptions {
   threshold: number;
   out: string;
   format: 'text' | 'pdf';
+  paper: 'a4' | 'letter';
+  supersedes?: string;
   force: boolean;
   json: boolean;
 }
@@ -72,6 +74,45 @@ export async function selfTestTextKit(dir: string, kit: Kit, passphrase: string,
   return { subsets: count };
 }
 
+/** kit.json: the kit's non-secret record (who holds which share, fingerprints), for the owner and `drkit status`. */
+function kitRecord(kit: Kit, options: KitCreateOptions): string {
+  const record = {
+    kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n,
+    custodians: kit.shares.map((share) => ({ share: share.number, name: share.custodian, fingerprint: share.fingerprint })),
+    repository: kit.summary.repository, format: options.format,
+    ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes.toUpperCase() }),
+  };
+  return `${JSON.stringify(record, null, 2)}\n`;
+}
+
+async function writePdf(options: KitCreateOptions, kit: Kit, passphrase: string, existing: readonly string[], io: CommandIO): Promise<number> {
+  // pdfkit, qrcode and the read-back are heavy: loaded only for this path
+  const { writePdfKit } = await import('../render/kit-pdf.js');
+  const { files, report } = await writePdfKit(kit, {
+    outDir: options.out, paper: options.paper, passphrase,
+    ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes.toUpperCase() }),
+  });
+  await ensurePrivateDir(options.out);
+  // a text kit replaced by a PDF kit: its share files would still open the old kit
+  for (const name of existing) if (/^(share-\d+\.txt|envelope\.txt)$/.test(name)) await rm(join(options.out, name), { force: true });
+  await writePrivateFile(join(options.out, 'kit.json'), kitRecord(kit, options), { overwrite: true });
+  if (io.jsonMode) {
+    io.json({ message_type: 'kit_created', kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n, out: options.out,
+      files: [...files.map((file) => basename(file)), 'kit.json'], fingerprints: kit.fingerprints,
+      selfTest: report === null ? null : { subsetsCombined: report.subsets, sheets: report.sheets.length, guideCommands: report.guide.commands, durationMs: report.durationMs } });
+    return ExitCode.ok;
+  }
+  io.out(`kit ${kit.kitIdDisplay} created in ${options.out}: ${kit.n} sheets, any ${kit.k} open it`);
+  for (const share of kit.shares) io.out(`  sheet-${share.number}.pdf for ${share.custodian} (share ${share.number}, fingerprint ${share.fingerprint})`);
+  io.out('  guide.pdf: the restore guide, for every custodian and the owner');
+  io.out('  checklist.pdf: the owner\'s record of who holds what');
+  if (report !== null) {
+    io.out(`self-test: read back ${report.sheets.length} sheets (text and QR codes), combined all ${report.subsets} sets of ${kit.k} shares, opened the envelope, checked ${report.guide.commands} guide commands and the combiner listing`);
+  }
+  io.note(`note: ${options.out} holds every sheet, which together open the kit: print, seal and hand them out, then delete the folder`);
+  return ExitCode.ok;
+}
+
 export async function run(options: KitCreateOptions, io: CommandIO): Promise<number> {
   const custodians = parseCustodians(options.custodians);
   validateKitShape(custodians, options.threshold);
@@ -84,7 +125,11 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
     });
   }
 
+  if (options.supersedes !== undefined && !/^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$/.test(options.supersedes)) {
+    throw new UserError('E_USAGE', `--supersedes: "${options.supersedes}" is not a kit id`, { hints: ['a kit id looks like 7QF2-9KXA: it is printed on every sheet of the old kit'] });
+  }
   const { kit, passphrase } = await createKit(bundle, { custodians, threshold: options.threshold, random: systemRandom, now: new Date() });
+  if (options.format === 'pdf') return writePdf(options, kit, passphrase, existing, io);
   await ensurePrivateDir(options.out);
   const staging = join(options.out, `.drkit-staging-${kit.kitId}`);
   await ensurePrivateDir(staging);
@@ -96,12 +141,7 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
     }
     await writePrivateFile(join(staging, 'envelope.txt'), kit.envelope.text);
     files.push('envelope.txt');
-    const record = {
-      kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n,
-      custodians: kit.shares.map((share) => ({ share: share.number, name: share.custodian, fingerprint: share.fingerprint })),
-      repository: kit.summary.repository, format: options.format,
-    };
-    await writePrivateFile(join(staging, 'kit.json'), `${JSON.stringify(record, null, 2)}\n`);
+    await writePrivateFile(join(staging, 'kit.json'), kitRecord(kit, options));
     files.push('kit.json');
 
     const test = await selfTestTextKit(staging, kit, passphrase, bundle);

@@ -1,7 +1,10 @@
-/** `drkit kit verify FILE`: a custodian checks one share (or the envelope) on its own. */
+/**
+ * `drkit kit verify FILE`: a custodian checks one share on its own — typed text, the sheet PDF, or a photo or
+ * scan of the sheet. On a sheet, the envelope printed beside the share is checked too.
+ */
 import { parseEnvelopeText } from '../core/envelope.js';
 import { formatKitId, parseShareText } from '../core/share.js';
-import { readUserFile } from '../adapters/files.js';
+import { assertReadableFile, readUserFile } from '../adapters/files.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
 
@@ -10,26 +13,53 @@ export interface KitVerifyOptions {
   json: boolean;
 }
 
-export async function run(options: KitVerifyOptions, io: CommandIO): Promise<number> {
-  const text = await readUserFile(options.file, 'file');
-  try {
+const PRINTED = /\.(pdf|png|jpe?g)$/i;
+
+async function verify(options: KitVerifyOptions, io: CommandIO): Promise<number> {
+  await assertReadableFile(options.file, 'file');
+  if (!PRINTED.test(options.file)) {
+    const text = await readUserFile(options.file, 'file');
     if (/^\s*#\s*drkit envelope\b/m.test(text)) {
       const envelope = parseEnvelopeText(options.file, text);
       if (io.jsonMode) io.json({ message_type: 'verified', kind: 'envelope', bytes: envelope.bytes.length });
       else io.out(`valid envelope (${envelope.bytes.length} bytes); it opens only with enough shares of its kit`);
       return ExitCode.ok;
     }
-    const share = parseShareText(options.file, text);
-    const kitId = formatKitId(share.kitId);
-    if (io.jsonMode) {
-      io.json({ message_type: 'verified', kind: 'share', share: share.number, shares: share.count, threshold: share.threshold, kitId, fingerprint: share.fingerprint });
-    } else {
-      io.out(`valid share ${share.number} of ${share.count} of kit ${kitId} (fingerprint ${share.fingerprint}; any ${share.threshold} shares open the kit)`);
+  }
+  const { readEnvelopeFromFile, readShareFromFile } = await import('../adapters/pdf-readback.js');
+  const input = await readShareFromFile(options.file);
+  const share = parseShareText(input.name, input.text);
+  const kitId = formatKitId(share.kitId);
+  let envelope: 'intact' | 'absent' = 'absent';
+  if (PRINTED.test(options.file)) {
+    const found = await readEnvelopeFromFile(options.file, share.kitId).catch((error: unknown) => {
+      // a photo may show only the share; a sheet PDF always carries the envelope
+      if (error instanceof UserError && /E_NO_ENVELOPE|E_NO_KIT_ID/.test(error.code) && !/\.pdf$/i.test(options.file)) return null;
+      throw error;
+    });
+    if (found !== null) {
+      parseEnvelopeText(found.name, found.text, share.kitId);
+      envelope = 'intact';
     }
-    return ExitCode.ok;
+  }
+  if (io.jsonMode) {
+    io.json({ message_type: 'verified', kind: 'share', share: share.number, shares: share.count, threshold: share.threshold, kitId, fingerprint: share.fingerprint,
+      ...(PRINTED.test(options.file) ? { envelope } : {}) });
+  } else {
+    io.out(`valid share ${share.number} of ${share.count} of kit ${kitId} (fingerprint ${share.fingerprint}; any ${share.threshold} shares open the kit)`);
+    if (envelope === 'intact') io.out('the envelope on this sheet is intact');
+  }
+  return ExitCode.ok;
+}
+
+export async function run(options: KitVerifyOptions, io: CommandIO): Promise<number> {
+  try {
+    return await verify(options, io);
   } catch (error) {
     // a share that does not verify is the answer the custodian asked for: "check failed", not a usage mistake
-    if (error instanceof UserError) throw new UserError(error.code, error.message, { hints: error.hints, details: error.details, exitCode: ExitCode.checkFailed });
+    if (error instanceof UserError && error.code !== 'E_FILE') {
+      throw new UserError(error.code, error.message, { hints: error.hints, details: error.details, exitCode: ExitCode.checkFailed });
+    }
     throw error;
   }
 }

@@ -5,7 +5,8 @@
 import { openEnvelope } from '../core/envelope.js';
 import { parseBundleText } from '../core/bundle.js';
 import { combineKit } from '../core/kit.js';
-import { readUserFile, writePrivateFile } from '../adapters/files.js';
+import { assertReadableFile, readUserFile, writePrivateFile } from '../adapters/files.js';
+import { parseShareText } from '../core/share.js';
 import { ExitCode } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
 
@@ -17,9 +18,20 @@ export interface RecoverOptions {
   json: boolean;
 }
 
+const PRINTED = /\.(pdf|png|jpe?g)$/i;
+
 export async function run(options: RecoverOptions, io: CommandIO): Promise<number> {
-  const shares = await Promise.all(options.from.map(async (file) => ({ name: file, text: await readUserFile(file, 'share file') })));
-  const envelope = { name: options.envelope, text: await readUserFile(options.envelope, '--envelope') };
+  for (const file of options.from) await assertReadableFile(file, 'share file');
+  await assertReadableFile(options.envelope, '--envelope');
+  const printed = [...options.from, options.envelope].some((file) => PRINTED.test(file));
+  // sheets and photos go through the read-back (pdftotext, zbarimg), loaded only when needed
+  const readback = printed ? await import('../adapters/pdf-readback.js') : null;
+  const shares = await Promise.all(options.from.map(async (file) =>
+    readback !== null && PRINTED.test(file) ? readback.readShareFromFile(file) : { name: file, text: await readUserFile(file, 'share file') }));
+  const firstShare = shares[0] === undefined ? undefined : parseShareText(shares[0].name, shares[0].text);
+  const envelope = readback !== null && PRINTED.test(options.envelope)
+    ? await readback.readEnvelopeFromFile(options.envelope, firstShare?.kitId)
+    : { name: options.envelope, text: await readUserFile(options.envelope, '--envelope') };
   const combined = await combineKit(shares, envelope);
   const bundle = parseBundleText(await openEnvelope(combined.openpgp, combined.passphrase));
   await writePrivateFile(options.out, `${JSON.stringify(bundle, null, 2)}\n`, { overwrite: options.force, what: '--out' });
