@@ -14,7 +14,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { combineKit, type Kit } from '../core/kit.js';
-import { openEnvelope, parseEnvelopeText } from '../core/envelope.js';
+import { combine as shamirCombine } from 'shamir-secret-sharing';
+import { encodeBase32 } from '../core/base32.js';
+import { keyCheckValue, openEnvelope, parseEnvelopeText } from '../core/envelope.js';
 import { parseShareText } from '../core/share.js';
 import { envelopeFromQrPayloads } from '../core/envelope.js';
 import { ExitCode, UserError } from '../errors.js';
@@ -52,6 +54,8 @@ export interface SelfTestReport {
 export const SHEET_FILE = (number: number) => `sheet-${number}.pdf`;
 export const GUIDE_FILE = 'guide.pdf';
 export const CHECKLIST_FILE = 'checklist.pdf';
+/** up to this many k-subsets, every one goes through the core's combineKit and the key check */
+const FULL_COMBINE_LIMIT = 252;
 
 export function kitFileNames(kit: Kit): string[] {
   return [...kit.shares.map((share) => SHEET_FILE(share.number)), GUIDE_FILE, CHECKLIST_FILE];
@@ -90,59 +94,83 @@ async function pool<T, R>(items: readonly T[], limit: number, task: (item: T) =>
   return results;
 }
 
-/** Reads back the PDFs of `kit` in `dir` and checks them (see the module comment). Throws naming sheet and form. */
-export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphrase?: string; combiner?: string; commands?: readonly string[] } = {}): Promise<SelfTestReport> {
-  const started = Date.now();
-  const kitId = kit.kitIdDisplay;
-  const readBack = await pool(kit.shares, 2, async (share) => {
-    const file = SHEET_FILE(share.number);
-    const path = join(dir, file);
-    const layer = await pdfTextLayer(path, 'raw');
-    // text layer: the share
-    const shareText = shareTextFromLayer(layer);
-    if (shareText === null) throw selfTestError(file, `the text layer holds no share (share ${share.number} of kit ${kitId})`);
-    let parsed;
-    try {
-      parsed = parseShareText(file, shareText);
-    } catch (error) {
-      throw selfTestError(file, `the share's text layer does not read back: ${(error as Error).message}`);
-    }
-    if (!sameBytes(parsed.bytes, share.bytes)) throw selfTestError(file, `the share's text layer reads back different bytes (share ${share.number})`);
-    // text layer: the envelope
-    const envelopeText = envelopeTextFromLayer(layer);
-    if (envelopeText === null) throw selfTestError(file, 'the text layer holds no envelope');
-    try {
-      if (!sameBytes(parseEnvelopeText(file, envelopeText, parsed.kitId).bytes, kit.envelope.bytes)) throw new Error('different bytes');
-    } catch (error) {
-      throw selfTestError(file, `the envelope's text layer does not read back: ${(error as Error).message}`);
-    }
-    // QR codes from the rendered pages (150 dpi, then 200 dpi when a code was missed)
-    let payloads = (await scanPdfQrCodes(path, 150)).flat();
-    const complete = (found: string[]) => found.some(isShareQr) && kit.envelope.qrPayloads.every((part) => found.includes(part));
-    if (!complete(payloads)) payloads = (await scanPdfQrCodes(path, 200)).flat();
-    const shareQr = payloads.find(isShareQr);
-    if (shareQr === undefined) throw selfTestError(file, `the share's QR code was not found on the rendered page (share ${share.number})`);
-    let qrBytes: Uint8Array;
-    try {
-      qrBytes = shareBytesFromQr(shareQr);
-    } catch (error) {
-      throw selfTestError(file, `the share's QR code does not read back: ${(error as Error).message}`);
-    }
-    if (!sameBytes(qrBytes, share.bytes) || shareQr !== share.qrPayload) throw selfTestError(file, `the share's QR code reads back different bytes (share ${share.number})`);
-    const envelopeQrs = payloads.filter(isEnvelopeQr);
-    try {
-      if (!sameBytes(envelopeFromQrPayloads(file, envelopeQrs).bytes, kit.envelope.bytes)) throw new Error('different bytes');
-    } catch (error) {
-      throw selfTestError(file, `the envelope's QR code${kit.envelope.qrPayloads.length > 1 ? 's do' : ' does'} not read back: ${(error as Error).message}`);
-    }
-    return { file, share: share.number, shareText, envelopeText, report: { file, share: share.number, textLayer: 'ok', qr: 'ok', envelopeText: 'ok', envelopeQr: 'ok' } as const };
-  });
+/** What one sheet gave back, both forms checked against the kit. */
+export interface SheetReadBack {
+  file: string;
+  share: number;
+  shareText: string;
+  envelopeText: string;
+  report: SelfTestReport['sheets'][number];
+}
 
-  // every k-subset of the shares as read back combines, passes the key check and decrypts
+/**
+ * Reads one sheet back (text layer and QR codes) and checks the share and the envelope byte-exact in both forms.
+ * Throws naming the sheet and the form that failed.
+ */
+export async function selfTestSheet(dir: string, kit: Kit, share: Kit['shares'][number]): Promise<SheetReadBack> {
+  const kitId = kit.kitIdDisplay;
+  const file = SHEET_FILE(share.number);
+  const path = join(dir, file);
+  const layer = await pdfTextLayer(path, 'raw');
+  // text layer: the share
+  const shareText = shareTextFromLayer(layer);
+  if (shareText === null) throw selfTestError(file, `the text layer holds no share (share ${share.number} of kit ${kitId})`);
+  let parsed;
+  try {
+    parsed = parseShareText(file, shareText);
+  } catch (error) {
+    throw selfTestError(file, `the share's text layer does not read back: ${(error as Error).message}`);
+  }
+  if (!sameBytes(parsed.bytes, share.bytes)) throw selfTestError(file, `the share's text layer reads back different bytes (share ${share.number})`);
+  // text layer: the envelope
+  const envelopeText = envelopeTextFromLayer(layer);
+  if (envelopeText === null) throw selfTestError(file, 'the text layer holds no envelope');
+  try {
+    if (!sameBytes(parseEnvelopeText(file, envelopeText, parsed.kitId).bytes, kit.envelope.bytes)) throw new Error('different bytes');
+  } catch (error) {
+    throw selfTestError(file, `the envelope's text layer does not read back: ${(error as Error).message}`);
+  }
+  // QR codes from the rendered pages (150 dpi, then 200 dpi when a code was missed)
+  let payloads = (await scanPdfQrCodes(path, 150)).flat();
+  const complete = (found: string[]) => found.some(isShareQr) && kit.envelope.qrPayloads.every((part) => found.includes(part));
+  if (!complete(payloads)) payloads = (await scanPdfQrCodes(path, 200)).flat();
+  const shareQr = payloads.find(isShareQr);
+  if (shareQr === undefined) throw selfTestError(file, `the share's QR code was not found on the rendered page (share ${share.number})`);
+  let qrBytes: Uint8Array;
+  try {
+    qrBytes = shareBytesFromQr(shareQr);
+  } catch (error) {
+    throw selfTestError(file, `the share's QR code does not read back: ${(error as Error).message}`);
+  }
+  if (!sameBytes(qrBytes, share.bytes) || shareQr !== share.qrPayload) throw selfTestError(file, `the share's QR code reads back different bytes (share ${share.number})`);
+  const envelopeQrs = payloads.filter(isEnvelopeQr);
+  try {
+    if (!sameBytes(envelopeFromQrPayloads(file, envelopeQrs).bytes, kit.envelope.bytes)) throw new Error('different bytes');
+  } catch (error) {
+    throw selfTestError(file, `the envelope's QR code${kit.envelope.qrPayloads.length > 1 ? 's do' : ' does'} not read back: ${(error as Error).message}`);
+  }
+  return { file, share: share.number, shareText, envelopeText, report: { file, share: share.number, textLayer: 'ok', qr: 'ok', envelopeText: 'ok', envelopeQr: 'ok' } as const };
+}
+
+/** Reads back the PDFs of `kit` in `dir` and checks them (see the module comment). Throws naming sheet and form. */
+export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphrase?: string; combiner?: string; commands?: readonly string[]; sheets?: readonly SheetReadBack[] } = {}): Promise<SelfTestReport> {
+  const started = Date.now();
+  const readBack = options.sheets ?? await pool(kit.shares, 2, (share) => selfTestSheet(dir, kit, share));
+
+  // every k-subset of the shares as read back combines, passes the key check and decrypts. Through the core's
+  // combineKit (as `recover` does) for every subset when there are few, else for n rotating subsets that use every
+  // share; the remaining subsets are combined with the same library and checked against the envelope's key check
+  // value and the passphrase (C(15, 8) = 6435 full parses would take many seconds and prove nothing more).
   let count = 0;
   let bundleText: string | undefined;
+  const opened = new Map<string, string>();
   const envelope = { name: readBack[0]?.file ?? 'envelope', text: readBack[0]?.envelopeText ?? '' };
-  for (const subset of subsets(readBack, kit.k)) {
+  const all = [...subsets(readBack, kit.k)];
+  const full = all.length <= FULL_COMBINE_LIMIT ? all
+    : readBack.map((_, start) => Array.from({ length: kit.k }, (__, offset) => readBack[(start + offset) % readBack.length] as SheetReadBack)
+      .sort((a, b) => a.share - b.share));
+  let reference: string | undefined = options.passphrase;
+  for (const subset of full) {
     const names = subset.map((item) => item.file).join(', ');
     let combined;
     try {
@@ -150,17 +178,32 @@ export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphras
     } catch (error) {
       throw selfTestError(names, `these sheets do not combine: ${(error as Error).message}`);
     }
-    if (options.passphrase !== undefined && combined.passphrase !== options.passphrase) throw selfTestError(names, 'these sheets combine to a different key');
-    let text: string;
-    try {
-      text = await openEnvelope(combined.openpgp, combined.passphrase);
-    } catch (error) {
-      throw selfTestError(names, `the envelope does not decrypt with the key these sheets combine to: ${(error as Error).message}`);
+    if (reference !== undefined && combined.passphrase !== reference) throw selfTestError(names, 'these sheets combine to a different key');
+    reference = combined.passphrase;
+    // decrypting once per distinct key proves the others: each passed the key check against the envelope
+    let text = opened.get(combined.passphrase);
+    if (text === undefined) {
+      try {
+        text = await openEnvelope(combined.openpgp, combined.passphrase);
+      } catch (error) {
+        throw selfTestError(names, `the envelope does not decrypt with the key these sheets combine to: ${(error as Error).message}`);
+      }
+      opened.set(combined.passphrase, text);
     }
     if (bundleText !== undefined && text !== bundleText) throw selfTestError(names, 'the envelope decrypts to a different bundle');
     if (!text.startsWith(`# drkit 1 kit ${kit.kitId} `)) throw selfTestError(names, 'the decrypted bundle is not this kit\'s');
     bundleText = text;
     count++;
+  }
+  if (all.length > full.length) {
+    const parsed = new Map(readBack.map((item) => [item.share, parseShareText(item.file, item.shareText)]));
+    const kcv = parseEnvelopeText(envelope.name, envelope.text, parsed.get(readBack[0]?.share ?? 0)?.kitId).kcv;
+    for (const subset of all) {
+      const names = subset.map((item) => item.file).join(', ');
+      const key = await shamirCombine(subset.map((item) => new Uint8Array(parsed.get(item.share)?.secretShare ?? [])));
+      if (!sameBytes(keyCheckValue(key), kcv) || encodeBase32(key) !== reference) throw selfTestError(names, 'these sheets combine to a different key');
+    }
+    count = all.length;
   }
 
   // the guide: its commands come back exactly from the text layer, its listing rebuilds combine.py
@@ -212,13 +255,24 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
   await mkdir(temp, { mode: 0o700 });
   try {
     const combiner = readPackageText('templates', 'recover', 'combine.py');
+    // each sheet's read-back (external programs) starts as soon as it is saved, while the next one renders
+    const selfTest = options.selfTest !== false;
+    const checks: Promise<SheetReadBack>[] = [];
+    let running = Promise.resolve() as Promise<unknown>;
     for (const share of kit.shares) {
       await renderSheet(kit, share, { paper: options.paper }).save(join(temp, SHEET_FILE(share.number)));
+      if (selfTest) {
+        const check = running.then(() => selfTestSheet(temp, kit, share));
+        running = check.catch(() => undefined);
+        checks.push(check);
+      }
     }
+    // a failed check must not go unhandled while the guide renders; it is reported by Promise.all below
+    for (const check of checks) check.catch(() => undefined);
     const guide = renderGuide(kit, { paper: options.paper, combiner });
     await guide.pdf.save(join(temp, GUIDE_FILE));
     await renderChecklist(kit, { paper: options.paper, ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes }) }).save(join(temp, CHECKLIST_FILE));
-    const report = options.selfTest === false ? null : await selfTestPdfKit(temp, kit, { combiner, commands: guide.commands, ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }) });
+    const report = !selfTest ? null : await selfTestPdfKit(temp, kit, { combiner, commands: guide.commands, sheets: await Promise.all(checks), ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }) });
     const names = kitFileNames(kit);
     if (!(await exists(outDir))) {
       await rename(temp, outDir);
