@@ -20,6 +20,7 @@ import { resolve } from 'node:path';
 import { DrkitError, InternalError, UserError, exitCodeFor } from '../errors.js';
 import {
   openResticRepository, type BackupStatus, type KeepPolicy, type PasswordSource, type Restic, type ResticRunnerOptions,
+  type Snapshot,
 } from '../adapters/restic/index.js';
 import type { JobEvent, JobResult, Reporter } from './types.js';
 
@@ -140,8 +141,9 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
       const unnamed = backup.unreadableCount - Math.min(NAMED_UNREADABLE, backup.unreadable.length);
       if (unnamed > 0) warn(`${unnamed} more files could not be read`);
       warn(`snapshot ${snapshotId} is incomplete: ${backup.unreadableCount || 'some'} item(s) could not be read; retention skipped so no complete snapshot is forgotten`);
-      const snapshotCount = await countSnapshots(restic, host, tags, warn);
-      return finish({ outcome: 'warning', snapshotId, filesTotal, bytesTotal, bytesAdded, ...(snapshotCount === undefined ? {} : { snapshotCount }) });
+      const snapshots = await listSnapshots(restic, host, tags, warn);
+      snapshotId = fullSnapshotId(snapshotId, snapshots);
+      return finish({ outcome: 'warning', snapshotId, filesTotal, bytesTotal, bytesAdded, ...(snapshots === undefined ? {} : { snapshotCount: snapshots.length }) });
     }
 
     let snapshotCount: number | undefined;
@@ -150,6 +152,7 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
         info('applying the keep policy');
         const forgotten = await restic.forget({ keep: options.keep, host, tags, prune: true });
         snapshotCount = forgotten.kept;
+        snapshotId = fullSnapshotId(snapshotId, forgotten.groups.flatMap((group) => group.keep));
         if (forgotten.removed > 0) info(`forgot ${forgotten.removed} old snapshot(s)${forgotten.pruned ? ' and pruned their data' : ''}`);
       } catch (error) {
         if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
@@ -159,7 +162,9 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
         return finish({ outcome: 'warning', snapshotId, filesTotal, bytesTotal, bytesAdded });
       }
     } else {
-      snapshotCount = await countSnapshots(restic, host, tags, warn);
+      const snapshots = await listSnapshots(restic, host, tags, warn);
+      snapshotCount = snapshots?.length;
+      snapshotId = fullSnapshotId(snapshotId, snapshots);
     }
     return finish({ outcome: 'success', snapshotId, filesTotal, bytesTotal, bytesAdded, ...(snapshotCount === undefined ? {} : { snapshotCount }) });
   } catch (error) {
@@ -185,10 +190,19 @@ function progressEvent(status: BackupStatus): JobEvent {
   };
 }
 
-/** The number of snapshots of this host and tags, or undefined (with a warning) when restic cannot list them. */
-async function countSnapshots(restic: Restic, host: string, tags: string[], warn: (message: string) => void): Promise<number | undefined> {
+/**
+ * restic 0.14 reports the new snapshot's short id (8 hex digits); the list drkit reads anyway for the count or
+ * the retention gives the full one, which status files and drills keep.
+ */
+function fullSnapshotId(shortId: string, snapshots: readonly Snapshot[] | undefined): string {
+  const matches = (snapshots ?? []).filter((snapshot) => snapshot.id.startsWith(shortId));
+  return matches.length === 1 && matches[0] !== undefined ? matches[0].id : shortId;
+}
+
+/** The snapshots of this host and tags, or undefined (with a warning) when restic cannot list them. */
+async function listSnapshots(restic: Restic, host: string, tags: string[], warn: (message: string) => void): Promise<Snapshot[] | undefined> {
   try {
-    return (await restic.snapshots({ host, tags })).length;
+    return await restic.snapshots({ host, tags });
   } catch (error) {
     if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
     warn(`could not count the snapshots: ${error.message}`);

@@ -54,7 +54,7 @@ describe('offsite backup job', () => {
       const reporter = recorder();
       const first = await runOffsiteBackup(options, reporter, undefined, fast);
       assert.equal(first.outcome, 'success', JSON.stringify(first));
-      assert.match(first.snapshotId ?? '', /^[0-9a-f]{8,64}$/);
+      assert.match(first.snapshotId ?? '', /^[0-9a-f]{64}$/);
       assert.equal(first.filesTotal, 4, 'three photos and the notes; the .tmp file is excluded');
       assert.equal(first.bytesTotal, 150_018);
       assert.ok((first.bytesAdded ?? 0) >= 150_000);
@@ -95,7 +95,7 @@ describe('offsite backup job', () => {
     const reporter = recorder();
     const result = await runOffsiteBackup({ ...base, sources: [sources, unreadable] }, reporter, undefined, fast);
     assert.equal(result.outcome, 'warning');
-    assert.match(result.snapshotId ?? '', /^[0-9a-f]{8,64}$/);
+    assert.match(result.snapshotId ?? '', /^[0-9a-f]{64}$/);
     assert.ok(result.warnings.some((warning) => warning.includes(unreadable) && /input\/output error/.test(warning)), result.warnings.join('\n'));
     assert.ok(result.warnings.some((warning) => /incomplete.*retention skipped/.test(warning)));
     assert.equal(result.error, undefined);
@@ -103,7 +103,7 @@ describe('offsite backup job', () => {
     const restic = await openResticRepository({ repository, password: { value: PASSWORD } });
     const snapshots = await restic.snapshots();
     assert.equal(snapshots.length, 2, 'keep last 1 did not run after the partial snapshot');
-    assert.ok(snapshots.some((snapshot) => snapshot.id.startsWith(result.snapshotId ?? '-')));
+    assert.ok(snapshots.some((snapshot) => snapshot.id === result.snapshotId));
   });
 
   test('wrong password: failed, with the typed error\'s code, kind, hints and exit code; no secret in the result', async () => {
@@ -205,6 +205,7 @@ describe('offsite backup job', () => {
       sampling = false;
       await sampler;
       assert.equal(result.outcome, 'success', JSON.stringify(result.error));
+      assert.match(result.snapshotId ?? '', /^[0-9a-f]{64}$/, 'the full id, even from restic 0.14');
       assert.ok(resticSeen, 'restic was seen running');
       for (const cmdline of sampled) {
         assert.ok(!cmdline.includes(PASSWORD), `password on a command line: ${cmdline}`);
@@ -217,5 +218,19 @@ describe('offsite backup job', () => {
       sampling = false;
       await server.stop();
     }
+  });
+
+  test('aborted by the caller (SIGINT/SIGTERM in the CLI): failed as interrupted, exit code 130', async () => {
+    const repository = join(scratch, 'abort-repo');
+    await newRepository(repository);
+    const controller = new AbortController();
+    const reporter = recorder();
+    reporter.on = (event) => { if (event.type === 'progress' && (event.bytesDone ?? 0) > 0) controller.abort(); };
+    const result = await runOffsiteBackup({
+      repository, password: { value: PASSWORD }, sources: [makeSources('abort', 10, 1_000_000)], limitUploadKiBs: 2000, keep: { last: 1 },
+    }, reporter, controller.signal, fast);
+    assert.equal(result.outcome, 'failed');
+    assert.equal(result.error?.code, 'E_RESTIC_INTERRUPTED');
+    assert.equal(result.error?.exitCode, 130);
   });
 });

@@ -82,7 +82,7 @@ export function secretValuesOf(repository: Pick<ResticRepository, 'password' | '
   const secrets: string[] = [];
   if ('value' in repository.password) secrets.push(repository.password.value);
   for (const [key, value] of Object.entries(repository.env ?? {})) {
-    if (/SECRET|PASSWORD|TOKEN|KEY|CREDENTIAL|AUTH/i.test(key)) secrets.push(value);
+    if (/SECRET|PASSWORD|TOKEN|KEY|CREDENTIAL|AUTH|ACCOUNT/i.test(key)) secrets.push(value);
   }
   return secrets;
 }
