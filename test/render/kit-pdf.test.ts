@@ -163,3 +163,19 @@ test('text layers match fixtures/golden/kit-a4 (UPDATE_GOLDEN=1 rewrites them)',
     assert.equal(normalise(actual), normalise(readFileSync(path, 'utf8')), `${file} differs from ${path}`);
   }
 });
+
+test('a large kit (12 shares, 6 needed) has all 924 subsets checked, through the fast path past the first n', async () => {
+  const { kit: large, passphrase: key } = await makeKit({ seed: 'large', custodians: Array.from({ length: 12 }, (_, i) => `Holder ${i + 1}`), threshold: 6 });
+  const folder = tempDir('large');
+  const combiner = readPackageText('templates', 'recover', 'combine.py');
+  await renderGuide(large, { paper: 'a4', combiner }).pdf.save(join(folder, 'guide.pdf'));
+  await renderChecklist(large, { paper: 'a4' }).save(join(folder, 'checklist.pdf'));
+  // the sheets as if read back (their read-back is tested above): the share and envelope text files
+  const sheets = large.shares.map((share) => ({
+    file: `sheet-${share.number}.pdf`, share: share.number, shareText: share.text, envelopeText: large.envelope.text,
+    report: { file: `sheet-${share.number}.pdf`, share: share.number, textLayer: 'ok', qr: 'ok', envelopeText: 'ok', envelopeQr: 'ok' } as const,
+  }));
+  const result = await selfTestPdfKit(folder, large, { passphrase: key, sheets });
+  assert.equal(result.subsets, 924);
+  await assert.rejects(selfTestPdfKit(folder, large, { passphrase: 'WRONG', sheets }), /combine to a different key/);
+});
