@@ -288,7 +288,8 @@ export class KitDocument {
   /** Writes the PDF to `path` and resolves when it is on disk. */
   async save(path: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      const out = createWriteStream(path, { mode: 0o644 });
+      // private: a sheet holds a share, and the folder holds them all until they are handed out
+      const out = createWriteStream(path, { mode: 0o600 });
       out.on('finish', () => resolve());
       out.on('error', reject);
       this.doc.pipe(out);

@@ -156,10 +156,12 @@ export function renderSheet(kit: Kit, share: KitShare, options: SheetOptions, wo
   const envTop = pdf.y;
   const rows = Math.ceil(envData.length / columns);
   if (envTop + blockHeight(columns) > pdf.bottom + 4) throw new InternalError(`sheet ${share.number}: the envelope (${envData.length} lines) does not fit two pages`);
+  // spread the lines out (easier to keep one's place while typing) when the page has room below them
+  const spread = Math.min(1.6 * ENVELOPE_SIZE, Math.max(envLead, (pdf.bottom - envTop - headerLead - 4) / rows));
   pdf.line(envHeader, left, envTop, { font: 'mono', size: 7.5, maxWidth: width - qrWidth });
   envData.forEach((lineText, index) => {
     const column = Math.floor(index / rows);
-    pdf.line(lineText, left + column * (lineWidth + columnGap), envTop + headerLead + (index % rows) * envLead, { font: 'mono', size: ENVELOPE_SIZE });
+    pdf.line(lineText, left + column * (lineWidth + columnGap), envTop + headerLead + (index % rows) * spread, { font: 'mono', size: ENVELOPE_SIZE });
   });
   let qrY = envTop;
   kit.envelope.qrPayloads.forEach((payload, index) => {
@@ -167,7 +169,7 @@ export function renderSheet(kit: Kit, share: KitShare, options: SheetOptions, wo
     pdf.qr(payload, pdf.right - side, qrY + 4 * QR_MODULE, QR_MODULE);
     qrY += side + 8 * QR_MODULE;
   });
-  pdf.y = envTop + blockHeight(columns);
+  pdf.y = Math.max(envTop + blockHeight(columns), envTop + headerLead + rows * spread);
   if (pdf.page > 2) throw new InternalError(`sheet ${share.number}: needs ${pdf.page} pages, at most 2`);
   return pdf;
 }
