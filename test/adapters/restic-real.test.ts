@@ -19,6 +19,7 @@ let scratch: string;
 let sources: string;
 let privateTmp: string;
 const previousTmpdir = process.env.TMPDIR;
+const previousCacheDir = process.env.RESTIC_CACHE_DIR;
 
 function makeSources(folder: string): void {
   mkdirSync(join(folder, 'docs', 'deep'), { recursive: true });
@@ -35,10 +36,14 @@ before(() => {
   privateTmp = join(scratch, 'tmp');
   mkdirSync(privateTmp);
   process.env.TMPDIR = privateTmp;
+  // restic's cache of these throwaway repositories goes away with them
+  process.env.RESTIC_CACHE_DIR = join(scratch, 'restic-cache');
 });
 after(() => {
   if (previousTmpdir === undefined) delete process.env.TMPDIR;
   else process.env.TMPDIR = previousTmpdir;
+  if (previousCacheDir === undefined) delete process.env.RESTIC_CACHE_DIR;
+  else process.env.RESTIC_CACHE_DIR = previousCacheDir;
   rmSync(scratch, { recursive: true, force: true });
 });
 

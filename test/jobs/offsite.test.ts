@@ -16,8 +16,17 @@ const PASSWORD = 'offsite-test-password-9f2c';
 const fast: OffsiteRuntime = { restic: { sleep: () => Promise.resolve(), retry: { attempts: 2, initialDelayMs: 1, factor: 1, maxDelayMs: 1 } } };
 
 let scratch: string;
-before(() => { scratch = mkdtempSync(join(tmpdir(), 'drkit-offsite-')); });
-after(() => { rmSync(scratch, { recursive: true, force: true }); });
+const previousCacheDir = process.env.RESTIC_CACHE_DIR;
+before(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'drkit-offsite-'));
+  // restic's cache of these throwaway repositories goes away with them
+  process.env.RESTIC_CACHE_DIR = join(scratch, 'restic-cache');
+});
+after(() => {
+  if (previousCacheDir === undefined) delete process.env.RESTIC_CACHE_DIR;
+  else process.env.RESTIC_CACHE_DIR = previousCacheDir;
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 function recorder(): Reporter & { events: JobEvent[]; on?: (event: JobEvent) => void } {
   const reporter: Reporter & { events: JobEvent[]; on?: (event: JobEvent) => void } = {

@@ -21,7 +21,7 @@ import {
   buildResticArgs, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
   type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsMode,
 } from './args.js';
-import { classifyResticRun, lastResticMessage, redactSecrets, type ResticRunOutcome } from './errors.js';
+import { UNREACHABLE, classifyResticRun, lastResticMessage, redactSecrets, type ResticRunOutcome } from './errors.js';
 import {
   parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseRepositoryConfig, parseRestoreLine,
   parseSnapshots, parseStats, parseStderrLine, type BackupStatus, type BackupSummary, type ForgetGroup, type ItemError,
@@ -97,8 +97,22 @@ const BACKEND_RETRY_LINE = /returned error, retrying after|retrying after \d/i;
 /** newer restic notes a recovery ("operation successful after 2 retries") */
 const BACKEND_RECOVERED_LINE = /successful after \d+ retr/i;
 
-/** Runs `restic version` and reads it. Throws a UserError when restic is missing or too old. */
-export async function detectResticVersion(binary = 'restic'): Promise<ResticVersion> {
+/** versions already detected in this process, by binary: one `restic version` per process is enough */
+const detectedVersions = new Map<string, Promise<ResticVersion>>();
+
+/** Runs `restic version` (once per binary and process) and reads it. Throws a UserError when restic is missing or too old. */
+export function detectResticVersion(binary = 'restic'): Promise<ResticVersion> {
+  let detection = detectedVersions.get(binary);
+  if (detection === undefined) {
+    detection = runResticVersion(binary);
+    detectedVersions.set(binary, detection);
+    // a failure is not remembered: the owner may install restic and try again in the same process
+    detection.catch(() => detectedVersions.delete(binary));
+  }
+  return detection;
+}
+
+async function runResticVersion(binary: string): Promise<ResticVersion> {
   const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: { RESTIC_PASSWORD: undefined } });
   const version = result.exitStatus === 0 ? parseResticVersion(result.stdout) : null;
   if (version === null) {
@@ -369,7 +383,9 @@ export class Restic {
         env, signal, debianPackage: 'restic', collectStdout: request.collectStdout,
         ...(request.onStdoutLine ? { onStdoutLine: request.onStdoutLine } : {}),
         onStderrLine: (line) => {
-          if (BACKEND_RETRY_LINE.test(line)) {
+          // only network faults count: 0.14 also retries a pack that is simply missing ("no such file"), which
+          // is damage for `check` to report, not a server to give up on
+          if (BACKEND_RETRY_LINE.test(line) && UNREACHABLE.test(line)) {
             retryingSince ??= now();
             if (now() - retryingSince >= giveUpMs && !gaveUpOnBackend) {
               gaveUpOnBackend = true;
