@@ -32,13 +32,15 @@ export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocumen
   if (!Array.isArray(words.handOver?.steps) || !Array.isArray(words.retire?.steps)) {
     throw new InternalError('templates/checklist/checklist.yaml: handOver.steps and retire.steps must be lists');
   }
-  const values: TemplateValues = { ...kitValues(kit), supersedes: options.supersedes };
+  // a kit id typed without its dash is shown as printed on the sheets: XXXX-XXXX
+  const supersedes = options.supersedes?.trim().toUpperCase().replace(/^([0-9A-Z]{4})-?([0-9A-Z]{4})$/, '$1-$2');
+  const values: TemplateValues = { ...kitValues(kit), supersedes };
   const t = (text: string) => fillString(text, values, 'templates/checklist/checklist.yaml');
   const pdf = new KitDocument({ paper: options.paper, title: `drkit owner's checklist, kit ${kit.kitIdDisplay}`, date: new Date(`${kit.createdOn}T00:00:00Z`), margin: 40 });
 
   pdf.paragraph(t(words.title), { font: 'sansBold', size: 17, after: 6 });
   pdf.paragraph(t(words.intro), { size: 10, after: 6 });
-  if (options.supersedes !== undefined && options.supersedes !== '') {
+  if (supersedes !== undefined && supersedes !== '') {
     pdf.paragraph(t(words.supersedes), { font: 'sansBold', size: 10.5, after: 6 });
   }
 

@@ -27,7 +27,7 @@ let report: SelfTestReport | null;
 before(async () => {
   ({ kit, passphrase } = await makeKit());
   dir = join(tempDir('kit'), 'kit');
-  ({ report } = await writePdfKit(kit, { outDir: dir, paper: 'a4', passphrase, supersedes: 'QQQQ-RRRR' }));
+  ({ report } = await writePdfKit(kit, { outDir: dir, paper: 'a4', passphrase, supersedes: 'qqqqrrrr' }));
 });
 
 const PDFS = () => [...kit.shares.map((share) => `sheet-${share.number}.pdf`), 'guide.pdf', 'checklist.pdf'];
