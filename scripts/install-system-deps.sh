@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages drkit drives, when any is missing. Needs root (or sudo) and apt-get.
 set -euo pipefail
-packages=(restic rsync gnupg python3 poppler-utils zbar-tools bubblewrap rclone openssh-server openssh-client)
+packages=(restic rsync gnupg python3 poppler-utils zbar-tools bubblewrap rclone openssh-server openssh-client openssl)
 commands=(restic rsync gpg python3 pdftotext zbarimg bwrap rclone sshd ssh)
 missing=0
 for i in "${!commands[@]}"; do
