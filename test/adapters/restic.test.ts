@@ -227,6 +227,11 @@ describe('restic exit codes and messages', () => {
     assert.equal(errorOf(classifyResticRun(run(1, 'Fatal: unable to open repository: Get "https://127.0.0.1:9/b/?location=": x509: certificate signed by unknown authority'), old)).error.code, 'E_RESTIC_TLS');
     assert.equal(errorOf(classifyResticRun(run(1, 'Fatal: unable to open config file: Stat: The Access Key Id you provided does not exist in our records. InvalidAccessKeyId'), old)).error.code, 'E_RESTIC_BACKEND_AUTH');
   });
+  test('a backup whose sources are all missing is a user error naming the config key', () => {
+    const outcome = errorOf(classifyResticRun(run(1, 'Fatal: all target directories/files do not exist'), old));
+    assert.equal(outcome.error.code, 'E_RESTIC_SOURCES_MISSING');
+    assert.ok(outcome.error.hints.some((hint) => hint.includes('sources')));
+  });
   test('drkit giving up on a dead backend is a transient "unreachable"', () => {
     const outcome = errorOf(classifyResticRun(run(null, 'Save(<data/1234>) returned error, retrying after 1.2s: dial tcp 127.0.0.1:9: connect: connection refused', { signal: 'SIGTERM', gaveUpOnBackend: true }), old));
     assert.equal(outcome.error.code, 'E_RESTIC_UNREACHABLE');

@@ -25,6 +25,7 @@ export type ResticErrorCode =
   | 'E_RESTIC_TLS'
   | 'E_RESTIC_BACKEND_AUTH'
   | 'E_RESTIC_NO_SNAPSHOT'
+  | 'E_RESTIC_SOURCES_MISSING'
   | 'E_RESTIC_PASSWORD_SOURCE'
   | 'E_RESTIC_INTERRUPTED'
   | 'E_RESTIC_CRASHED'
@@ -62,6 +63,7 @@ const REPO_EXISTS = /config file already exists|repository master key and config
 const TLS = /x509:|certificate signed by unknown authority|certificate is not valid|tls: /i;
 const BACKEND_AUTH = /access denied|invalidaccesskeyid|signaturedoesnotmatch|403 forbidden|401 unauthorized|status code 40[13]/i;
 const NO_SNAPSHOT = /no matching id found|no snapshot found|snapshot .* not found|invalid id/i;
+const SOURCES_MISSING = /all (target|source) directories\/files do not exist/i;
 const PASSWORD_SOURCE = /password-command|password command|resolving password failed|reading password|password file|empty password|please specify repository location|--password-file/i;
 
 /** Replaces every secret value, and the user:password part of URLs, with "***". */
@@ -170,6 +172,14 @@ export function classifyResticRun(run: FinishedRun, features: ResticFeatures): R
       error: user('E_RESTIC_REPO_MISSING', `restic ${command}: there is no restic repository at ${repository}`, [
         'check offsite.repository in the config (spelling, bucket, path)',
         'a new repository is created by `drkit init`',
+      ]),
+    };
+  }
+  if (exitStatus === 1 && command === 'backup' && SOURCES_MISSING.test(text)) {
+    return {
+      kind: 'error', transient: false,
+      error: user('E_RESTIC_SOURCES_MISSING', 'restic backup: none of the source folders exists, so nothing was backed up', [
+        'check `sources` in the config; a source on a disk that is not mounted looks like this too',
       ]),
     };
   }
