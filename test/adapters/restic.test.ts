@@ -227,6 +227,10 @@ describe('restic exit codes and messages', () => {
     assert.equal(errorOf(classifyResticRun(run(1, 'Fatal: unable to open repository: Get "https://127.0.0.1:9/b/?location=": x509: certificate signed by unknown authority'), old)).error.code, 'E_RESTIC_TLS');
     assert.equal(errorOf(classifyResticRun(run(1, 'Fatal: unable to open config file: Stat: The Access Key Id you provided does not exist in our records. InvalidAccessKeyId'), old)).error.code, 'E_RESTIC_BACKEND_AUTH');
   });
+  test('network words are read as Go prints them, not in file names', () => {
+    assert.equal(errorOf(classifyResticRun(run(1, 'Fatal: unable to save snapshot: Post "http://h/x": context deadline exceeded'), old)).error.code, 'E_RESTIC_UNREACHABLE');
+    assert.equal(errorOf(classifyResticRun(run(1, 'Fatal: read /home/owner/timeout-notes.txt: bad things'), old)).error.code, 'E_RESTIC_FAILED');
+  });
   test('a backup whose sources are all missing is a user error naming the config key', () => {
     const outcome = errorOf(classifyResticRun(run(1, 'Fatal: all target directories/files do not exist'), old));
     assert.equal(outcome.error.code, 'E_RESTIC_SOURCES_MISSING');

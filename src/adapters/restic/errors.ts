@@ -56,7 +56,7 @@ export interface FinishedRun {
 
 const WRONG_PASSWORD = /wrong password|no key found/i;
 /** a network fault between restic and its backend (also used by ./index.ts to read restic's retry notes) */
-export const UNREACHABLE = /connection refused|connection reset|no route to host|network is unreachable|i\/o timeout|timed? ?out|tls handshake timeout|no such host|server misbehaving|temporary failure in name resolution|broken pipe|unexpected eof|status code 50[0234]|\b50[0234] (internal server error|bad gateway|service unavailable|gateway timeout)/i;
+export const UNREACHABLE = /connection refused|connection reset|no route to host|network is unreachable|i\/o timeout|\btimed out\b|deadline exceeded|timeout awaiting|client\.timeout|tls handshake timeout|no such host|server misbehaving|temporary failure in name resolution|broken pipe|unexpected eof|status code 50[0234]|\b50[0234] (internal server error|bad gateway|service unavailable|gateway timeout)/i;
 const LOCKED = /repository is already locked|unable to create lock|failed to lock|lock .* held by/i;
 const REPO_MISSING = /is there a repository at the following location|repository does not exist|unable to open config file|config: no such file/i;
 const REPO_EXISTS = /config file already exists|repository master key and config already initialized|already initialized/i;
