@@ -257,13 +257,14 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
     const combiner = readPackageText('templates', 'recover', 'combine.py');
     // each sheet's read-back (external programs) starts as soon as it is saved, while the next one renders
     const selfTest = options.selfTest !== false;
+    // (two lanes: with two cores, one renders while the other reads back, and both read back at the end)
     const checks: Promise<SheetReadBack>[] = [];
-    let running = Promise.resolve() as Promise<unknown>;
-    for (const share of kit.shares) {
+    const lanes: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
+    for (const [index, share] of kit.shares.entries()) {
       await renderSheet(kit, share, { paper: options.paper }).save(join(temp, SHEET_FILE(share.number)));
       if (selfTest) {
-        const check = running.then(() => selfTestSheet(temp, kit, share));
-        running = check.catch(() => undefined);
+        const check = (lanes[index % 2] ?? Promise.resolve()).then(() => selfTestSheet(temp, kit, share));
+        lanes[index % 2] = check.catch(() => undefined);
         checks.push(check);
       }
     }
