@@ -31,6 +31,9 @@ const bytes = (value: number): string => {
   return unit === 0 ? `${value} B` : `${scaled.toFixed(scaled < 10 ? 2 : 1)} ${units[unit] ?? ''}`;
 };
 
+/** restic's 64-digit snapshot ids are shown as their first 8 digits, as restic itself does. */
+const shortId = (id: string): string => (/^[0-9a-f]{64}$/.test(id) ? id.slice(0, 8) : id);
+
 const LABEL: Record<JobVerdict['state'], string> = {
   'ok': 'ok', 'warning': 'ok, with warnings', 'stale': 'STALE', 'failed': 'FAILED', 'never': 'NEVER RUN', 'not-configured': 'not configured',
 };
@@ -44,7 +47,7 @@ function describe(verdict: JobVerdict): string[] {
   } else {
     lines.push(`  last good run: ${good.finishedAt} (${formatAge(verdict.ageMs ?? 0)} ago; maxAge ${verdict.maxAgeText})`);
     const facts = [
-      good.snapshotId === undefined ? null : `snapshot ${good.snapshotId}`,
+      good.snapshotId === undefined ? null : `snapshot ${shortId(good.snapshotId)}`,
       good.bytesTotal === undefined ? null : bytes(good.bytesTotal),
       good.filesTotal === undefined ? null : `${good.filesTotal} files`,
       good.snapshotCount === undefined ? null : `${good.snapshotCount} snapshot${good.snapshotCount === 1 ? '' : 's'} kept`,

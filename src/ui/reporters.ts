@@ -24,12 +24,15 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit] ?? ''}`;
 }
 
+/** restic's 64-digit snapshot ids are shown as their first 8 digits, as restic itself does. */
+const shortId = (id: string): string => (/^[0-9a-f]{64}$/.test(id) ? id.slice(0, 8) : id);
+
 /** One line summing up a job's result: "offsite: success, snapshot 1a2b3c4d, 1200 files, 1.1 GiB (12 MiB new)". */
 export function describeResult(result: JobResult): string {
   // a failure's message is printed once, by the command, as `error: …` with its hints
   if (result.outcome === 'failed') return `${result.job}: failed${result.error ? ` (${result.error.code})` : ''}`;
   const parts: string[] = [result.outcome === 'warning' ? 'done with warnings' : 'done'];
-  if (result.snapshotId !== undefined) parts.push(`snapshot ${result.snapshotId}`);
+  if (result.snapshotId !== undefined) parts.push(`snapshot ${shortId(result.snapshotId)}`);
   if (result.filesTotal !== undefined) parts.push(`${result.filesTotal} files`);
   if (result.bytesTotal !== undefined) {
     parts.push(`${formatBytes(result.bytesTotal)}${result.bytesAdded === undefined ? '' : ` (${formatBytes(result.bytesAdded)} new)`}`);
