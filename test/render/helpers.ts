@@ -8,14 +8,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BundleInput } from '../../src/core/bundle.js';
 import { createKit, type Kit } from '../../src/core/kit.js';
-import { seededLibrarySplit, seededRandom, typicalB2Bundle } from '../helpers/kit-fixtures.js';
+import { seededLibrarySplit, seededRandom } from '../helpers/kit-fixtures.js';
+
+/** The bundle of the golden kit (kept here, not shared, so the golden text layers change only with the renderer). */
+export const GOLDEN_BUNDLE: BundleInput = {
+  owner: 'Ann Example',
+  repository: 's3:s3.us-west-004.backblazeb2.com/ann-example-backup',
+  resticPassword: 'T8mqV3xKp2NcR7wYh4ZfL9sBd6GjE1uA',
+  env: { AWS_ACCESS_KEY_ID: '0045f2a9c1b7e3d0000000007', AWS_SECRET_ACCESS_KEY: 'K004qW8eR2tY6uI0oP4aS8dF2gH6jK0' },
+  repositoryId: '5e1f0c3a9b',
+  onsite: 'USB disk "Backup" in the hall cupboard',
+};
 
 export const FIXED_DATE = new Date('2026-11-27T09:30:00Z');
 export const CUSTODIANS = ['Ann Smith', 'Ben Jones', 'Cy Young', 'Dee Patel', 'Eve Moreau'];
 
 export async function makeKit(options: { seed?: string; custodians?: string[]; threshold?: number; bundle?: BundleInput } = {}): Promise<{ kit: Kit; passphrase: string }> {
   const seed = options.seed ?? 'render-golden';
-  return createKit(options.bundle ?? typicalB2Bundle, {
+  return createKit(options.bundle ?? GOLDEN_BUNDLE, {
     custodians: options.custodians ?? CUSTODIANS,
     threshold: options.threshold ?? 3,
     random: seededRandom(seed),

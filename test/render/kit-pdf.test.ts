@@ -16,8 +16,7 @@ import { renderGuide } from '../../src/render/guide.js';
 import { selfTestPdfKit, writePdfKit, type SelfTestReport } from '../../src/render/kit-pdf.js';
 import type { KitDocument } from '../../src/render/pdf.js';
 import { renderSheet } from '../../src/render/sheet.js';
-import { typicalB2Bundle } from '../helpers/kit-fixtures.js';
-import { makeKit, normalise, pdftotext, qrPayloads, tempDir } from './helpers.js';
+import { GOLDEN_BUNDLE, makeKit, normalise, pdftotext, qrPayloads, tempDir } from './helpers.js';
 
 let kit: Kit;
 let passphrase: string;
@@ -65,7 +64,7 @@ test('every sheet is one A4 page for a typical bundle, and fits Letter too', asy
   // 15 custodians with long names and long notes: still at most two pages
   const { kit: big } = await makeKit({
     custodians: Array.from({ length: 15 }, (_, i) => `Custodian Number ${i + 1} Long-Name`), threshold: 8,
-    bundle: { ...typicalB2Bundle, notes: 'n'.repeat(900) },
+    bundle: { ...GOLDEN_BUNDLE, notes: 'n'.repeat(900) },
   });
   for (const paper of ['a4', 'letter'] as const) {
     const pages = renderSheet(big, big.shares[14] ?? big.shares[0]!, { paper }).page;
@@ -74,7 +73,7 @@ test('every sheet is one A4 page for a typical bundle, and fits Letter too', asy
 });
 
 test('no secret appears in any text layer or QR code', () => {
-  const secrets = [typicalB2Bundle.resticPassword, ...Object.values(typicalB2Bundle.env), passphrase];
+  const secrets = [GOLDEN_BUNDLE.resticPassword, ...Object.values(GOLDEN_BUNDLE.env), passphrase];
   for (const file of PDFS()) {
     const layers = [pdftotext(join(dir, file), '-raw'), pdftotext(join(dir, file), '-layout')].join('\n');
     const codes = file.startsWith('sheet-') ? qrPayloads(join(dir, file)) : [];
