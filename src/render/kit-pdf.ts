@@ -251,8 +251,16 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
   const outDir = resolve(options.outDir);
   const parent = dirname(outDir);
   await mkdir(parent, { recursive: true });
-  const temp = join(parent, `.${basename(outDir)}.drkit-${randomBytes(4).toString('hex')}.tmp`);
-  await mkdir(temp, { mode: 0o700 });
+  const suffix = `drkit-${randomBytes(4).toString('hex')}.tmp`;
+  let temp = join(parent, `.${basename(outDir)}.${suffix}`);
+  try {
+    await mkdir(temp, { mode: 0o700 });
+  } catch (error) {
+    // the parent may not be writable (a mount point such as /media/usb): stage inside the output folder instead
+    if (!(await exists(outDir))) throw error;
+    temp = join(outDir, `.${suffix}`);
+    await mkdir(temp, { mode: 0o700 });
+  }
   try {
     const combiner = readPackageText('templates', 'recover', 'combine.py');
     // each sheet's read-back (external programs) starts as soon as it is saved, while the next one renders
@@ -275,7 +283,7 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
     await renderChecklist(kit, { paper: options.paper, ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes }) }).save(join(temp, CHECKLIST_FILE));
     const report = !selfTest ? null : await selfTestPdfKit(temp, kit, { combiner, commands: guide.commands, sheets: await Promise.all(checks), ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }) });
     const names = kitFileNames(kit);
-    if (!(await exists(outDir))) {
+    if (!(await exists(outDir)) && dirname(temp) === parent) {
       await rename(temp, outDir);
     } else {
       // replacing a kit (the command checked --force): sheets of the old kit beyond this kit's n would be stale
