@@ -14,7 +14,7 @@ import { createWriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
-import { InternalError } from '../errors.js';
+import { InternalError, UserError } from '../errors.js';
 import { fontFiles } from './assets.js';
 
 export type Paper = 'a4' | 'letter';
@@ -169,7 +169,12 @@ export class KitDocument {
     const size = options.size ?? 10;
     if (/[\n\r\u00ad]/.test(text)) throw new InternalError(`a printed line holds a line break or soft hyphen: ${JSON.stringify(text)}`);
     const missing = missingGlyphs(text, font);
-    if (missing.length > 0) throw new InternalError(`font ${font} has no glyph for ${missing.map((c) => JSON.stringify(c)).join(', ')} in ${JSON.stringify(text)}`);
+    if (missing.length > 0) {
+      // names and descriptions come from the user: a script the embedded font lacks (e.g. CJK) cannot be printed
+      throw new UserError('E_UNPRINTABLE', `cannot print ${missing.map((c) => `'${c}'`).join(', ')} in "${text.length > 60 ? `${text.slice(0, 57)}…` : text}": the kit's font (DejaVu) has no such character`, {
+        hints: ['write custodian names, the owner and the onsite description in Latin, Greek or Cyrillic letters'],
+      });
+    }
     const width = this.widthOf(text, font, size);
     if (options.maxWidth !== undefined && width > options.maxWidth + 0.01) {
       throw new InternalError(`line does not fit (${width.toFixed(1)} > ${options.maxWidth.toFixed(1)} pt): ${text}`);

@@ -16,7 +16,7 @@
  */
 import YAML from 'yaml';
 import type { Kit, KitShare } from '../core/kit.js';
-import { InternalError } from '../errors.js';
+import { InternalError, UserError } from '../errors.js';
 import { readPackageText } from './assets.js';
 import { KitDocument, qrModules, type Paper } from './pdf.js';
 import { fillString, type TemplateValues } from './template.js';
@@ -76,7 +76,11 @@ export function renderSheet(kit: Kit, share: KitShare, options: SheetOptions, wo
   const heightAt = (size: number) => smallTexts.reduce((sum, text) => sum + pdf.wrap(text, 'sans', size, width).length * size * 1.3 + 2, 0);
   const smallSize = [9.5, 9, 8.5, 8, 7.5, 7, 6.5, 6, 5.5].find((size) => pdf.y + heightAt(size) <= boxTop - 4) ?? 5.5;
   smallTexts.forEach((text, index) => pdf.paragraph(text, { size: smallSize, after: 2, ...(index === 2 ? { color: '#333333' } : {}) }));
-  if (pdf.y > boxTop) throw new InternalError('sheet: the outside panel overflows (shorten templates/sheet/sheet.yaml outside texts)');
+  if (pdf.y > boxTop) {
+    throw new UserError('E_SHEET_LAYOUT', `sheet ${share.number}: the outside panel does not fit (owner "${kit.summary.owner.slice(0, 40)}", custodian "${share.custodian.slice(0, 40)}")`, {
+      hints: ['use shorter names for the owner and the custodians (or shorten templates/sheet/sheet.yaml outside texts)'],
+    });
+  }
   pdf.box(left, boxTop, width * 0.36, boxHeight, t(words.outside.sealSerial));
   pdf.box(left + width * 0.40, boxTop, width * 0.60, boxHeight, t(words.outside.signature));
 
@@ -155,7 +159,9 @@ export function renderSheet(kit: Kit, share: KitShare, options: SheetOptions, wo
   }
   const envTop = pdf.y;
   const rows = Math.ceil(envData.length / columns);
-  if (envTop + blockHeight(columns) > pdf.bottom + 4) throw new InternalError(`sheet ${share.number}: the envelope (${envData.length} lines) does not fit two pages`);
+  if (envTop + blockHeight(columns) > pdf.bottom + 4) {
+    throw new UserError('E_SHEET_LAYOUT', `the envelope (${envData.length} lines) does not fit on two pages of a sheet`, { hints: ['shorten the bundle\'s notes and onsite description'] });
+  }
   // spread the lines out (easier to keep one's place while typing) when the page has room below them
   const spread = Math.min(1.6 * ENVELOPE_SIZE, Math.max(envLead, (pdf.bottom - envTop - headerLead - 4) / rows));
   pdf.line(envHeader, left, envTop, { font: 'mono', size: 7.5, maxWidth: width - qrWidth });

@@ -178,3 +178,11 @@ test('a large kit (12 shares, 6 needed) has all 924 subsets checked, through the
   assert.equal(result.subsets, 924);
   await assert.rejects(selfTestPdfKit(folder, large, { passphrase: 'WRONG', sheets }), /combine to a different key/);
 });
+
+test('names the font cannot print are a clear error; accented Latin, Greek and Cyrillic print', async () => {
+  const { kit: intl } = await makeKit({ seed: 'intl', custodians: ['Zoë Łukasz', 'Ελένη', 'Дмитрий'], threshold: 2 });
+  for (const share of intl.shares) assert.equal(renderSheet(intl, share, { paper: 'a4' }).page, 1);
+  const { kit: cjk } = await makeKit({ seed: 'cjk', custodians: ['Ann', '李雷'], threshold: 2 });
+  await assert.rejects(writePdfKit(cjk, { outDir: join(tempDir('cjk'), 'kit'), paper: 'a4' }), (error: unknown) =>
+    error instanceof DrkitError && error.code === 'E_UNPRINTABLE' && /'李', '雷'/.test(error.message));
+});
