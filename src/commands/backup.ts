@@ -16,7 +16,7 @@ import { resolve } from 'node:path';
 import type { CommandIO } from '../ui/io.js';
 import { asDrkitError, DrkitError, exitCodeFor, ExitCode, UserError, type ExitCodeValue } from '../errors.js';
 import type { Config, JobKey } from '../config/types.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfigCached } from '../config/cache.js';
 import { defaultConfigPath, stateDir } from '../config/paths.js';
 import { offsiteAccess } from '../config/offsite.js';
 import { locksDir, readState, recordRun, type StateData } from '../adapters/state.js';
@@ -25,7 +25,6 @@ import { ping } from '../adapters/healthcheck.js';
 import { redact } from '../adapters/secrets.js';
 import type { RunRecord } from '../core/status.js';
 import type { JobResult, Reporter } from '../jobs/types.js';
-import { DEFAULT_RETRY } from '../adapters/restic/index.js';
 import { reporterFor, type ClosableReporter } from '../ui/reporters.js';
 import { join } from 'node:path';
 
@@ -91,7 +90,7 @@ async function runEngine(job: JobKey, config: Config, state: StateData, reporter
         ? `the offsite repository ${offsite.repository} has not been set up (no repository id recorded)`
         : 'offsite.repository changed since it was set up');
     }
-    const { runOffsiteBackup } = await import('../jobs/offsite.js');
+    const [{ runOffsiteBackup }, { DEFAULT_RETRY }] = await Promise.all([import('../jobs/offsite.js'), import('../adapters/restic/index.js')]);
     const result = await runOffsiteBackup({
       repository: access.repository, password: access.password, env: access.env,
       ...(access.cacert === undefined ? {} : { cacert: access.cacert }),
@@ -212,14 +211,16 @@ function combine(codes: readonly ExitCodeValue[]): ExitCodeValue {
 }
 
 export async function run(options: BackupOptions, io: CommandIO): Promise<number> {
-  const config = loadConfig(resolve(options.config ?? defaultConfigPath()));
-  const jobs = selectJobs(config, options.job ?? 'all');
   const dir = stateDir();
+  // the validated config is cached by its exact text (src/config/cache.ts): a scheduled run that finds the config
+  // unchanged skips loading the YAML parser and the schema library; any edit is fully validated again
+  const config = await loadConfigCached(resolve(options.config ?? defaultConfigPath()), dir);
+  const jobs = selectJobs(config, options.job ?? 'all');
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const reporter = reporterFor(io);
+  const reporter = await reporterFor(io);
   const outcomes: JobOutcome[] = [];
   try {
     for (const job of jobs) {

@@ -3,7 +3,7 @@
  * (cli-progress) and prints plain lines otherwise, and a JSON-lines reporter for --json (one object per event on
  * stdout, keyed on `message_type` like restic's own --json output). Engines never print; commands pick one of these.
  */
-import { MultiBar, type SingleBar } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import type { CommandIO } from './io.js';
 import type { JobEvent, JobName, JobResult, Reporter } from '../jobs/types.js';
 
@@ -74,15 +74,16 @@ function plainReporter(io: CommandIO): ClosableReporter {
 }
 
 /** Progress bars on the terminal (stderr); other events are printed above the bars. */
-function barReporter(io: CommandIO): ClosableReporter {
+async function barReporter(io: CommandIO): Promise<ClosableReporter> {
+  // loaded only for a terminal: scheduled runs and --json never pay for it
+  const { MultiBar } = await import('cli-progress');
   const multi = new MultiBar({
     stream: io.stderr,
-    format: '{job} |{bar}| {percentage}% {files} {bytes} {eta_formatted}',
+    format: '{job} |{bar}| {percentage}% {files} {bytes}',
     barsize: 30,
     hideCursor: true,
     clearOnComplete: false,
     stopOnComplete: false,
-    etaBuffer: 50,
     fps: 5,
   });
   const bars = new Map<JobName, SingleBar>();
@@ -117,16 +118,21 @@ function barReporter(io: CommandIO): ClosableReporter {
             bars.delete(event.job);
           }
           log(describeResult(event.result));
+          // cli-progress prints logged lines on its next redraw, and stop() drops them: redraw now
+          multi.update();
           break;
         }
       }
     },
-    close: () => multi.stop(),
+    close: () => {
+      multi.update();
+      multi.stop();
+    },
   };
 }
 
 /** The reporter for a command's IO: bars on a terminal, plain lines otherwise. */
-export function textReporter(io: CommandIO): ClosableReporter {
+export async function textReporter(io: CommandIO): Promise<ClosableReporter> {
   return io.interactive ? barReporter(io) : plainReporter(io);
 }
 
@@ -141,6 +147,6 @@ export function jsonReporter(io: CommandIO): ClosableReporter {
   };
 }
 
-export function reporterFor(io: CommandIO): ClosableReporter {
+export async function reporterFor(io: CommandIO): Promise<ClosableReporter> {
   return io.jsonMode ? jsonReporter(io) : textReporter(io);
 }
