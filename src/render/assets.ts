@@ -6,22 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InternalError } from '../errors.js';
+import { packageRoot } from '../paths.js';
 
-let root: string | undefined;
-
-/** The folder holding drkit's package.json. */
-export function packageRoot(): string {
-  if (root !== undefined) return root;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'templates'))) return (root = dir);
-    const parent = dirname(dir);
-    if (parent === dir) throw new InternalError('cannot find drkit\'s package root (package.json beside templates/)');
-    dir = parent;
-  }
-}
+export { packageRoot };
 
 /** Absolute path of a file under the package root. */
 export function packageFile(...parts: string[]): string {
