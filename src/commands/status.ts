@@ -49,7 +49,7 @@ function describe(verdict: JobVerdict): string[] {
     const facts = [
       good.snapshotId === undefined ? null : `snapshot ${shortId(good.snapshotId)}`,
       good.bytesTotal === undefined ? null : bytes(good.bytesTotal),
-      good.filesTotal === undefined ? null : `${good.filesTotal} files`,
+      good.filesTotal === undefined ? null : `${good.filesTotal} file${good.filesTotal === 1 ? '' : 's'}`,
       good.snapshotCount === undefined ? null : `${good.snapshotCount} snapshot${good.snapshotCount === 1 ? '' : 's'} kept`,
     ].filter((fact): fact is string => fact !== null);
     if (facts.length > 0) lines.push(`  ${facts.join(', ')}`);

@@ -33,7 +33,7 @@ export function describeResult(result: JobResult): string {
   if (result.outcome === 'failed') return `${result.job}: failed${result.error ? ` (${result.error.code})` : ''}`;
   const parts: string[] = [result.outcome === 'warning' ? 'done with warnings' : 'done'];
   if (result.snapshotId !== undefined) parts.push(`snapshot ${shortId(result.snapshotId)}`);
-  if (result.filesTotal !== undefined) parts.push(`${result.filesTotal} files`);
+  if (result.filesTotal !== undefined) parts.push(`${result.filesTotal} file${result.filesTotal === 1 ? '' : 's'}`);
   if (result.bytesTotal !== undefined) {
     parts.push(`${formatBytes(result.bytesTotal)}${result.bytesAdded === undefined ? '' : ` (${formatBytes(result.bytesAdded)} new)`}`);
   }
