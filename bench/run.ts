@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 import type { BenchContext, BenchFigure, BenchModule } from './types.js';
 import { startupBenchmarks } from './startup.js';
 import { backupBenchmarks } from './backup.js';
+import { kitCreateBenchmarks } from './kit-create.js';
 
-const MODULES: readonly BenchModule[] = [startupBenchmarks, backupBenchmarks];
+const MODULES: readonly BenchModule[] = [startupBenchmarks, backupBenchmarks, kitCreateBenchmarks];
 
 function formatValue(figure: BenchFigure): string {
   return figure.unit === 'x' ? `${figure.value.toFixed(2)}×` : `${figure.value} ${figure.unit}`;

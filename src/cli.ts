@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Argument, Command, CommanderError, Option } from 'commander';
+import type { Command as CommandType } from 'commander';
 import { asDrkitError, errorToJson, exitCodeFor, ExitCode, formatError, UserError } from './errors.js';
 import { processIO, type CommandIO } from './ui/io.js';
 import { packageRoot } from './paths.js';
@@ -34,7 +34,9 @@ const integer = (name: string) => (value: string): number => {
   return Number(value);
 };
 
-export function buildProgram(): Command {
+/** The command tree. commander is imported here, not at the top, so `drkit --version` never loads it. */
+export async function buildProgram(): Promise<CommandType> {
+  const { Argument, Command, Option } = await import('commander');
   const program = new Command('drkit')
     .description('disaster-recovery kit: onsite rsync snapshots, offsite restic, and a printed, device-free recovery kit')
     .version(packageVersion(), '-V, --version')
@@ -42,7 +44,7 @@ export function buildProgram(): Command {
     .exitOverride();
 
   // --- backups: init, backup, status, schedule (src/commands/{init,backup,status,schedule}.ts) ---
-  const configOption = (): Option => new Option('--config <path>', 'the config file (default: $XDG_CONFIG_HOME/drkit/config.yaml)');
+  const configOption = (): InstanceType<typeof Option> => new Option('--config <path>', 'the config file (default: $XDG_CONFIG_HOME/drkit/config.yaml)');
   program.command('init')
     .description('provision from the config: write the onsite target\'s marker, create or open the restic repository')
     .addOption(configOption())
@@ -101,15 +103,25 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
-  const program = buildProgram();
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
   try {
-    await program.parseAsync([...argv]);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // help and --version exit through here with code 0; usage mistakes with commander's message already printed
-      process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.userError;
-      return;
+    const { CommanderError } = await import('commander');
+    const program = await buildProgram();
+    try {
+      await program.parseAsync([...argv]);
+    } catch (error) {
+      if (error instanceof CommanderError) {
+        // help and --version exit through here with code 0; usage mistakes with commander's message already printed
+        process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.userError;
+        return;
+      }
+      throw error;
     }
+  } catch (error) {
     const drkitError = asDrkitError(error);
     if (jsonMode) process.stdout.write(`${JSON.stringify(errorToJson(drkitError))}\n`);
     process.stderr.write(`${formatError(drkitError)}\n`);
