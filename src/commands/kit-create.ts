@@ -12,6 +12,7 @@ import { openEnvelope } from '../core/envelope.js';
 import { combineKit, createKit, validateKitShape, type Kit } from '../core/kit.js';
 import { InternalError, ExitCode, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
+import { subsets } from '../core/subsets.js';
 
 export interface KitCreateOptions {
   bundle: string;
@@ -43,12 +44,6 @@ export function parseCustodians(list: string): string[] {
   return list.split(',').map((name) => name.trim());
 }
 
-function* subsets<T>(items: readonly T[], size: number, start = 0): Generator<T[]> {
-  if (size === 0) { yield []; return; }
-  for (let i = start; i <= items.length - size; i++) {
-    for (const rest of subsets(items, size - 1, i + 1)) yield [items[i] as T, ...rest];
-  }
-}
 
 /** Reads the text kit back from `dir` and proves it opens: every k-subset combines to the key, the envelope decrypts to the bundle. */
 export async function selfTestTextKit(dir: string, kit: Kit, passphrase: string, bundle: BundleInput): Promise<{ subsets: number }> {

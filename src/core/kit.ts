@@ -15,6 +15,7 @@ import {
   type ParsedShare, type Share,
 } from './share.js';
 import { UserError } from '../errors.js';
+import { sameBytes, subsets } from './subsets.js';
 
 export const KEY_BYTES = 32;
 
@@ -182,16 +183,7 @@ async function combineSecret(shares: readonly ParsedShare[]): Promise<Uint8Array
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, index) => byte === b[index]);
-}
 
-function* subsets<T>(items: readonly T[], size: number, start = 0): Generator<T[]> {
-  if (size === 0) { yield []; return; }
-  for (let i = start; i <= items.length - size; i++) {
-    for (const rest of subsets(items, size - 1, i + 1)) yield [items[i] as T, ...rest];
-  }
-}
 
 /**
  * Combines typed shares and checks the key against the envelope's key check value before anything is decrypted.

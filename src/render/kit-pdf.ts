@@ -28,6 +28,7 @@ import { extractGuideCommands, extractListing, sha256Hex } from './listing.js';
 import type { Paper } from './pdf.js';
 import { envelopeTextFromLayer, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer } from './readback.js';
 import { renderSheet } from './sheet.js';
+import { sameBytes, subsets } from '../core/subsets.js';
 
 export interface WritePdfKitOptions {
   outDir: string;
@@ -69,16 +70,7 @@ function selfTestError(file: string, what: string, hint?: string): UserError {
   });
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, index) => byte === b[index]);
-}
 
-function* subsets<T>(items: readonly T[], size: number, start = 0): Generator<T[]> {
-  if (size === 0) { yield []; return; }
-  for (let i = start; i <= items.length - size; i++) {
-    for (const rest of subsets(items, size - 1, i + 1)) yield [items[i] as T, ...rest];
-  }
-}
 
 /** Runs `task` over `items` with at most `limit` running at once, keeping the order of results. */
 async function pool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {

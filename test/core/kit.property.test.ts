@@ -10,14 +10,11 @@ import { formatBundleText, parseBundleText, validateBundleInput, type BundleInpu
 import { parseEnvelopeText } from '../../src/core/envelope.js';
 import { combineKit, createKit, type Kit } from '../../src/core/kit.js';
 import { parseShareText } from '../../src/core/share.js';
+import { subsets } from '../../src/core/subsets.js';
 import { TextFormError } from '../../src/core/text-form.js';
 import { DrkitError } from '../../src/errors.js';
 import { seededRandom, typicalB2Bundle } from '../helpers/kit-fixtures.js';
 
-function* subsets<T>(items: readonly T[], size: number, start = 0): Generator<T[]> {
-  if (size === 0) { yield []; return; }
-  for (let i = start; i <= items.length - size; i++) for (const rest of subsets(items, size - 1, i + 1)) yield [items[i] as T, ...rest];
-}
 
 async function makeKit(n: number, k: number, seed: string, bundle: BundleInput = typicalB2Bundle): Promise<{ kit: Kit; passphrase: string }> {
   return createKit(bundle, { custodians: Array.from({ length: n }, (_, i) => `C${i + 1}`), threshold: k, random: seededRandom(seed), now: new Date('2026-11-27T00:00:00Z') });
