@@ -2,7 +2,7 @@
 # Installs the Debian packages drkit drives, when any is missing. Needs root (or sudo) and apt-get.
 set -euo pipefail
 packages=(restic rsync gnupg python3 poppler-utils zbar-tools bubblewrap rclone openssh-server openssh-client openssl)
-commands=(restic rsync gpg python3 pdftotext zbarimg bwrap rclone sshd ssh)
+commands=(restic rsync gpg python3 pdftotext zbarimg bwrap rclone sshd ssh openssl)
 missing=0
 for i in "${!commands[@]}"; do
   cmd=${commands[$i]}
