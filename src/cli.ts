@@ -91,10 +91,11 @@ export async function buildProgram(): Promise<CommandType> {
     .action(async (file: string, options: { json: boolean }) => invoke(() => import('./commands/kit-verify.js'), { ...options, file }, options.json));
 
   program.command('recover')
-    .description('combine k shares, check them, decrypt the envelope and write the credentials bundle')
-    .requiredOption('--from <file>', 'a share (text, sheet PDF, PNG or JPEG); repeat for each share', collect)
-    .requiredOption('--envelope <file>', 'the envelope: envelope.txt, any sheet PDF, or a photo of a sheet')
-    .requiredOption('--out <file>', 'where to write the decrypted bundle (JSON, mode 0600)')
+    .description('combine k shares, check them, open the envelope; write the credentials and/or restore the newest backup')
+    .option('--from <file>', 'a share (text, sheet PDF, PNG or JPEG); repeat for each share; without it, type the lines', collect)
+    .option('--envelope <file>', 'the envelope: envelope.txt, any sheet PDF, or a photo of a sheet')
+    .option('--out <file>', 'write the credentials here, mode 0600: JSON, or a shell file for a name ending in .env')
+    .option('--restore-to <dir>', 'restore the newest offsite snapshot into this folder')
     .option('--force', 'overwrite --out if it exists', false)
     .option('--json', 'print the result as JSON', false)
     .action(async (options: { json: boolean }) => invoke(() => import('./commands/recover.js'), options, options.json));

@@ -1,46 +1,178 @@
 /**
  * `drkit recover`: combine k shares, check them against the envelope's key check value, decrypt, and write the
- * bundle (JSON, 0600). The passphrase and the bundle's secrets never reach the terminal.
+ * bundle (`--out`: JSON, or with a `.env` name the shell file `gpg` would print) and/or restore the newest offsite
+ * snapshot (`--restore-to DIR`). Shares come from files (`--from`: text, sheet PDFs, photos) or, without
+ * `--from`, are typed line by line with each line checked as it is entered. The passphrase and the bundle's
+ * secrets never reach the terminal.
  */
+import { createInterface } from 'node:readline';
 import { openEnvelope } from '../core/envelope.js';
-import { parseBundleText } from '../core/bundle.js';
-import { combineKit } from '../core/kit.js';
+import { formatBundleText, parseBundleText, type Bundle } from '../core/bundle.js';
+import { combineKit, type NamedText } from '../core/kit.js';
+import { formatKitId, parseShareText } from '../core/share.js';
+import { checkTypedEnvelopeLine, checkTypedShareLine, describeHeader, SHARE_LINE_LENGTHS, type TypedShareHeader } from '../core/typing.js';
 import { assertReadableFile, readUserFile, writePrivateFile } from '../adapters/files.js';
-import { parseShareText } from '../core/share.js';
-import { ExitCode } from '../errors.js';
+import { DrkitError, ExitCode, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
 
 export interface RecoverOptions {
-  from: string[];
-  envelope: string;
-  out: string;
+  from?: string[];
+  envelope?: string;
+  out?: string;
+  restoreTo?: string;
   force: boolean;
   json: boolean;
 }
 
 const PRINTED = /\.(pdf|png|jpe?g)$/i;
 
-export async function run(options: RecoverOptions, io: CommandIO): Promise<number> {
-  for (const file of options.from) await assertReadableFile(file, 'share file');
-  await assertReadableFile(options.envelope, '--envelope');
-  const printed = [...options.from, options.envelope].some((file) => PRINTED.test(file));
+async function readFiles(from: readonly string[], envelopePath: string): Promise<{ shares: NamedText[]; envelope: NamedText }> {
+  for (const file of from) await assertReadableFile(file, 'share file');
+  await assertReadableFile(envelopePath, '--envelope');
+  const printed = [...from, envelopePath].some((file) => PRINTED.test(file));
   // sheets and photos go through the read-back (pdftotext, zbarimg), loaded only when needed
   const readback = printed ? await import('../adapters/pdf-readback.js') : null;
-  const shares = await Promise.all(options.from.map(async (file) =>
+  const shares = await Promise.all(from.map(async (file) =>
     readback !== null && PRINTED.test(file) ? readback.readShareFromFile(file) : { name: file, text: await readUserFile(file, 'share file') }));
   const firstShare = shares[0] === undefined ? undefined : parseShareText(shares[0].name, shares[0].text);
-  const envelope = readback !== null && PRINTED.test(options.envelope)
-    ? await readback.readEnvelopeFromFile(options.envelope, firstShare?.kitId)
-    : { name: options.envelope, text: await readUserFile(options.envelope, '--envelope') };
-  const combined = await combineKit(shares, envelope);
-  const bundle = parseBundleText(await openEnvelope(combined.openpgp, combined.passphrase));
-  await writePrivateFile(options.out, `${JSON.stringify(bundle, null, 2)}\n`, { overwrite: options.force, what: '--out' });
-  for (const warning of combined.warnings) io.note(`warning: ${warning}`);
-  if (io.jsonMode) {
-    io.json({ message_type: 'recovered', kitId: combined.kitIdDisplay, sharesUsed: combined.sharesUsed, out: options.out, repository: bundle.repository, createdOn: bundle.createdOn, warnings: combined.warnings });
-  } else {
-    io.out(`kit ${combined.kitIdDisplay} opened with shares ${combined.sharesUsed.join(', ')}; credentials written to ${options.out} (mode 0600)`);
-    io.out(`repository: ${bundle.repository}`);
+  const envelope = readback !== null && PRINTED.test(envelopePath)
+    ? await readback.readEnvelopeFromFile(envelopePath, firstShare?.kitId)
+    : { name: envelopePath, text: await readUserFile(envelopePath, '--envelope') };
+  return { shares, envelope };
+}
+
+/**
+ * Reads typed lines, checking each as it comes: a wrong line is named and asked for again. Blank lines and
+ * `#` comments are skipped, so a whole share file can be pasted too.
+ */
+async function typeKit(io: CommandIO): Promise<{ shares: NamedText[]; envelope: NamedText }> {
+  if (io.stdin === undefined) throw new UserError('E_USAGE', 'no --from given and no input to type the shares on', { hints: ['give the shares with --from FILE and the envelope with --envelope FILE'] });
+  const reader = createInterface({ input: io.stdin, terminal: false });
+  const lines = reader[Symbol.asyncIterator]();
+  const next = async (prompt: string): Promise<string> => {
+    io.stderr.write(prompt);
+    for (;;) {
+      const result: IteratorResult<string, unknown> = await lines.next();
+      if (result.done === true) throw new UserError('E_INPUT_ENDED', 'the input ended before the kit was complete', { hints: ['type every line of k shares, then every line of the envelope'] });
+      const text = result.value;
+      if (text.trim() !== '' && !text.trim().startsWith('#')) return text;
+      // a person who pressed Enter on an empty line sees the question again; piped input just moves on
+      if (io.interactive) io.stderr.write(prompt);
+    }
+  };
+  /** asks for line `number` until `check` accepts it */
+  const ask = async <T>(prompt: string, check: (raw: string) => T): Promise<{ raw: string; result: T }> => {
+    for (;;) {
+      const raw = await next(prompt);
+      if (!io.interactive) io.stderr.write('\n');
+      try {
+        return { raw, result: check(raw) };
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
+        io.note(`  ${error.message}: type it again`);
+      }
+    }
+  };
+  io.note('type the numbered lines of each sheet\'s share, then the envelope\'s; each line is checked as you type it');
+  const shares: NamedText[] = [];
+  const headers: TypedShareHeader[] = [];
+  let needed = Infinity;
+  for (let sheet = 1; shares.length < needed; sheet++) {
+    const name = `sheet ${sheet}`;
+    const typed: string[] = [];
+    let header: TypedShareHeader | null = null;
+    for (let line = 1; line <= SHARE_LINE_LENGTHS.length; line++) {
+      const answer = await ask(`${name}, share line ${line}: `, (raw) => {
+        const found = checkTypedShareLine(name, line, raw, header);
+        if (line === 1) {
+          const other = headers.find((h) => formatKitId(h.kitId) !== formatKitId(found.kitId));
+          if (other) throw new UserError('E_KIT_MIX', `${name} is a share of kit ${formatKitId(found.kitId)}, the others of kit ${formatKitId(other.kitId)}`);
+          if (headers.some((h) => h.number === found.number)) throw new UserError('E_SHARE_DUP', `share ${found.number} was typed already: type another sheet`);
+        }
+        return found;
+      });
+      header = answer.result;
+      typed.push(answer.raw);
+      if (line === 1) io.note(`  ${describeHeader(header)}`);
+    }
+    if (header === null) throw new UserError('E_INPUT_ENDED', `${name}: no share lines`);
+    headers.push(header);
+    needed = header.threshold;
+    shares.push({ name, text: typed.join('\n') });
+    io.note(`  ${name} complete (${shares.length} of ${needed} shares)`);
   }
+  const kitId = headers[0]?.kitId ?? new Uint8Array();
+  const envelope: string[] = [];
+  let lineCount: number | null = null;
+  for (let line = 1; lineCount === null || line <= lineCount; line++) {
+    const known = lineCount;
+    const answer: { raw: string; result: number } = await ask(`envelope line ${line}${known === null ? '' : ` of ${known}`}: `, (raw) => checkTypedEnvelopeLine('envelope', line, raw, kitId, known));
+    envelope.push(answer.raw);
+    if (line === 1) {
+      lineCount = answer.result;
+      io.note(`  the envelope has ${lineCount} lines`);
+    }
+  }
+  reader.close();
+  return { shares, envelope: { name: 'envelope', text: envelope.join('\n') } };
+}
+
+async function restore(bundle: Bundle, target: string, io: CommandIO): Promise<{ snapshot: string; files: number | null; bytes: number | null }> {
+  const { openResticRepository } = await import('../adapters/restic/index.js');
+  const restic = await openResticRepository({ repository: bundle.repository, password: { value: bundle.resticPassword }, env: bundle.env });
+  const snapshots = await restic.snapshots();
+  const latest = snapshots.at(-1);
+  if (latest === undefined) throw new UserError('E_RESTORE_EMPTY', `the repository at ${restic.displayName} holds no snapshot`, { hints: ['the offsite backup never ran, or this is another repository'] });
+  io.note(`restoring snapshot ${latest.id.slice(0, 8)} of ${latest.time} (${snapshots.length} in the repository) into ${target}`);
+  let lastShown = 0;
+  const result = await restic.restore({ snapshot: latest.id, target, verify: true }, (status) => {
+    if (io.jsonMode) { io.json({ message_type: 'restore_progress', ...status }); return; }
+    const now = Date.now();
+    if (now - lastShown > 1000 && status.percentDone !== undefined) {
+      lastShown = now;
+      io.note(`  ${Math.round(status.percentDone * 100)}%`);
+    }
+  });
+  if (result.errors.length > 0) {
+    throw new UserError('E_RESTORE_ERRORS', `restore wrote ${target}, but ${result.errors.length} item(s) failed: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}`, { hints: ['run the same command again into an empty folder; check free space'] });
+  }
+  return { snapshot: latest.id, files: result.filesRestored, bytes: result.bytesRestored };
+}
+
+export async function run(options: RecoverOptions, io: CommandIO): Promise<number> {
+  if (options.out === undefined && options.restoreTo === undefined) {
+    throw new UserError('E_USAGE', 'recover needs --out FILE (where to write the credentials) or --restore-to DIR (restore the newest backup), or both',
+      { hints: ['drkit recover --from sheet-1.pdf --from sheet-3.pdf --envelope sheet-1.pdf --restore-to ~/restore'] });
+  }
+  if ((options.from === undefined) !== (options.envelope === undefined)) {
+    throw new UserError('E_USAGE', options.from === undefined ? '--envelope needs the shares too: give --from FILE for each' : '--from needs --envelope FILE (any sheet, or envelope.txt)',
+      { hints: ['or give neither, and type the shares and the envelope line by line'] });
+  }
+  const input = options.from !== undefined && options.envelope !== undefined ? await readFiles(options.from, options.envelope) : await typeKit(io);
+  const combined = await combineKit(input.shares, input.envelope);
+  const plaintext = await openEnvelope(combined.openpgp, combined.passphrase);
+  const bundle = parseBundleText(plaintext);
+  for (const warning of combined.warnings) io.note(`warning: ${warning}`);
+  if (options.out !== undefined) {
+    const content = options.out.endsWith('.env') ? formatBundleText(bundle, bundle.kitId, bundle.createdOn) : `${JSON.stringify(bundle, null, 2)}\n`;
+    await writePrivateFile(options.out, content, { overwrite: options.force, what: '--out' });
+  }
+  let restored: Awaited<ReturnType<typeof restore>> | null = null;
+  if (options.restoreTo !== undefined) {
+    try {
+      restored = await restore(bundle, options.restoreTo, io);
+    } catch (error) {
+      if (error instanceof DrkitError) throw error.withContext(`kit ${combined.kitIdDisplay} opened, but the restore failed`);
+      throw error;
+    }
+  }
+  if (io.jsonMode) {
+    io.json({ message_type: 'recovered', kitId: combined.kitIdDisplay, sharesUsed: combined.sharesUsed, out: options.out ?? null, repository: bundle.repository, createdOn: bundle.createdOn, warnings: combined.warnings,
+      ...(restored === null ? {} : { restored: { target: options.restoreTo, snapshot: restored.snapshot, files: restored.files, bytes: restored.bytes } }) });
+    return ExitCode.ok;
+  }
+  io.out(`kit ${combined.kitIdDisplay} opened with shares ${combined.sharesUsed.join(', ')}${options.out === undefined ? '' : `; credentials written to ${options.out} (mode 0600)`}`);
+  io.out(`repository: ${bundle.repository}`);
+  if (restored !== null) io.out(`restored snapshot ${restored.snapshot.slice(0, 8)} into ${options.restoreTo ?? ''}${restored.files === null ? '' : `: ${restored.files} files`}`);
   return ExitCode.ok;
 }

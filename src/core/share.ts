@@ -36,7 +36,7 @@ export function encodeShare(share: Share): Uint8Array {
 }
 
 /** Why a 40-byte share is not valid, or null. */
-function shareHeaderProblem(bytes: Uint8Array): string | null {
+export function shareHeaderProblem(bytes: Uint8Array): string | null {
   const b0 = bytes[0] ?? 0;
   const b1 = bytes[1] ?? 0;
   if (b0 >> 4 !== FORMAT_VERSION) return `not a drkit version ${FORMAT_VERSION} share`;

@@ -85,34 +85,40 @@ export function parseTextForm(file: string, text: string): ParsedText {
       comments.push(trimmed.slice(1).trim());
       continue;
     }
-    const number = lines.length + 1;
-    const label = /^\s*(\d+)\s*:/.exec(raw);
-    let start = 0;
-    if (label) {
-      if (Number(label[1]) !== number) {
-        throw new TextFormError('E_LINE_LABEL', `${file} line ${number}: labelled ${label[1]} (a line is missing or repeated)`, file, number,
-          ['type the lines in order, each once']);
-      }
-      start = label[0].length;
-    }
-    const symbols: number[] = [];
-    for (let column = start; column < raw.length; column++) {
-      const char = raw.charAt(column);
-      if (char === ' ' || char === '\t') continue;
-      const value = symbolValue(char);
-      if (value === undefined) {
-        throw new TextFormError('E_CHAR', `${file} line ${number}: character '${char}' in column ${column + 1} is not allowed (use 0-9 and A-Z without I, L, O, U)`,
-          file, number, ['compare the line with the sheet character by character']);
-      }
-      symbols.push(value);
-    }
-    if (symbols.length < 3) {
-      throw new TextFormError('E_LINE_SHORT', `${file} line ${number}: too short (a data line has payload and 2 check characters)`, file, number);
-    }
-    const payload = symbols.slice(0, -2);
-    lines.push({ number, payload, check: [symbols[symbols.length - 2] ?? 0, symbols[symbols.length - 1] ?? 0] });
+    lines.push(parseDataLine(file, lines.length + 1, raw));
   }
   return { lines, comments };
+}
+
+/**
+ * One data line, typed at position `number`: checks the optional label, every character and the minimum length.
+ * The line check needs the share number and kit, so callers do it (verifyLine).
+ */
+export function parseDataLine(file: string, number: number, raw: string): DataLine {
+  const label = /^\s*(\d+)\s*:/.exec(raw);
+  let start = 0;
+  if (label) {
+    if (Number(label[1]) !== number) {
+      throw new TextFormError('E_LINE_LABEL', `${file} line ${number}: labelled ${label[1]} (a line is missing or repeated)`, file, number,
+        ['type the lines in order, each once']);
+    }
+    start = label[0].length;
+  }
+  const symbols: number[] = [];
+  for (let column = start; column < raw.length; column++) {
+    const char = raw.charAt(column);
+    if (char === ' ' || char === '\t') continue;
+    const value = symbolValue(char);
+    if (value === undefined) {
+      throw new TextFormError('E_CHAR', `${file} line ${number}: character '${char}' in column ${column + 1} is not allowed (use 0-9 and A-Z without I, L, O, U)`,
+        file, number, ['compare the line with the sheet character by character']);
+    }
+    symbols.push(value);
+  }
+  if (symbols.length < 3) {
+    throw new TextFormError('E_LINE_SHORT', `${file} line ${number}: too short (a data line has payload and 2 check characters)`, file, number);
+  }
+  return { number, payload: symbols.slice(0, -2), check: [symbols[symbols.length - 2] ?? 0, symbols[symbols.length - 1] ?? 0] };
 }
 
 /** Throws the line's check error unless its check characters match. */

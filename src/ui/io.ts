@@ -15,6 +15,8 @@ export interface CommandIO {
   readonly interactive: boolean;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
+  /** where a command reads what a person types (drkit recover without --from) */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
 export function processIO(jsonMode: boolean): CommandIO {
@@ -26,5 +28,6 @@ export function processIO(jsonMode: boolean): CommandIO {
     interactive: Boolean(process.stderr.isTTY) && !jsonMode,
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
   };
 }
