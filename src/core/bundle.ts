@@ -108,10 +108,19 @@ export function repositoryKind(repository: string): string {
   return 'local';
 }
 
+/**
+ * The repository URL as it may be printed or stored outside the envelope: a password inside the URL
+ * (rest:https://user:PASSWORD@host/) becomes "…".
+ */
+export function printableRepository(repository: string): string {
+  return repository.replace(/(\/\/[^/@:]*):[^/@]*@/, '$1:…@');
+}
+
+/** What may be printed about a bundle; the repository URL without any password in it. */
 export function summarizeBundle(input: BundleInput): BundleSummary {
   return {
     owner: input.owner,
-    repository: input.repository,
+    repository: printableRepository(input.repository),
     repositoryKind: repositoryKind(input.repository),
     envNames: Object.keys(input.env),
     ...(input.repositoryId === undefined ? {} : { repositoryId: input.repositoryId }),

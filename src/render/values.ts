@@ -18,13 +18,6 @@ const KIND_TEXT: Record<string, string> = {
   local: 'a folder or disk',
 };
 
-/**
- * The repository URL as it may be printed: a password inside the URL (rest:https://user:PASSWORD@host/) is
- * replaced by "…": it is in the envelope, and the guide is not secret.
- */
-export function printableRepository(repository: string): string {
-  return repository.replace(/(\/\/[^/@:]*):[^/@]*@/, '$1:…@');
-}
 
 /** "Ann (sheet 1), Ben (sheet 2) and Cy (sheet 3)" */
 export function holderList(kit: Kit, except?: number): string {
@@ -50,7 +43,7 @@ export function kitValues(kit: Kit): Record<string, string | number | boolean | 
     n: kit.n,
     k: kit.k,
     custodianList: holderList(kit),
-    repository: printableRepository(summary.repository),
+    repository: summary.repository,
     repositoryKind: summary.repositoryKind,
     repositoryKindText: KIND_TEXT[summary.repositoryKind] ?? summary.repositoryKind,
     repositoryId: summary.repositoryId?.slice(0, 8),

@@ -119,3 +119,19 @@ test('bad input is refused with a clear error and nothing written', async () => 
   assert.equal(missing.exitStatus, 2);
   assert.match(missing.stderr, /error: file .*nope\.txt does not exist/);
 });
+
+test('a password inside the repository URL stays inside the envelope: not in kit.json nor any output', async () => {
+  const secretUrl = 'rest:https://ann:UrlSecret99@127.0.0.1:8000/ann/';
+  const path = join(work, 'rest-bundle.json');
+  writeFileSync(path, JSON.stringify({ ...typicalB2Bundle, repository: secretUrl }));
+  const out = join(work, 'rest-kit');
+  const created = await runCli(['kit', 'create', '--format', 'text', '--bundle', path, '--custodians', 'A,B', '--threshold', '2', '--out', out]);
+  assert.equal(created.exitStatus, 0, created.stderr);
+  const recovered = await runCli(['recover', '--from', join(out, 'share-1.txt'), '--from', join(out, 'share-2.txt'), '--envelope', join(out, 'envelope.txt'), '--out', join(work, 'rest.json')]);
+  assert.equal(recovered.exitStatus, 0, recovered.stderr);
+  for (const text of [created.stdout, created.stderr, recovered.stdout, recovered.stderr, ...readdirSync(out).map((name) => readFileSync(join(out, name), 'utf8'))]) {
+    assert.ok(!text.includes('UrlSecret99'), 'the URL password leaked');
+  }
+  assert.match(recovered.stdout, /repository: rest:https:\/\/ann:…@127\.0\.0\.1:8000\/ann\//);
+  assert.equal((JSON.parse(readFileSync(join(work, 'rest.json'), 'utf8')) as { repository: string }).repository, secretUrl);
+});
