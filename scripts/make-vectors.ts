@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     { name: 'envelope-typo', note: 'one character changed on envelope line 7', shares: [s(1), s(2), s(3)], envelope: editLine(env, 7, (l) => replaceChar(l, 10, otherSymbol)) },
     { name: 'envelope-of-another-kit', note: "another kit's envelope", shares: [s(1), s(2), s(3)], envelope: other.envelope.text },
     { name: 'envelope-missing-line', note: 'the envelope\'s last line left out', shares: [s(1), s(2), s(3)], envelope: env.split('\n').filter((l, i, all) => i !== all.length - 2).join('\n') },
+    { name: 'envelope-qr-incomplete', note: 'the envelope scanned with zbarimg: part 1 of 2, the second QR code missing', shares: [s(1), s(2), s(3)], envelope: `${(kit.envelope.qrPayloads[0] ?? '').replace(/^DK1E11/, 'DK1E12')}\n` },
   ];
   for (const reject of rejects) {
     const shares = reject.shares.map((text, i) => ({ name: `share-${i + 1}.txt`, text }));
@@ -123,6 +124,13 @@ async function main(): Promise<void> {
     description: 'shares and envelope typed in lowercase, with o for 0 and l for 1, no labels, blank lines between',
     shares: ['share-1.txt', 'share-4.txt', 'share-5.txt'], shareTexts: [sloppy(s(1)), sloppy(s(4)), sloppy(s(5))], envelope: sloppy(env),
     expected: { passphrase: (await combineKit([{ name: 'a', text: s(1) }, { name: 'b', text: s(4) }, { name: 'c', text: s(5) }], { name: 'e', text: env })).passphrase },
+  }, null, 2)}\n`);
+  // the envelope as `zbarimg --raw` prints it from a photo of a sheet: its QR payloads, in any order, repeats allowed
+  const scanned = [...kit.envelope.qrPayloads].reverse();
+  writeFileSync(join(dir, 'accept-scanned-envelope.json'), `${JSON.stringify({
+    description: 'the envelope scanned from a sheet\'s QR codes (zbarimg --raw output, parts in reverse order, one read twice)',
+    shares: ['share-2.txt', 'share-3.txt', 'share-5.txt'], shareTexts: [s(2), s(3), s(5)], envelope: `${[...scanned, scanned[0] ?? ''].join('\n')}\n`,
+    expected: { passphrase: (await combineKit([{ name: 'a', text: s(2) }, { name: 'b', text: s(3) }, { name: 'c', text: s(5) }], { name: 'e', text: env })).passphrase },
   }, null, 2)}\n`);
   console.log(`wrote ${kits.length} kit vectors, ${rejects.length} reject vectors and 1 accept vector to ${dir}`);
 }

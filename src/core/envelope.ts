@@ -84,7 +84,10 @@ function envelopeFromBytes(file: string, bytes: Uint8Array): ParsedEnvelope {
  * from the header comment.
  */
 export function parseEnvelopeText(file: string, text: string, kitId?: Uint8Array): ParsedEnvelope {
-  const { lines, comments } = parseTextForm(file, text);
+  // the envelope scanned from a sheet's QR codes (zbarimg --raw), rather than typed
+  const scanned = text.split(/\r?\n/).filter((line) => line.startsWith('DK1E'));
+  if (scanned.some((line) => ENVELOPE_QR_LINE.test(line))) return envelopeFromQrPayloads(file, scanned.filter((line) => ENVELOPE_QR_LINE.test(line)));
+  const { lines, comments } = parseTextForm(file, text.split(/\r?\n/).filter((line) => !line.startsWith('DK1E')).join('\n'));
   if (lines.length === 0) throw new TextFormError('E_ENVELOPE_EMPTY', `${file}: no envelope lines found`, file, undefined, ['type the numbered lines of the envelope']);
   const id = kitId ?? kitIdFromComments(comments);
   if (id === null) {
@@ -102,23 +105,29 @@ export function parseEnvelopeText(file: string, text: string, kitId?: Uint8Array
   return envelopeFromBytes(file, bytes);
 }
 
-/** Reassembles an envelope from its QR payloads (any order). */
+/** A QR payload of the envelope, as zbarimg --raw prints it: `DK1E<part><count><payload>`. */
+const ENVELOPE_QR_LINE = /^DK1E(\d)(\d)([0-9A-HJKMNP-TV-Z]+)\s*$/;
+
+/**
+ * Reassembles an envelope from its QR payloads (any order, repeats ignored): parts 1…count, each once. QR codes
+ * carry their own error correction, so there are no line checks to do.
+ */
 export function envelopeFromQrPayloads(file: string, payloads: readonly string[]): ParsedEnvelope {
-  const parts = new Map<number, string>();
-  let count = 0;
-  for (const payload of payloads) {
-    const match = /^DK1E([1-9])([1-9])([0-9A-Z]+)$/.exec(payload);
-    if (!match) throw new UserError('E_QR_ENVELOPE', `${file}: a QR code is not a drkit envelope part`);
-    count = Number(match[2]);
-    parts.set(Number(match[1]), match[3] ?? '');
+  const entries = [...new Set(payloads)].map((payload) => ENVELOPE_QR_LINE.exec(payload));
+  if (entries.some((entry) => entry === null)) throw new UserError('E_QR_ENVELOPE', `${file}: a QR code is not a drkit envelope part`);
+  // sorted as strings, part then count then payload, exactly as combine.py sorts its tuples
+  const parts = (entries as RegExpExecArray[]).map((m) => [m[1] ?? '', m[2] ?? '', m[3] ?? ''] as const)
+    .sort((x, y) => (x.join('\u0000') < y.join('\u0000') ? -1 : 1));
+  const count = parts[0]?.[1] ?? '0';
+  const complete = parts.length === Number(count) && parts.every((part, i) => part[0] === String(i + 1) && part[1] === count);
+  if (parts.length === 0 || !complete) {
+    throw new TextFormError('E_QR_ENVELOPE', `${file}: holds ${parts.length} of its ${count} QR codes`, file, undefined, ['scan every envelope QR code of one sheet']);
   }
-  if (count === 0 || parts.size !== count) {
-    throw new UserError('E_QR_ENVELOPE', `${file}: found ${parts.size} of ${count || '?'} envelope QR codes`, { hints: ['scan every envelope QR code'] });
-  }
-  const chars = Array.from({ length: count }, (_, i) => parts.get(i + 1) ?? '').join('');
-  const symbols = [...chars].map((c) => symbolValue(c) ?? 0);
+  const symbols = parts.flatMap((part) => [...part[2]].map((c) => symbolValue(c) ?? 0));
   const bytes = decodeSymbols(symbols);
-  if (typeof bytes === 'string') throw new UserError('E_QR_ENVELOPE', `${file}: envelope QR codes do not hold whole bytes`);
+  if (typeof bytes === 'string') {
+    throw new TextFormError('E_ENVELOPE_LENGTH', `${file}: has ${symbols.length} characters before the checks, which is no whole number of bytes`, file);
+  }
   return envelopeFromBytes(file, bytes);
 }
 

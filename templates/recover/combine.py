@@ -21,7 +21,7 @@ def verify(f, line, s, m): check(s, line[0], line[1], m) == line[2] or at(f, lin
 def parse(f):
     lines, notes = [], []
     for raw in open(f, encoding="utf-8").read().splitlines():
-        if not raw.strip() or raw.strip()[0] == "#": notes.append(raw.strip()[1:].strip()); continue
+        if not raw.strip() or raw.strip()[0] == "#" or raw[:4] == "DK1E": notes.append(raw.strip()[1:].strip()); continue
         n, lab = len(lines) + 1, re.match(r"\s*(\d+)\s*:", raw)
         if lab and int(lab.group(1)) != n: at(f, n, "labelled ", lab.group(1), " (a line is missing or repeated)")
         for c in range(lab.end() if lab else 0, len(raw)):
@@ -58,15 +58,16 @@ sh = [share(f) for f in argv[4:]]; a = sh[0]; kid = lambda s: b32(s["kid"])[:4] 
 for s in sh[1:]:
     if s["kid"] != a["kid"]: fail("shares from two kits: %s (%s) and %s (%s)" % (kid(a), a["f"], kid(s), s["f"]))
     if (s["k"], s["n"]) != (a["k"], a["n"]): fail(*[t["f"] + " says %d of %d" % (t["k"], t["n"]) for t in (a, s)], sep=", ")
-for t, s in [(t, s) for j, s in enumerate(sh) for t in sh[:j] if t["i"] == s["i"]][:1]:
-    fail(t["f"], " and ", s["f"], " are both share ", s["i"])
+for t, s in [(t, s) for j, s in enumerate(sh) for t in sh[:j] if t["i"] == s["i"]][:1]: fail(t["f"], " and ", s["f"], " are both share ", s["i"])
 for t, s in [(t, s) for t in sh for s in sh if t["lst"] and t["lst"][s["i"] - 1] != s["fp"]][:1]:
     fail(s["f"], ": share ", s["i"], " has fingerprint ", s["fp"], ", but ", t["f"], " lists ", t["lst"][s["i"] - 1])
 if len(sh) < a["k"]: fail(len(sh), " share" + "s" * (len(sh) != 1), " given, kit ", kid(a), " needs ", a["k"])
-e, lines, nums = argv[1], parse(argv[1])[0], ", ".join(str(s["i"]) for s in sh); key = bytearray(32)
-lines or fail(e, ": no envelope lines found")
+e, nums = argv[1], ", ".join(str(s["i"]) for s in sh); key = bytearray(32)
+qr = sorted(set(re.findall(r"^DK1E(\d)(\d)([0-9A-HJKMNP-TV-Z]+)\s*$", open(e).read(), re.M))); lines = [] if qr else parse(e)[0]  # zbarimg --raw
+if qr and [q[:2] for q in qr] != [(str(j + 1), qr[0][1]) for j in range(int(qr[0][1]))]: fail(e, ": holds ", len(qr), " of its ", qr[0][1], " QR codes")
+qr or lines or fail(e, ": no envelope lines found")
 for line in lines: verify(e, line, 0, mask(a["kid"]))
-pay = sum((p for _, p, _ in lines), []); env = unb32(pay)
+pay = [V[c] for q in qr for c in q[2]] or sum((p for _, p, _ in lines), []); env = unb32(pay)
 if env is None: fail(e, ": has ", len(pay), " characters before the checks, which is no whole number of bytes")
 if env[0] != 1 or len(env) < 46: fail(e, ": not a drkit version 1 envelope")
 if len(env) != 6 + int.from_bytes(env[4:6], "big"): fail(e, ": holds ", len(env) - 6, " bytes, its header says ", int.from_bytes(env[4:6], "big"), " (a line missing at the end?)")
@@ -75,6 +76,5 @@ for s in sh:  # Lagrange interpolation at x = 0 in GF(2^8), AES polynomial, as s
     o = [t["x"] for t in sh if t is not s]; w, d = reduce(gmul, o, 1), reduce(gmul, [x ^ s["x"] for x in o], 1)
     for _ in range(254): w = gmul(w, d)  # w * d^254 = w / d
     for b in range(32): key[b] ^= gmul(s["y"][b], w)
-if sha("drkit/1 key check", bytes(key))[:3] != env[1:4]:
-    fail("the shares combine to a wrong key: one of shares ", nums, " was altered")
+if sha("drkit/1 key check", bytes(key))[:3] != env[1:4]: fail("the shares combine to a wrong key: one of shares ", nums, " was altered")
 open(argv[3], "wb").write(env[6:]); print(b32(bytes(key)))
