@@ -96,6 +96,7 @@ export function parseProgressLine(line: string): RsyncProgress | null {
 }
 
 export interface RsyncStats {
+  /** regular files in the sources (folders and links not counted, as restic counts files) */
   filesTotal?: number;
   regularFilesTransferred?: number;
   /** total size of the files in the sources */
@@ -105,6 +106,7 @@ export interface RsyncStats {
 }
 
 const STAT_LINES: ReadonlyArray<[RegExp, keyof RsyncStats]> = [
+  [/^Number of files: [\d,.]+ \(reg: ([\d,.]+)/, 'filesTotal'],
   [/^Number of files: ([\d,.]+)/, 'filesTotal'],
   [/^Number of regular files transferred: ([\d,.]+)/, 'regularFilesTransferred'],
   [/^Total file size: ([\d,.]+) bytes/, 'totalFileSize'],
