@@ -3,6 +3,7 @@
  * every duration in milliseconds. This module has no runtime imports so that `drkit status` can use the type
  * without loading the YAML parser or the schema library (see ./cache.ts).
  */
+import type { KeepPolicy } from '../adapters/restic/args.js';
 
 /** Age thinning of the onsite snapshots: keep every snapshot for `all`, one a day for `daily`, ... (ms; null = forever). */
 export interface OnsiteKeep {
@@ -13,17 +14,11 @@ export interface OnsiteKeep {
   monthly: number | null;
 }
 
-/** restic's forget policy; each field becomes `--keep-<name>`. */
-export interface OffsiteKeep {
-  last?: number;
-  hourly?: number;
-  daily?: number;
-  weekly?: number;
-  monthly?: number;
-  yearly?: number;
-  /** restic duration syntax ("2y5m7d3h"; m = months there) passed to --keep-within */
-  within?: string;
-}
+/**
+ * restic's forget policy as the config states it; each field becomes `--keep-<name>` (`within` uses restic's
+ * duration syntax, "2y5m7d3h", where m means months). The adapter's policy, less the tags the job adds itself.
+ */
+export type OffsiteKeep = Omit<KeepPolicy, 'tags'>;
 
 export interface HealthcheckUrls {
   start?: string;
