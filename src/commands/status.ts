@@ -12,6 +12,7 @@ import { defaultConfigPath, stateDir } from '../config/paths.js';
 import { formatAge } from '../config/duration.js';
 import { readState } from '../adapters/state.js';
 import { judgeStatus, type JobStatusInput, type JobVerdict, type StatusReport } from '../core/status.js';
+import { formatBytes, shortId } from '../ui/format.js';
 
 export interface StatusOptions {
   config?: string;
@@ -19,20 +20,6 @@ export interface StatusOptions {
   /** the clock, for tests */
   now?: Date;
 }
-
-const bytes = (value: number): string => {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let scaled = value;
-  let unit = 0;
-  while (scaled >= 1024 && unit < units.length - 1) {
-    scaled /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${scaled.toFixed(scaled < 10 ? 2 : 1)} ${units[unit] ?? ''}`;
-};
-
-/** restic's 64-digit snapshot ids are shown as their first 8 digits, as restic itself does. */
-const shortId = (id: string): string => (/^[0-9a-f]{64}$/.test(id) ? id.slice(0, 8) : id);
 
 const LABEL: Record<JobVerdict['state'], string> = {
   'ok': 'ok', 'warning': 'ok, with warnings', 'stale': 'STALE', 'failed': 'FAILED', 'never': 'NEVER RUN', 'not-configured': 'not configured',
@@ -48,7 +35,7 @@ function describe(verdict: JobVerdict): string[] {
     lines.push(`  last good run: ${good.finishedAt} (${formatAge(verdict.ageMs ?? 0)} ago; maxAge ${verdict.maxAgeText})`);
     const facts = [
       good.snapshotId === undefined ? null : `snapshot ${shortId(good.snapshotId)}`,
-      good.bytesTotal === undefined ? null : bytes(good.bytesTotal),
+      good.bytesTotal === undefined ? null : formatBytes(good.bytesTotal),
       good.filesTotal === undefined ? null : `${good.filesTotal} file${good.filesTotal === 1 ? '' : 's'}`,
       good.snapshotCount === undefined ? null : `${good.snapshotCount} snapshot${good.snapshotCount === 1 ? '' : 's'} kept`,
     ].filter((fact): fact is string => fact !== null);

@@ -19,10 +19,13 @@ export interface RunRecord {
   outcome: RunOutcome;
   startedAt: string;
   finishedAt: string;
+  /** restic snapshot id, or the onsite snapshot's folder name */
   snapshotId?: string;
   filesTotal?: number;
   bytesTotal?: number;
+  /** bytes newly stored by this run (restic data_added; rsync: bytes transferred) */
   bytesAdded?: number;
+  /** snapshots kept after retention */
   snapshotCount?: number;
   warnings: string[];
   error?: { code: string; message: string };

@@ -3,7 +3,9 @@
  * their callers (commands, drills, the demo). Engines emit events to a reporter; the text reporter draws progress
  * bars, the JSON reporter prints one object per line (src/ui). Engines never print.
  */
-export type JobName = 'onsite' | 'offsite';
+import type { RecordJob, RunOutcome, RunRecord } from '../core/status.js';
+
+export type JobName = RecordJob;
 
 export type JobEvent =
   | { type: 'start'; job: JobName; at: string; target: string }
@@ -25,22 +27,13 @@ export interface Reporter {
   event(event: JobEvent): void;
 }
 
-export type JobOutcome = 'success' | 'warning' | 'failed';
+export type JobOutcome = RunOutcome;
 
-export interface JobResult {
-  job: JobName;
-  outcome: JobOutcome;
-  startedAt: string;
-  finishedAt: string;
-  /** restic snapshot id, or the onsite snapshot's folder name */
-  snapshotId?: string;
-  filesTotal?: number;
-  bytesTotal?: number;
-  /** bytes newly stored by this run (restic data_added; rsync: bytes transferred) */
-  bytesAdded?: number;
-  /** snapshots kept after retention */
-  snapshotCount?: number;
-  warnings: string[];
+/**
+ * What an engine returns: the run record the status file keeps (src/core/status.ts: outcome, times, snapshot id,
+ * files, bytes, bytes added, snapshots kept, warnings), with a richer error for the caller.
+ */
+export interface JobResult extends Omit<RunRecord, 'error'> {
   /**
    * for failed runs: the error's code and message (never a secret); engines may add the typed error's hints,
    * kind and process exit code (src/errors.ts exitCodeFor) so callers can render and exit without re-deriving

@@ -5,27 +5,13 @@
  */
 import type { SingleBar } from 'cli-progress';
 import type { CommandIO } from './io.js';
+import { formatBytes, shortId } from './format.js';
 import type { JobEvent, JobName, JobResult, Reporter } from '../jobs/types.js';
 
 export interface ClosableReporter extends Reporter {
   /** stops the bars (restoring the cursor); call once the jobs are done */
   close(): void;
 }
-
-/** "1.4 GiB", "512 B". */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit] ?? ''}`;
-}
-
-/** restic's 64-digit snapshot ids are shown as their first 8 digits, as restic itself does. */
-const shortId = (id: string): string => (/^[0-9a-f]{64}$/.test(id) ? id.slice(0, 8) : id);
 
 /** One line summing up a job's result: "offsite: success, snapshot 1a2b3c4d, 1200 files, 1.1 GiB (12 MiB new)". */
 export function describeResult(result: JobResult): string {
