@@ -95,3 +95,23 @@ export async function assertReadableFile(path: string, what: string): Promise<vo
     throw new UserError('E_FILE', `${what} ${path} ${describe(error)}`, { hints: ['check the path'], cause: error });
   }
 }
+
+/** Deletes `names` from `dir` (missing ones are fine). */
+export async function removeFiles(dir: string, names: readonly string[]): Promise<void> {
+  for (const name of names) await rm(join(dir, name), { force: true });
+}
+
+/**
+ * Moves the files `names` from the private folder `staging` into `dir` (same file system: renames), after deleting
+ * `replaced` there, then removes `staging`. Callers stage and check first, so `dir` never holds a half-written set.
+ */
+export async function publishStagedFiles(staging: string, dir: string, names: readonly string[], replaced: readonly string[] = []): Promise<void> {
+  await removeFiles(dir, replaced);
+  for (const name of names) await rename(join(staging, name), join(dir, name));
+  await removeTree(staging);
+}
+
+/** Removes a folder and everything in it (a staging folder left by a failure included). */
+export async function removeTree(path: string): Promise<void> {
+  await rm(path, { recursive: true, force: true });
+}

@@ -3,9 +3,8 @@
  * every k-subset and decrypts, before anything is reported as done. Files are staged in a hidden folder and moved
  * into place only after the self-test, so a failure leaves no half-written kit.
  */
-import { rename, rm, rmdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { ensurePrivateDir, listDir, readUserFile, writePrivateFile } from '../adapters/files.js';
+import { ensurePrivateDir, listDir, publishStagedFiles, readUserFile, removeFiles, removeTree, writePrivateFile } from '../adapters/files.js';
 import { systemRandom } from '../adapters/random.js';
 import { parseBundleText, validateBundleInput, type BundleInput } from '../core/bundle.js';
 import { openEnvelope } from '../core/envelope.js';
@@ -89,7 +88,7 @@ async function writePdf(options: KitCreateOptions, kit: Kit, passphrase: string,
   });
   await ensurePrivateDir(options.out);
   // a text kit replaced by a PDF kit: its share files would still open the old kit
-  for (const name of existing) if (/^(share-\d+\.txt|envelope\.txt)$/.test(name)) await rm(join(options.out, name), { force: true });
+  await removeFiles(options.out, existing.filter((name) => /^(share-\d+\.txt|envelope\.txt)$/.test(name)));
   await writePrivateFile(join(options.out, 'kit.json'), kitRecord(kit, options), { overwrite: true });
   if (io.jsonMode) {
     io.json({ message_type: 'kit_created', kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n, out: options.out,
@@ -141,9 +140,7 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
 
     const test = await selfTestTextKit(staging, kit, passphrase, bundle);
 
-    for (const name of existing) await rm(join(options.out, name), { force: true });
-    for (const name of files) await rename(join(staging, name), join(options.out, name));
-    await rmdir(staging);
+    await publishStagedFiles(staging, options.out, files, existing);
 
     if (io.jsonMode) {
       io.json({ message_type: 'kit_created', kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n, out: options.out, files, fingerprints: kit.fingerprints, selfTest: { subsetsCombined: test.subsets } });
@@ -155,6 +152,6 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
     }
     return ExitCode.ok;
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await removeTree(staging);
   }
 }
