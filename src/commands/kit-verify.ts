@@ -17,22 +17,21 @@ const PRINTED = /\.(pdf|png|jpe?g)$/i;
 
 async function verify(options: KitVerifyOptions, io: CommandIO): Promise<number> {
   await assertReadableFile(options.file, 'file');
-  if (!PRINTED.test(options.file)) {
-    const text = await readUserFile(options.file, 'file');
-    if (/^\s*#\s*drkit envelope\b/m.test(text)) {
-      const envelope = parseEnvelopeText(options.file, text);
-      if (io.jsonMode) io.json({ message_type: 'verified', kind: 'envelope', bytes: envelope.bytes.length });
-      else io.out(`valid envelope (${envelope.bytes.length} bytes); it opens only with enough shares of its kit`);
-      return ExitCode.ok;
-    }
+  const printed = PRINTED.test(options.file);
+  // sheets and photos go through the read-back (pdftotext, zbarimg), loaded only for them
+  const readback = printed ? await import('../adapters/pdf-readback.js') : null;
+  const input = readback !== null ? await readback.readShareFromFile(options.file) : { name: options.file, text: await readUserFile(options.file, 'file') };
+  if (readback === null && /^\s*#\s*drkit envelope\b/m.test(input.text)) {
+    const envelope = parseEnvelopeText(input.name, input.text);
+    if (io.jsonMode) io.json({ message_type: 'verified', kind: 'envelope', bytes: envelope.bytes.length });
+    else io.out(`valid envelope (${envelope.bytes.length} bytes); it opens only with enough shares of its kit`);
+    return ExitCode.ok;
   }
-  const { readEnvelopeFromFile, readShareFromFile } = await import('../adapters/pdf-readback.js');
-  const input = await readShareFromFile(options.file);
   const share = parseShareText(input.name, input.text);
   const kitId = formatKitId(share.kitId);
   let envelope: 'intact' | 'absent' = 'absent';
-  if (PRINTED.test(options.file)) {
-    const found = await readEnvelopeFromFile(options.file, share.kitId).catch((error: unknown) => {
+  if (readback !== null) {
+    const found = await readback.readEnvelopeFromFile(options.file, share.kitId).catch((error: unknown) => {
       // a photo may show only the share; a sheet PDF always carries the envelope
       if (error instanceof UserError && /E_NO_ENVELOPE|E_NO_KIT_ID/.test(error.code) && !/\.pdf$/i.test(options.file)) return null;
       throw error;
@@ -44,7 +43,7 @@ async function verify(options: KitVerifyOptions, io: CommandIO): Promise<number>
   }
   if (io.jsonMode) {
     io.json({ message_type: 'verified', kind: 'share', share: share.number, shares: share.count, threshold: share.threshold, kitId, fingerprint: share.fingerprint,
-      ...(PRINTED.test(options.file) ? { envelope } : {}) });
+      ...(printed ? { envelope } : {}) });
   } else {
     io.out(`valid share ${share.number} of ${share.count} of kit ${kitId} (fingerprint ${share.fingerprint}; any ${share.threshold} shares open the kit)`);
     if (envelope === 'intact') io.out('the envelope on this sheet is intact');
