@@ -115,3 +115,8 @@ export async function publishStagedFiles(staging: string, dir: string, names: re
 export async function removeTree(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true });
 }
+
+/** A sheet PDF or a photo or scan of one (read through the PDF/QR read-back), rather than a typed text file. */
+export function isPrintedKitFile(path: string): boolean {
+  return /\.(pdf|png|jpe?g)$/i.test(path);
+}

@@ -11,7 +11,7 @@ import { formatBundleText, parseBundleText, printableRepository, type Bundle } f
 import { combineKit, type NamedText } from '../core/kit.js';
 import { formatKitId, parseShareText } from '../core/share.js';
 import { checkTypedEnvelopeLine, checkTypedShareLine, describeHeader, SHARE_LINE_LENGTHS, type TypedShareHeader } from '../core/typing.js';
-import { assertReadableFile, readUserFile, writePrivateFile } from '../adapters/files.js';
+import { assertReadableFile, isPrintedKitFile, readUserFile, writePrivateFile } from '../adapters/files.js';
 import { DrkitError, ExitCode, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
 
@@ -24,18 +24,16 @@ export interface RecoverOptions {
   json: boolean;
 }
 
-const PRINTED = /\.(pdf|png|jpe?g)$/i;
-
 async function readFiles(from: readonly string[], envelopePath: string): Promise<{ shares: NamedText[]; envelope: NamedText }> {
   for (const file of from) await assertReadableFile(file, 'share file');
   await assertReadableFile(envelopePath, '--envelope');
-  const printed = [...from, envelopePath].some((file) => PRINTED.test(file));
+  const printed = [...from, envelopePath].some((file) => isPrintedKitFile(file));
   // sheets and photos go through the read-back (pdftotext, zbarimg), loaded only when needed
   const readback = printed ? await import('../adapters/pdf-readback.js') : null;
   const shares = await Promise.all(from.map(async (file) =>
-    readback !== null && PRINTED.test(file) ? readback.readShareFromFile(file) : { name: file, text: await readUserFile(file, 'share file') }));
+    readback !== null && isPrintedKitFile(file) ? readback.readShareFromFile(file) : { name: file, text: await readUserFile(file, 'share file') }));
   const firstShare = shares[0] === undefined ? undefined : parseShareText(shares[0].name, shares[0].text);
-  const envelope = readback !== null && PRINTED.test(envelopePath)
+  const envelope = readback !== null && isPrintedKitFile(envelopePath)
     ? await readback.readEnvelopeFromFile(envelopePath, firstShare?.kitId)
     : { name: envelopePath, text: await readUserFile(envelopePath, '--envelope') };
   return { shares, envelope };
