@@ -100,6 +100,15 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--json', 'print the result as JSON', false)
     .action(async (options: { json: boolean }) => invoke(() => import('./commands/recover.js'), options, options.json));
 
+  // --- demo (src/commands/demo.ts) ---
+  program.command('demo')
+    .description('the whole job end to end on local stand-ins: two backups, a 3-of-5 kit, a drill from the paper')
+    .option('--dir <dir>', 'make the demo setup in this (new or empty) folder and keep it')
+    .option('--keep', 'keep the temporary demo folder (sheets, guide, config, status) at the end', false)
+    .option('--json', 'print a JSON summary', false)
+    .action(async (options: { json: boolean }) => invoke(() => import('./commands/demo.js'), options, options.json));
+  // --- end of demo ---
+
   return program;
 }
 
