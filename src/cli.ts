@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command as CommandType } from 'commander';
-import { asDrkitError, errorToJson, exitCodeFor, ExitCode, formatError, UserError } from './errors.js';
+import { killChildrenNow, removeRegisteredPaths, stopChildren, sweepTempLeftovers } from './adapters/cleanup.js';
+import { asDrkitError, errorToJson, exitCodeFor, ExitCode, formatError, InternalError, UserError } from './errors.js';
 import { processIO, type CommandIO } from './ui/io.js';
 import { packageRoot } from './paths.js';
 
@@ -18,15 +19,61 @@ function packageVersion(): string {
 
 let jsonMode = false;
 
+/**
+ * Every exit ends in a known state (src/adapters/cleanup.ts holds what to undo): SIGINT, SIGTERM and SIGHUP stop the
+ * running programs (restic removes its lock), remove what the command staged, and exit 130; a closed stdout
+ * (`drkit status | head -1`) does the same quietly and exits 141, as a program killed by SIGPIPE; a crash prints the
+ * bug and removes them too. A second signal stops at once.
+ */
+function installExitHandlers(): void {
+  let stopping = false;
+  const stop = (exitCode: number, why: string | null): void => {
+    if (stopping) {
+      killChildrenNow();
+      removeRegisteredPaths();
+      process.exit(exitCode);
+    }
+    stopping = true;
+    if (why !== null) process.stderr.write(`drkit: ${why}: stopping\n`);
+    void stopChildren('SIGINT').finally(() => {
+      removeRegisteredPaths();
+      process.exit(exitCode);
+    });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => { stop(ExitCode.interrupted, `interrupted by ${signal}`); });
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') stop(ExitCode.closedPipe, null);
+    else crash(error);
+  });
+  // a closed stderr leaves nowhere to report anything: carry on quietly
+  process.stderr.on('error', () => undefined);
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  process.on('exit', () => {
+    killChildrenNow();
+    removeRegisteredPaths();
+  });
+}
+
+/** A failure outside the command's own promise (an event handler): still one of the error family, still cleaned up. */
+function crash(error: unknown): void {
+  const drkitError = error instanceof Error ? new InternalError(`unexpected failure: ${error.message}`, { cause: error }) : asDrkitError(error);
+  process.stderr.write(`${formatError(drkitError)}\n`);
+  killChildrenNow();
+  removeRegisteredPaths();
+  process.exit(ExitCode.internal);
+}
+
 /** Runs one command's module with the process's IO and sets the exit code it returns. */
 async function invoke(load: () => Promise<{ run: (options: never, io: CommandIO) => Promise<number> }>, options: unknown, json: boolean): Promise<void> {
   jsonMode = json;
+  // what killed runs left in the temp folders (QR pages of shares, old password files) goes first
+  sweepTempLeftovers();
   const module = await load();
   const run = module.run as (options: unknown, io: CommandIO) => Promise<number>;
   process.exitCode = await run(options, processIO(json));
 }
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const integer = (name: string) => (value: string): number => {
   if (!/^\d+$/.test(value)) {
     throw new UserError('E_USAGE', `${name} must be a whole number, got "${value}"`);
@@ -92,7 +139,7 @@ export async function buildProgram(): Promise<CommandType> {
 
   program.command('recover')
     .description('combine k shares, check them, open the envelope; write the credentials and/or restore the newest backup')
-    .option('--from <file>', 'a share (text, sheet PDF, PNG or JPEG); repeat for each share; without it, type the lines', collect)
+    .option('--from <files...>', 'the shares (text, sheet PDF, PNG or JPEG): several after one --from, or --from repeated; without it, type the lines')
     .option('--envelope <file>', 'the envelope: envelope.txt, any sheet PDF, or a photo of a sheet')
     .option('--out <file>', 'write the credentials here, mode 0600: JSON, or a shell file for a name ending in .env')
     .option('--restore-to <dir>', 'restore the newest offsite snapshot into this folder')
@@ -109,6 +156,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${packageVersion()}\n`);
     return;
   }
+  installExitHandlers();
   try {
     const { CommanderError } = await import('commander');
     const program = await buildProgram();

@@ -4,7 +4,8 @@
  * into place only after the self-test, so a failure leaves no half-written kit.
  */
 import { basename, join } from 'node:path';
-import { ensurePrivateDir, listDir, publishStagedFiles, readUserFile, removeFiles, removeTree, writePrivateFile } from '../adapters/files.js';
+import { assertWritableFolder, ensurePrivateDir, listDir, publishStagedFiles, readUserFile, removeFiles, removeTree, writePrivateFile } from '../adapters/files.js';
+import { registerCleanupPath, sweepKitStaging, textKitStagingName } from '../adapters/cleanup.js';
 import { systemRandom } from '../adapters/random.js';
 import { parseBundleText, validateBundleInput, type BundleInput } from '../core/bundle.js';
 import { openEnvelope } from '../core/envelope.js';
@@ -112,6 +113,10 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
   validateKitShape(custodians, options.threshold);
   const bundle = await loadBundle(options.bundle);
 
+  await assertWritableFolder(options.out, '--out');
+  // a killed run's staging folder may hold a whole kit: it goes before anything else is written
+  const swept = sweepKitStaging(options.out);
+  if (swept.length > 0) io.note(`removed ${swept.length} staging folder${swept.length > 1 ? 's' : ''} left by an interrupted kit create: ${swept.join(', ')}`);
   const existing = (await listDir(options.out)).filter((name) => KIT_FILE.test(name));
   if (existing.length > 0 && !options.force) {
     throw new UserError('E_KIT_EXISTS', `--out ${options.out} already holds a kit (${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''})`, {
@@ -125,7 +130,8 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
   const { kit, passphrase } = await createKit(bundle, { custodians, threshold: options.threshold, random: systemRandom, now: new Date() });
   if (options.format === 'pdf') return writePdf(options, kit, passphrase, existing, io);
   await ensurePrivateDir(options.out);
-  const staging = join(options.out, `.drkit-staging-${kit.kitId}`);
+  const staging = join(options.out, textKitStagingName());
+  const releaseStaging = registerCleanupPath(staging);
   await ensurePrivateDir(staging);
   try {
     const files: string[] = [];
@@ -153,5 +159,6 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
     return ExitCode.ok;
   } finally {
     await removeTree(staging);
+    releaseStaging();
   }
 }

@@ -2,8 +2,11 @@
  * The restic adapter: runs the real `restic` binary for one repository and returns typed results.
  *
  * Rules:
- * - the password reaches restic only through RESTIC_PASSWORD_FILE (a caller's file, or a 0600 file in a fresh
- *   0700 folder that is removed when the run ends) or RESTIC_PASSWORD_COMMAND; never argv, never RESTIC_PASSWORD;
+ * - the password reaches restic only through RESTIC_PASSWORD_FILE (a caller's file) or RESTIC_PASSWORD_COMMAND:
+ *   a password drkit holds goes down a pipe on restic's fd 3, read by the command `sh -c 'exec cat <&3'`, so no
+ *   file ever holds it and a SIGKILL leaves nothing behind (restic 0.14 and 0.18 read it once, at start, for every
+ *   command; RESTIC_PASSWORD_FILE=/dev/fd/3 cannot be used: Node's pipes are sockets, which /dev/fd cannot open);
+ *   never argv, never RESTIC_PASSWORD;
  *   the repository URL travels in RESTIC_REPOSITORY (it may hold credentials); backend secrets in env only;
  * - stdout of backup and restore is read line by line and never kept, so memory stays flat however big the data;
  * - every failure is a DrkitError (./errors.ts maps exit codes and stderr); messages and stderr tails are redacted;
@@ -12,9 +15,6 @@
  * - restic retries a failing backend itself (0.14: ~1.5 min, ≥ 0.16: up to 15 min). drkit stops it earlier when
  *   its stderr shows nothing but retries for `backendGiveUpMs`, so a dead server gives a clear error in minutes.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { runProgram, type RunResult } from '../exec.js';
 import { InternalError, ToolError, UserError, type DrkitError } from '../../errors.js';
 import {
@@ -35,7 +35,7 @@ export type { ResticVersion, ResticFeatures } from './version.js';
 export { parseResticVersion, resticFeatures } from './version.js';
 export { redactSecrets } from './errors.js';
 
-/** Where the repository password comes from. `value` is written to a private temp file for each run. */
+/** Where the repository password comes from. `value` goes to restic through a pipe (see the module's rules). */
 export type PasswordSource = { file: string } | { command: string } | { value: string };
 
 /** One repository and how to open it. */
@@ -168,6 +168,8 @@ export interface ForgetResult {
 }
 
 const MAX_KEPT_ITEM_ERRORS = 100;
+/** restic runs this (split like a shell line, no shell of its own) and reads the password from its output */
+const PASSWORD_FROM_FD3 = "sh -c 'exec cat <&3'";
 /** text lines of `restic check` (0.14 prints no JSON for it) that name a problem */
 const CHECK_PROBLEM_LINE = /error|damaged|not found|missing|invalid|does not match|does not exist|failed to download|unreferenced/i;
 /** lines that mention errors but are not findings: the all-clear, and restic's own retry notes */
@@ -350,10 +352,21 @@ export class Restic {
   private async run(request: RunRequest, resetAttempt?: () => void): Promise<RunResult> {
     const policy = this.options.retry ?? DEFAULT_RETRY;
     const sleep = this.options.sleep ?? defaultSleep;
+    let triedUnlock = false;
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.runOnce(request);
       } catch (error) {
+        // a lock left by a killed run (its restic gone) is stale, and `restic unlock` removes only such locks: try
+        // that once at once, whatever the retry policy (retries: 0 must not leave every later run locked out)
+        if (error instanceof ToolError && error.code === 'E_RESTIC_LOCKED' && !triedUnlock) {
+          triedUnlock = true;
+          if (await this.unlockStale().then(() => true, () => false)) {
+            resetAttempt?.();
+            attempt -= 1;
+            continue;
+          }
+        }
         const transient = error instanceof ToolError && error.details.transient === true;
         if (!transient || attempt >= policy.attempts || this.options.signal?.aborted) throw error;
         const delayMs = backoffDelay(policy, attempt);
@@ -377,38 +390,38 @@ export class Restic {
     let gaveUpOnBackend = false;
     let exitErrorMessage: string | undefined;
 
-    return this.withPassword(async (password) => {
-      const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env) });
-      const result = await runProgram(this.options.binary ?? 'restic', args, {
-        env, signal, debianPackage: 'restic', collectStdout: request.collectStdout,
-        ...(request.onStdoutLine ? { onStdoutLine: request.onStdoutLine } : {}),
-        onStderrLine: (line) => {
-          // only network faults count: 0.14 also retries a pack that is simply missing ("no such file"), which
-          // is damage for `check` to report, not a server to give up on
-          if (BACKEND_RETRY_LINE.test(line) && UNREACHABLE.test(line)) {
-            retryingSince ??= now();
-            if (now() - retryingSince >= giveUpMs && !gaveUpOnBackend) {
-              gaveUpOnBackend = true;
-              stopper.abort();
-            }
-          } else if (BACKEND_RECOVERED_LINE.test(line)) {
-            retryingSince = null;
+    const { password, secretInput } = this.passwordHandOff();
+    const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env) });
+    const result = await runProgram(this.options.binary ?? 'restic', args, {
+      env, signal, debianPackage: 'restic', collectStdout: request.collectStdout,
+      ...(secretInput === undefined ? {} : { secretInput }),
+      ...(request.onStdoutLine ? { onStdoutLine: request.onStdoutLine } : {}),
+      onStderrLine: (line) => {
+        // only network faults count: 0.14 also retries a pack that is simply missing ("no such file"), which
+        // is damage for `check` to report, not a server to give up on
+        if (BACKEND_RETRY_LINE.test(line) && UNREACHABLE.test(line)) {
+          retryingSince ??= now();
+          if (now() - retryingSince >= giveUpMs && !gaveUpOnBackend) {
+            gaveUpOnBackend = true;
+            stopper.abort();
           }
-          const message = parseStderrLine(line);
-          if (message.type === 'exit_error') exitErrorMessage = message.message;
-          request.onStderrLine?.(line);
-        },
-      });
-      const redacted: RunResult = { ...result, stderrTail: redactSecrets(result.stderrTail, this.secrets) };
-      let outcome = classifyResticRun({
-        command: request.name, repository: this.displayName, exitStatus: result.exitStatus, signal: result.signal,
-        stderrTail: redacted.stderrTail, gaveUpOnBackend,
-        ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactSecrets(exitErrorMessage, this.secrets) }),
-      }, this.features);
-      if (request.interpret) outcome = request.interpret(redacted, outcome);
-      if (outcome.kind === 'error') throw outcome.error;
-      return redacted;
+        } else if (BACKEND_RECOVERED_LINE.test(line)) {
+          retryingSince = null;
+        }
+        const message = parseStderrLine(line);
+        if (message.type === 'exit_error') exitErrorMessage = message.message;
+        request.onStderrLine?.(line);
+      },
     });
+    const redacted: RunResult = { ...result, stderrTail: redactSecrets(result.stderrTail, this.secrets) };
+    let outcome = classifyResticRun({
+      command: request.name, repository: this.displayName, exitStatus: result.exitStatus, signal: result.signal,
+      stderrTail: redacted.stderrTail, gaveUpOnBackend,
+      ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactSecrets(exitErrorMessage, this.secrets) }),
+    }, this.features);
+    if (request.interpret) outcome = request.interpret(redacted, outcome);
+    if (outcome.kind === 'error') throw outcome.error;
+    return redacted;
   }
 
   /** RESTIC_PASSWORD in the backend env (e.g. from the secrets file) is moved out: it goes through a file. */
@@ -421,19 +434,13 @@ export class Restic {
     return copy;
   }
 
-  private async withPassword<T>(use: (password: { file: string } | { command: string }) => Promise<T>): Promise<T> {
+  /** How restic gets the password: the caller's file or command as they are, a value down the fd-3 pipe. */
+  private passwordHandOff(): { password: { file: string } | { command: string }; secretInput?: string } {
     const source = this.repository.password;
-    if (!('value' in source)) return use(source);
-    // a fresh folder per run: mkdtemp makes it 0700, the file is created 0600 and must not exist yet
-    const folder = await mkdtemp(join(tmpdir(), 'drkit-restic-'));
-    try {
-      const file = join(folder, 'password');
-      await writeFile(file, source.value, { mode: 0o600, flag: 'wx' });
-      return await use({ file });
-    } finally {
-      await rm(folder, { recursive: true, force: true });
-    }
+    if (!('value' in source)) return { password: source };
+    return { password: { command: PASSWORD_FROM_FD3 }, secretInput: source.value };
   }
+
 }
 
 /**
