@@ -17,11 +17,12 @@
  *   they can override these defaults.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ToolError, UserError } from '../errors.js';
 import { classifyEntries, LATEST_LINK, parseInProgressName, parseSnapshotName } from '../core/snapshot-names.js';
 import { runProgram } from './exec.js';
+import { writeFileAtomic } from './files.js';
 
 export const MARKER_FILE = '.drkit-target';
 
@@ -190,9 +191,7 @@ class LocalTarget implements OnsiteTarget {
     checkUuid(uuid);
     await this.attempt('write its marker', async () => {
       await mkdir(this.root, { recursive: true });
-      const temp = path.join(this.root, `${MARKER_FILE}.${randomUUID()}.tmp`);
-      await writeFile(temp, `${uuid}\n`, { mode: 0o644 });
-      await rename(temp, path.join(this.root, MARKER_FILE));
+      await writeFileAtomic(path.join(this.root, MARKER_FILE), `${uuid}\n`, { mode: 0o644 });
     });
   }
 

@@ -4,7 +4,7 @@
  * lines to $XDG_CONFIG_HOME/drkit/crontab) and prints the one command that enables them; it never runs systemctl
  * or crontab itself, so nothing changes behind the owner's back.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandIO } from '../ui/io.js';
@@ -12,6 +12,7 @@ import { ExitCode } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import { configHome, defaultConfigPath } from '../config/paths.js';
 import { crontabLines, enableCommand, systemdUnits, unitBaseName, type JobSchedule, type ScheduleInput } from '../core/schedule.js';
+import { writeFileAtomicSync } from '../adapters/files.js';
 
 export interface ScheduleOptions {
   action: 'print' | 'install';
@@ -44,7 +45,7 @@ function schedule(options: ScheduleOptions, io: CommandIO): number {
     const command = `(crontab -l 2>/dev/null | grep -v '# drkit-backup-'; cat ${file}) | crontab -`;
     if (options.action === 'install') {
       mkdirSync(join(configHome(), 'drkit'), { recursive: true, mode: 0o700 });
-      writeFileSync(file, `${lines.join('\n')}\n`);
+      writeFileAtomicSync(file, `${lines.join('\n')}\n`, { mode: 0o644 });
     }
     if (io.jsonMode) {
       io.json({ message_type: 'schedule', kind: 'cron', lines, ...(options.action === 'install' ? { written: [file], enable: command } : {}) });
@@ -77,7 +78,7 @@ function schedule(options: ScheduleOptions, io: CommandIO): number {
   mkdirSync(folder, { recursive: true });
   const written = units.map((unit) => {
     const path = join(folder, unit.name);
-    writeFileSync(path, unit.text);
+    writeFileAtomicSync(path, unit.text, { mode: 0o644 });
     return path;
   });
   if (io.jsonMode) {

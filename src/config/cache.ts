@@ -61,8 +61,8 @@ export async function loadConfigCached(file: string, stateDir: string): Promise<
   const config = parseConfig(text, absolute);
   try {
     mkdirSync(join(stateDir, 'config-cache'), { recursive: true, mode: 0o700 });
-    const { writeFileAtomic } = await import('../adapters/state.js');
-    writeFileAtomic(cacheFile, JSON.stringify({ version: CACHE_VERSION, key, config } satisfies CacheFile));
+    const { writeFileAtomicSync } = await import('../adapters/files.js');
+    writeFileAtomicSync(cacheFile, JSON.stringify({ version: CACHE_VERSION, key, config } satisfies CacheFile));
   } catch {
     // a read-only state folder only costs speed
   }
