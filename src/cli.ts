@@ -96,6 +96,7 @@ export async function buildProgram(): Promise<CommandType> {
     .description('provision from the config: write the onsite target\'s marker, create or open the restic repository')
     .addOption(configOption())
     .option('--yes', 'run without questions (the config file holds the answers)', false)
+    .option('--adopt-marker', 'use an onsite target whose marker another setup wrote (refused otherwise)', false)
     .option('--json', 'print the result as JSON', false)
     .action(async (options: { json: boolean }) => invoke(() => import('./commands/init.js'), options, options.json));
   program.command('backup')
@@ -104,6 +105,11 @@ export async function buildProgram(): Promise<CommandType> {
     .addOption(configOption())
     .option('--json', 'print JSON events, one per line', false)
     .action(async (job: string, options: { json: boolean }) => invoke(() => import('./commands/backup.js'), { ...options, job }, options.json));
+  program.command('check')
+    .description('check the offsite repository (restic check, reading offsite.check.readDataSubset of the data) and record the verdict')
+    .addOption(configOption())
+    .option('--json', 'print JSON events, one per line', false)
+    .action(async (options: { json: boolean }) => invoke(() => import('./commands/backup.js'), { ...options, job: 'check' }, options.json));
   program.command('status')
     .description('last good run of each job, its age and size; exits 5 when a job is stale or failed')
     .addOption(configOption())

@@ -10,7 +10,8 @@
  * A job that is not configured is listed as such and never makes the report stale.
  */
 
-export type RecordJob = 'onsite' | 'offsite';
+/** the two backup jobs, and the repository check (src/jobs/check.ts), which is recorded and judged like them */
+export type RecordJob = 'onsite' | 'offsite' | 'check';
 export type RunOutcome = 'success' | 'warning' | 'failed';
 
 /** One run of a backup job as kept in the status file. Never holds a secret. */
@@ -81,7 +82,7 @@ export function judgeStatus(jobs: readonly JobStatusInput[], runs: readonly RunR
     const ageMs = lastGood === null ? null : now.getTime() - Date.parse(lastGood.finishedAt);
     const base = { job: input.job, lastRun, lastGood, ageMs, maxAge: input.maxAge, maxAgeText: input.maxAgeText };
     if (!input.configured) return { ...base, state: 'not-configured', stale: false, problem: null };
-    if (lastRun === null) return { ...base, state: 'never', stale: true, problem: 'no backup has run yet' };
+    if (lastRun === null) return { ...base, state: 'never', stale: true, problem: input.job === 'check' ? 'no repository check has run yet' : 'no backup has run yet' };
     if (lastRun.outcome === 'failed') {
       const why = lastRun.error ? `${lastRun.error.message} (${lastRun.error.code})` : 'unknown error';
       return { ...base, state: 'failed', stale: true, problem: `last run failed at ${lastRun.finishedAt}: ${why}` };

@@ -21,7 +21,7 @@ import {
   buildResticArgs, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
   type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsMode,
 } from './args.js';
-import { UNREACHABLE, classifyResticRun, lastResticMessage, redactSecrets, type ResticRunOutcome } from './errors.js';
+import { DAMAGE, UNREACHABLE, classifyResticRun, lastResticMessage, redactSecrets, repositoryDamaged, type ResticRunOutcome } from './errors.js';
 import {
   parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseRepositoryConfig, parseRestoreLine,
   parseSnapshots, parseStats, parseStderrLine, type BackupStatus, type BackupSummary, type ForgetGroup, type ItemError,
@@ -33,7 +33,7 @@ export type { BackupArgs, CheckArgs, ForgetArgs, KeepPolicy, RestoreArgs, Snapsh
 export type { BackupStatus, BackupSummary, ForgetGroup, ItemError, RepositoryStats, RestoreStatus, Snapshot } from './json.js';
 export type { ResticVersion, ResticFeatures } from './version.js';
 export { parseResticVersion, resticFeatures } from './version.js';
-export { redactSecrets } from './errors.js';
+export { redactSecrets, repositoryDamaged } from './errors.js';
 
 /** Where the repository password comes from. `value` goes to restic through a pipe (see the module's rules). */
 export type PasswordSource = { file: string } | { command: string } | { value: string };
@@ -272,9 +272,19 @@ export class Restic {
     return { groups, kept, removed, pruned };
   }
 
-  /** Removes data no snapshot references. */
+  /**
+   * Removes data no snapshot references. A prune that finds data missing (a lost pack) fails with the one damage
+   * verdict, E_RESTIC_DAMAGED (./errors.ts repositoryDamaged), never a plain failure a caller could shrug off.
+   */
   async prune(): Promise<void> {
-    await this.run({ operation: { command: 'prune' }, name: 'prune', collectStdout: false, onStdoutLine: () => undefined });
+    const findings: string[] = [];
+    await this.run({
+      operation: { command: 'prune' }, name: 'prune', collectStdout: false, onStdoutLine: () => undefined,
+      onStderrLine: (line) => { if (findings.length < 20 && /missing|does not exist|not found/i.test(line)) findings.push(redactSecrets(line, this.secrets)); },
+      interpret: (result, outcome) => (outcome.kind === 'error' && DAMAGE.test(result.stderrTail)
+        ? { kind: 'error', transient: false, error: repositoryDamaged('prune', this.displayName, findings, this.version, result) }
+        : outcome),
+    }, () => { findings.length = 0; });
   }
 
   /** Checks the repository; `readDataSubset` (e.g. "10%", "1/5") also reads and verifies that share of the data. */
