@@ -95,8 +95,14 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--from <file>', 'a share (text, sheet PDF, PNG or JPEG); repeat for each share; without it, type the lines', collect)
     .option('--envelope <file>', 'the envelope: envelope.txt, any sheet PDF, or a photo of a sheet')
     .option('--out <file>', 'write the credentials here, mode 0600: JSON, or a shell file for a name ending in .env')
-    .option('--restore-to <dir>', 'restore the newest offsite snapshot into this folder')
-    .option('--force', 'overwrite --out if it exists', false)
+    .option('--restore-to <dir>', 'restore an offsite snapshot (the newest unless chosen) into this folder; with --onsite, copy an onsite one')
+    // restore choices (src/commands/recover-restore.ts)
+    .option('--snapshot <id>', 'the snapshot to restore: an id from the list, or latest (onsite: a folder name such as 2026-11-27T081500Z); on a terminal without it, drkit lists them and asks')
+    .option('--host <name>', 'only snapshots of this computer')
+    .option('--path <dir>', 'only snapshots that hold this folder (absolute, as the list shows it); repeatable', collect)
+    .option('--include <pattern>', 'restore only these files or folders of the snapshot (e.g. /home/ann/Photos); repeatable', collect)
+    .option('--onsite <disk>', 'the onsite backup disk: list its rsync snapshots, or copy one with --restore-to (no kit needed)')
+    .option('--force', 'overwrite --out if it exists; restore into a --restore-to folder that is not empty', false)
     .option('--json', 'print the result as JSON', false)
     .action(async (options: { json: boolean }) => invoke(() => import('./commands/recover.js'), options, options.json));
 
