@@ -42,8 +42,8 @@ export function progressView(samples: readonly ProgressSample[], total: number |
   const last = samples.at(-1);
   const first = samples[0];
   const done = last?.bytes ?? 0;
-  const view: ProgressView = { bytesDone: done };
   const hasTotal = total !== undefined && total > 0;
+  const view: ProgressView = { bytesDone: hasTotal ? Math.min(done, total) : done };
   if (hasTotal) {
     view.bytesTotal = total;
     const fraction = Math.min(1, done / total);

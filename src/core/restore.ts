@@ -173,20 +173,22 @@ export type ReadFolder = (path: string) => Promise<{ name: string; isFolder: boo
 /**
  * Where the restored files are: restic (and the onsite copy) recreate each backed-up folder with its full path,
  * so /home/ann/Photos lands at TARGET/home/ann/Photos. This walks down from the target while a level holds a
- * single folder and nothing else, and returns the folders at the first level that branches (or holds files), at
- * most `limit` of them. Paths are joined with "/".
+ * single folder and nothing else. At the first level that holds files, that folder is the answer; at one that
+ * holds only folders, those folders are (at most `limit` of them). Paths are joined with "/".
  */
 export async function topFolders(target: string, readFolder: ReadFolder, limit = 8): Promise<string[]> {
   let current = target.replace(/\/+$/, '') || '/';
+  const under = (name: string) => `${current === '/' ? '' : current}/${name}`;
   for (let depth = 0; depth < 64; depth++) {
     const entries = await readFolder(current);
+    if (entries.length === 0) return depth === 0 ? [] : [current];
     const only = entries[0];
     if (entries.length === 1 && only !== undefined && only.isFolder) {
-      current = `${current === '/' ? '' : current}/${only.name}`;
+      current = under(only.name);
       continue;
     }
-    if (entries.length === 0) return depth === 0 ? [] : [current];
-    return entries.map((entry) => entry.name).sort().slice(0, limit).map((name) => `${current === '/' ? '' : current}/${name}`);
+    if (entries.some((entry) => !entry.isFolder)) return [current];
+    return entries.map((entry) => entry.name).sort().slice(0, limit).map(under);
   }
   return [current];
 }
