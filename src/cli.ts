@@ -74,6 +74,8 @@ async function invoke(load: () => Promise<{ run: (options: never, io: CommandIO)
   process.exitCode = await run(options, processIO(json));
 }
 
+/** commander option parser for a repeatable option: `--include a --include b` → ["a", "b"] */
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const integer = (name: string) => (value: string): number => {
   if (!/^\d+$/.test(value)) {
     throw new UserError('E_USAGE', `${name} must be a whole number, got "${value}"`);
@@ -149,8 +151,14 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--from <files...>', 'the shares (text, sheet PDF, PNG or JPEG): several after one --from, or --from repeated; without it, type the lines')
     .option('--envelope <file>', 'the envelope: envelope.txt, any sheet PDF, or a photo of a sheet')
     .option('--out <file>', 'write the credentials here, mode 0600: JSON, or a shell file for a name ending in .env')
-    .option('--restore-to <dir>', 'restore the newest offsite snapshot into this folder')
-    .option('--force', 'overwrite --out if it exists', false)
+    .option('--restore-to <dir>', 'restore an offsite snapshot (the newest unless chosen) into this folder; with --onsite, copy an onsite one')
+    // restore choices (src/commands/recover-restore.ts)
+    .option('--snapshot <id>', 'the snapshot to restore: an id from the list, or latest (onsite: a folder name such as 2026-11-27T081500Z); on a terminal without it, drkit lists them and asks')
+    .option('--host <name>', 'only snapshots of this computer')
+    .option('--path <dir>', 'only snapshots that hold this folder (absolute, as the list shows it); repeatable', collect)
+    .option('--include <pattern>', 'restore only these files or folders of the snapshot (e.g. /home/ann/Photos); repeatable', collect)
+    .option('--onsite <disk>', 'the onsite backup disk: list its rsync snapshots, or copy one with --restore-to (no kit needed)')
+    .option('--force', 'overwrite --out if it exists; restore into a --restore-to folder that is not empty', false)
     .option('--json', 'print the result as JSON', false)
     .action(async (options: { json: boolean }) => invoke(() => import('./commands/recover.js'), options, options.json));
 

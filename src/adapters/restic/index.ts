@@ -19,7 +19,7 @@ import { runProgram, type RunResult } from '../exec.js';
 import { InternalError, ToolError, UserError, type DrkitError } from '../../errors.js';
 import {
   buildResticArgs, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
-  type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsMode,
+  type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsArgs,
 } from './args.js';
 import { DAMAGE, UNREACHABLE, classifyResticRun, lastResticMessage, redactSecrets, repositoryDamaged, type ResticRunOutcome } from './errors.js';
 import {
@@ -29,7 +29,7 @@ import {
 } from './json.js';
 import { assertSupportedVersion, parseResticVersion, resticFeatures, type ResticFeatures, type ResticVersion } from './version.js';
 
-export type { BackupArgs, CheckArgs, ForgetArgs, KeepPolicy, RestoreArgs, SnapshotFilter, StatsMode, ResticGlobalOptions } from './args.js';
+export type { BackupArgs, CheckArgs, ForgetArgs, KeepPolicy, RestoreArgs, SnapshotFilter, StatsArgs, StatsMode, ResticGlobalOptions } from './args.js';
 export type { BackupStatus, BackupSummary, ForgetGroup, ItemError, RepositoryStats, RestoreStatus, Snapshot } from './json.js';
 export type { ResticVersion, ResticFeatures } from './version.js';
 export { parseResticVersion, resticFeatures } from './version.js';
@@ -127,6 +127,8 @@ async function runResticVersion(binary: string): Promise<ResticVersion> {
 
 interface RunRequest {
   operation: ResticOperation;
+  /** called with restic's pid once it runs */
+  onSpawn?: (pid: number) => void;
   /** the name used in messages ("backup", "cat config") */
   name: string;
   onStdoutLine?: (line: string) => void;
@@ -148,6 +150,8 @@ export interface BackupResult {
 }
 
 export interface RestoreResult {
+  /** restic's short id of the snapshot it restored, when it says (0.14 does, ≥ 0.16 with --json does not) */
+  snapshotShortId: string | null;
   /** null on restic < 0.16, which prints no JSON summary for restore */
   filesRestored: number | null;
   bytesRestored: number | null;
@@ -316,31 +320,40 @@ export class Restic {
     return { ok, problems };
   }
 
-  /** Restores a snapshot into `args.target`. Progress (restic ≥ 0.16 only) goes to `onStatus`. */
-  async restore(args: RestoreArgs, onStatus?: (status: RestoreStatus) => void): Promise<RestoreResult> {
+  /**
+   * Restores a snapshot into `args.target`. Progress (restic ≥ 0.16 only) goes to `onStatus`; `onSpawn` gets
+   * restic's pid, so a caller can measure what 0.14 does not report (the bytes it has written).
+   */
+  async restore(args: RestoreArgs, onStatus?: (status: RestoreStatus) => void, hooks: { onSpawn?: (pid: number) => void } = {}): Promise<RestoreResult> {
+    let snapshotShortId: string | null = null;
     let filesRestored: number | null = null;
     let bytesRestored: number | null = null;
     const errors: ItemError[] = [];
     await this.run({
       operation: { command: 'restore', args }, name: 'restore', collectStdout: false,
+      ...(hooks.onSpawn === undefined ? {} : { onSpawn: hooks.onSpawn }),
       onStdoutLine: (line) => {
         const message = parseRestoreLine(line);
-        if (message.type === 'restore_status') onStatus?.(message);
+        if (message.type === 'restore_start') snapshotShortId = message.snapshotShortId;
+        else if (message.type === 'restore_status') onStatus?.(message);
         else if (message.type === 'restore_summary') {
           filesRestored = message.filesRestored ?? 0;
           bytesRestored = message.bytesRestored ?? 0;
-        } else if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push(message);
+        } else if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactSecrets(message.message, this.secrets) });
       },
       onStderrLine: (line) => {
         const message = parseStderrLine(line);
-        if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push(message);
+        if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactSecrets(message.message, this.secrets) });
       },
-    }, () => { filesRestored = null; bytesRestored = null; errors.length = 0; });
-    return { filesRestored, bytesRestored, errors };
+    }, () => { snapshotShortId = null; filesRestored = null; bytesRestored = null; errors.length = 0; });
+    return { snapshotShortId, filesRestored, bytesRestored, errors };
   }
 
-  /** `restic stats`; mode 'restore-size' (default) is what a restore writes, 'raw-data' what the repository holds. */
-  async stats(options: { snapshot?: string; mode?: StatsMode } = {}): Promise<RepositoryStats> {
+  /**
+   * `restic stats`; mode 'restore-size' (default) is what a restore writes, 'raw-data' what the repository holds.
+   * A filter that matches no snapshot is not an error to restic: `snapshotsCount` is then 0.
+   */
+  async stats(options: StatsArgs = {}): Promise<RepositoryStats> {
     const result = await this.run({ operation: { command: 'stats', args: options }, name: 'stats', collectStdout: true });
     const stats = parseStats(result.stdout);
     if (stats === null) throw this.outputError('stats', 'no total_size in its output');
@@ -404,6 +417,7 @@ export class Restic {
     const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env) });
     const result = await runProgram(this.options.binary ?? 'restic', args, {
       env, signal, debianPackage: 'restic', collectStdout: request.collectStdout,
+      ...(request.onSpawn ? { onSpawn: request.onSpawn } : {}),
       ...(secretInput === undefined ? {} : { secretInput }),
       ...(request.onStdoutLine ? { onStdoutLine: request.onStdoutLine } : {}),
       onStderrLine: (line) => {
