@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { CommandIO } from '../ui/io.js';
-import { DrkitError, ExitCode, UserError } from '../errors.js';
+import { DrkitError, ExitCode } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import { defaultConfigPath, stateDir } from '../config/paths.js';
 import { offsiteAccess } from '../config/offsite.js';
@@ -19,18 +19,21 @@ import { readState, updateState, type OffsiteIdentity, type OnsiteIdentity } fro
 import { readSecretsFile } from '../adapters/secrets.js';
 import { readTargetMarker, writeTargetMarker } from '../adapters/onsite-target.js';
 import { openResticRepository } from '../adapters/restic/index.js';
+import { anyWizardFlag, type WizardFlags } from '../wizard/answers.js';
 
-export interface InitOptions {
+export interface InitOptions extends WizardFlags {
   config?: string;
   yes?: boolean;
   json?: boolean;
+  /** the wizard's answers file (src/commands/init-wizard.ts) */
+  answers?: string;
 }
 
 export async function run(options: InitOptions, io: CommandIO): Promise<number> {
-  if (!options.yes) {
-    throw new UserError('E_USAGE', 'the interactive setup is not available yet: run drkit init --yes with a config file', {
-      hints: ['write the config (see docs/config.md), then run: drkit init --config PATH --yes'],
-    });
+  // questions (or their answers from a file and flags) go through the wizard, which ends in this same --yes path
+  if (!options.yes || options.answers !== undefined || anyWizardFlag(options)) {
+    const wizard = await import('./init-wizard.js');
+    return wizard.run(options, io);
   }
   const configPath = resolve(options.config ?? defaultConfigPath());
   const config = loadConfig(configPath);
