@@ -101,7 +101,7 @@ function drillScheduleSupported(): boolean {
   return configSchema.safeParse({ sources: ['/'], offsite: { repository: '/r' }, drill: { schedule: 'monthly' } }).success;
 }
 
-function summary(draft: Draft, outcome: WizardOutcome, configPath: string, secretsPath: string | undefined, removed: readonly string[], keptUnused: readonly string[]): string[] {
+function summary(interactive: boolean, draft: Draft, outcome: WizardOutcome, configPath: string, secretsPath: string | undefined, removed: readonly string[], keptUnused: readonly string[]): string[] {
   const lines = ['', '== Summary', `  config:      ${configPath}`];
   lines.push(`  back up:     ${(draft.sources ?? []).join(', ')}`);
   if ((draft.exclude ?? []).length > 0) lines.push(`  leave out:   ${(draft.exclude ?? []).join(', ')}`);
@@ -112,7 +112,7 @@ function summary(draft: Draft, outcome: WizardOutcome, configPath: string, secre
     lines.push(`  offsite:     ${repository} (${draft.offsiteSchedule ?? ''})`);
     if (outcome.repositoryId !== undefined) lines.push(`  repository:  id ${outcome.repositoryId.slice(0, 8)}${outcome.repositoryCreated ? ' (created just now)' : ''}`);
     if (draft.keyId !== undefined) lines.push(`  key id:      ${maskId(draft.keyId)}  (secret key set)`);
-    lines.push(`  password:    ${outcome.passwordGenerated ? 'generated (shown above)' : draft.passwordMode === 'keep' ? 'kept' : 'as typed'}`);
+    lines.push(`  password:    ${outcome.passwordGenerated ? (interactive ? 'generated (shown above)' : 'generated (in the secrets file only)') : draft.passwordMode === 'keep' ? 'kept' : 'as typed'}`);
     lines.push(`  secrets:     ${secretsPath ?? ''} (mode 0600)`);
     lines.push(`  drill:       ${draft.drillSchedule ?? 'none'}`);
     const custodians = draft.custodians ?? [];
@@ -204,7 +204,7 @@ export async function run(options: InitWizardOptions, io: CommandIO, deps: Wizar
   const plan = configText(draft, repository, repository === undefined ? undefined : secretsSetting, existing.configText, drillScheduleSupported());
   parseConfig(plan.text, configPath);
   const secrets = repository === undefined ? null : secretsText(draft, existing.secrets);
-  for (const line of summary(draft, outcome, configPath, repository === undefined ? undefined : secretsFile, plan.removed, secrets?.keptUnused ?? [])) say(line);
+  for (const line of summary(prompter !== null, draft, outcome, configPath, repository === undefined ? undefined : secretsFile, plan.removed, secrets?.keptUnused ?? [])) say(line);
   if (prompter !== null && !(await prompter.confirm({ message: 'write this setup?', default: true }))) {
     say('nothing was written');
     return ExitCode.ok;

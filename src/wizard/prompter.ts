@@ -26,6 +26,24 @@ export interface PrompterStreams {
   output: Writable;
 }
 
+/** `text` folded at spaces to `width` columns, each continuation indented like the first line. */
+export function wrap(text: string, width: number): string {
+  const indent = /^ */.exec(text)?.[0] ?? '';
+  const words = text.slice(indent.length).split(' ');
+  const lines: string[] = [];
+  let line = indent;
+  for (const word of words) {
+    if (line.trim() !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = `${indent}${word}`;
+    } else {
+      line = line.trim() === '' ? `${indent}${word}` : `${line} ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
 /** A prompter on a terminal's streams (the process's by default). */
 export async function inquirerPrompter(streams: PrompterStreams = { input: process.stdin, output: process.stdout }): Promise<Prompter> {
   const prompts = await import('@inquirer/prompts');
@@ -50,7 +68,7 @@ export async function inquirerPrompter(streams: PrompterStreams = { input: proce
   }
 
   return {
-    say: (text) => { streams.output.write(`${text}\n`); },
+    say: (text) => { streams.output.write(`${wrap(text, Math.min(80, (streams.output as { columns?: number }).columns ?? 80) - 1)}\n`); },
     input: (question) => ask(() => prompts.input({
       message: question.message,
       ...(question.default === undefined || question.default === '' ? {} : { default: question.default }),

@@ -70,7 +70,8 @@ export async function runWizard(run: WizardRun): Promise<WizardOutcome> {
     };
     for (const question of step.questions) {
       if (question.when !== undefined && !question.when(draft)) {
-        delete draft[question.key];
+        // a stale answer of a question that no longer applies goes; the password is settled by its mode instead
+        if (question.key !== 'password') delete draft[question.key];
         continue;
       }
       await answer(run, question, draft, heading, false);
