@@ -31,7 +31,7 @@ import {
   configText, draftFromFlags, draftFromSetup, parseAnswers, recordText, secretsFromEnv, secretsText,
   type AnswersFile, type FollowUp, type WizardFlags,
 } from '../wizard/answers.js';
-import { describeCustodian, maskId, repositoryOf, thresholdReason } from '../wizard/derive.js';
+import { describeCustodian, maskId, repositoryOf } from '../wizard/derive.js';
 import { runWizard, type WizardOutcome } from '../wizard/run.js';
 import { WizardCancelled } from '../wizard/prompter.js';
 import { systemProbe } from '../wizard/probe.js';
@@ -117,7 +117,7 @@ function summary(interactive: boolean, draft: Draft, outcome: WizardOutcome, con
     lines.push(`  drill:       ${draft.drillSchedule ?? 'none'}`);
     const custodians = draft.custodians ?? [];
     const k = Number(draft.threshold ?? 0);
-    lines.push(`  kit:         ${custodians.length > 0 ? thresholdReason(k, custodians.length) : 'no custodians'}`);
+    lines.push(`  kit:         ${custodians.length > 0 ? `any ${k} of ${custodians.length} sheets open it` : 'no custodians'}`);
     for (const custodian of custodians) lines.push(`               ${describeCustodian(custodian)}`);
   }
   for (const key of removed) lines.push(`  removed:     ${key} (in the config now; your answers turn it off)`);

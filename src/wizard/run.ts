@@ -75,7 +75,7 @@ export async function runWizard(run: WizardRun): Promise<WizardOutcome> {
         continue;
       }
       await answer(run, question, draft, heading, false);
-      if (question.key === 'passwordMode') passwordGenerated = settlePassword(run, draft, heading);
+      if (question.key === 'passwordMode') passwordGenerated = await settlePassword(run, draft, heading);
     }
     if (step.id === 'offsite' && draft.offsite !== undefined && draft.offsite !== 'none') {
       const check = await connectionCheck(run, draft, heading);
@@ -110,7 +110,7 @@ async function restOfSteps(run: WizardRun, draft: Draft, afterStep: string): Pro
 }
 
 /** After the password question: the existing password kept, or a new one generated and shown once. Returns true when generated. */
-function settlePassword(run: WizardRun, draft: Draft, heading: () => void): boolean {
+async function settlePassword(run: WizardRun, draft: Draft, heading: () => void): Promise<boolean> {
   if (draft.passwordMode === 'keep') {
     draft.password = run.context.existing?.password;
     return false;
@@ -121,8 +121,9 @@ function settlePassword(run: WizardRun, draft: Draft, heading: () => void): bool
     heading();
     run.say('');
     run.say(`  your new restic password:  ${draft.password}`);
-    run.say('  it is shown this once: copy it into your password manager now. The printed kit will carry it too,');
-    run.say('  but a copy you can reach without the custodians saves a lot of trouble.');
+    run.say('  it is shown this once: copy it into your password manager now. The printed kit will carry it too, but a copy you can reach without the custodians saves a lot of trouble.');
+    // an answer is required, so the password cannot scroll away unseen
+    await run.prompter.confirm({ message: 'saved it in your password manager?', default: true });
   } else {
     run.say('a new restic password was generated and goes only into the secrets file');
   }
@@ -144,18 +145,25 @@ async function answer(run: WizardRun, question: Question, draft: Draft, heading:
   const given = force ? undefined : run.given[question.key];
   switch (question.kind) {
     case 'text': {
+      // a check's notes are shown once the answer is taken, never from inside the prompt's validation
+      const checked = new Map<string, CheckResult>();
       const judge = async (value: string): Promise<string | true> => {
         const rule = question.validate?.(value, draft) ?? null;
         if (rule !== null) return rule;
         if (question.check === undefined) return true;
         const result = await question.check(value, draft, probe);
         if (!result.ok) return result.message;
-        describeCheck(result, say);
+        checked.set(value, result);
         return true;
+      };
+      const take = (value: string): void => {
+        draft[question.key] = value;
+        const result = checked.get(value);
+        if (result !== undefined) describeCheck(result, say);
       };
       if (typeof given === 'string') {
         const verdict = await judge(given);
-        if (verdict === true) { draft[question.key] = given; return; }
+        if (verdict === true) { take(given); return; }
         if (prompter === null) throw wrong(question, given, verdict);
         heading();
         say(`  ${origin(question)}: ${verdict}`);
@@ -165,13 +173,13 @@ async function answer(run: WizardRun, question: Question, draft: Draft, heading:
         if (fallback === undefined) throw missing(question);
         const verdict = await judge(fallback);
         if (verdict !== true) throw wrong(question, fallback, verdict);
-        draft[question.key] = fallback;
+        take(fallback);
         return;
       }
       heading();
       const explanation = question.explain?.(draft, context);
       if (explanation !== undefined) say(`  ${explanation}`);
-      draft[question.key] = (await prompter.input({ message: question.message, ...(fallback === undefined ? {} : { default: fallback }), validate: (value) => judge(value.trim()) })).trim();
+      take((await prompter.input({ message: question.message, ...(fallback === undefined ? {} : { default: fallback }), validate: (value) => judge(value.trim()) })).trim());
       return;
     }
     case 'secret': {
@@ -236,12 +244,14 @@ async function answer(run: WizardRun, question: Question, draft: Draft, heading:
 
 async function listAnswer(run: WizardRun, question: Extract<Question, { kind: 'list' }>, draft: Draft, heading: () => void, given: unknown): Promise<string[]> {
   const { prompter, probe, say, context } = run;
+  const checked = new Map<string, CheckResult>();
   const judge = async (item: string, quiet: boolean): Promise<string | true> => {
     const rule = question.validate?.(item, draft) ?? null;
     if (rule !== null) return rule;
     if (question.check === undefined) return true;
     const result = await question.check(item, draft, probe);
     if (!result.ok) return result.message;
+    checked.set(item, result);
     if (!quiet) describeCheck(result, say);
     return true;
   };
@@ -290,7 +300,7 @@ async function listAnswer(run: WizardRun, question: Extract<Question, { kind: 'l
       },
     })).trim();
     if (item === '') return items;
-    const result = question.check === undefined ? undefined : await question.check(item, draft, probe);
+    const result = checked.get(item);
     if (result !== undefined) describeCheck(result, say);
     items.push(item);
   }

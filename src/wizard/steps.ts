@@ -42,7 +42,7 @@ export const excludeQuestion: ListQuestion = {
   kind: 'list', key: 'exclude', flag: '--exclude', min: 0,
   message: 'patterns to leave out',
   itemMessage: 'a pattern to leave out (empty line when done)',
-  explain: () => `patterns both rsync and restic understand, such as *.tmp or .cache; caches and trash rebuild themselves and only cost space (default: ${DEFAULT_EXCLUDES.join(', ')})`,
+  explain: () => 'patterns both rsync and restic understand, such as *.tmp or .cache; caches and trash rebuild themselves and only cost space',
   default: (_draft, context) => context.existing?.exclude ?? DEFAULT_EXCLUDES,
   validate: (item) => (item.includes('\n') ? 'must be one line' : null),
 };
@@ -56,9 +56,12 @@ const SOURCES: Step = {
 const onsiteKind: ChoiceQuestion = {
   kind: 'choice', key: 'onsite', flag: '--onsite',
   message: 'where should the onsite copy go?',
-  explain: (_draft, context) => context.disks.length === 0
-    ? 'no removable disk is mounted: plug one in, or name a folder'
-    : `mounted disks: ${context.disks.map((disk) => `${disk.mountPoint} (${formatBytes(disk.freeBytes)} free of ${formatBytes(disk.totalBytes)})`).join('; ')}`,
+  explain: (_draft, context) => {
+    const removable = context.disks.filter((disk) => disk.removable);
+    return removable.length === 0
+      ? 'no USB disk is mounted (under /media, /run/media or /mnt): plug one in now, or name a folder'
+      : `mounted disks: ${removable.map((disk) => `${disk.mountPoint} (${formatBytes(disk.freeBytes)} free of ${formatBytes(disk.totalBytes)})`).join('; ')}`;
+  },
   choices: () => [
     { value: 'folder', name: 'a disk or folder on this machine', description: 'a USB disk\'s folder, e.g. /media/ann/backup/drkit' },
     { value: 'ssh', name: 'a NAS or server over ssh (user@host:path)', description: 'reached with your ssh key, without a password prompt' },
@@ -80,7 +83,7 @@ export const onsiteTargetQuestion: TextQuestion = {
   default: (draft, context) => {
     if (context.existing?.onsiteTarget !== undefined && context.existing.onsite === draft.onsite) return context.existing.onsiteTarget;
     if (draft.onsite !== 'folder') return undefined;
-    const disk = context.disks.find((candidate) => candidate.removable) ?? context.disks[0];
+    const disk = context.disks.find((candidate) => candidate.removable);
     return disk === undefined ? undefined : `${disk.mountPoint.replace(/\/$/, '')}/drkit`;
   },
   validate: (value, draft) => {

@@ -54,6 +54,7 @@ test('a first run on a terminal: every step asked, wrong answers refused with th
       { ask: /restic repository/, answer: 'ftp:nowhere' },
       { ask: /restic repository/, answer: repository },
       { ask: /restic repository password/, answer: 'generate' },
+      { ask: /saved it in your password manager/, answer: true },
       { ask: /create it now \(restic init\)/, answer: true },
       { ask: /how often should the onsite copy run/, answer: 'hourly' },
       { ask: /when should the offsite copy run/, answer: 'sometimes' },
