@@ -94,13 +94,32 @@ export async function buildProgram(): Promise<CommandType> {
 
   // --- backups: init, backup, status, schedule (src/commands/{init,backup,status,schedule}.ts) ---
   const configOption = (): InstanceType<typeof Option> => new Option('--config <path>', 'the config file (default: $XDG_CONFIG_HOME/drkit/config.yaml)');
-  program.command('init')
-    .description('provision from the config: write the onsite target\'s marker, create or open the restic repository')
+  const init = program.command('init')
+    .description('set up drkit: questions in a terminal (or --answers FILE --yes), then the onsite marker and the restic repository')
     .addOption(configOption())
-    .option('--yes', 'run without questions (the config file holds the answers)', false)
+    .option('--yes', 'run without questions (the config file, or --answers and the flags, hold the answers)', false)
     .option('--adopt-marker', 'use an onsite target whose marker another setup wrote (refused otherwise)', false)
-    .option('--json', 'print the result as JSON', false)
-    .action(async (options: { json: boolean }) => invoke(() => import('./commands/init.js'), options, options.json));
+    .option('--json', 'print the result as JSON', false);
+  // --- the wizard's answers as flags (src/commands/init-wizard.ts; docs/wizard.md); secrets have none ---
+  init
+    .option('--answers <file>', 'the wizard\'s answers (docs/wizard.md); with --yes, no questions are asked')
+    .option('--source <path>', 'a folder or file to back up; repeat for each', collect)
+    .option('--exclude <pattern>', 'a pattern to leave out; repeat for each', collect)
+    .addOption(new Option('--onsite <kind>', 'where the onsite copy goes').choices(['folder', 'ssh', 'none']))
+    .option('--onsite-target <target>', 'the onsite folder, or user@host:path')
+    .addOption(new Option('--offsite <kind>', 'the offsite repository\'s kind').choices(['b2-s3', 'b2', 's3', 'url', 'none']))
+    .option('--b2-region <region>', 'B2 region of the bucket, e.g. eu-central-003')
+    .option('--bucket <name>', 'the bucket (B2 or S3)')
+    .option('--bucket-path <path>', 'a folder inside the bucket')
+    .option('--s3-endpoint <url>', 'the S3 endpoint of another S3 service')
+    .option('--repository <url>', 'any restic repository (with --offsite url)')
+    .addOption(new Option('--password-mode <mode>', 'the repository password: generate one, type an existing one, or keep the current one').choices(['generate', 'existing', 'keep']))
+    .option('--onsite-schedule <when>', 'hourly or daily')
+    .option('--offsite-schedule <when>', 'e.g. "daily at 03:00"')
+    .addOption(new Option('--drill-schedule <when>', 'a monthly restore drill, or none').choices(['monthly', 'none']))
+    .option('--custodian <name:contact>', 'a custodian and how to reach them; repeat for each', collect)
+    .option('--threshold <k>', 'how many sheets open the kit');
+  init.action(async (options: { json: boolean }) => invoke(() => import('./commands/init.js'), options, options.json));
   program.command('backup')
     .description('run the backup jobs with progress and record each run in the status file')
     .addArgument(new Argument('[job]', 'which job to run').choices(['onsite', 'offsite', 'all']).default('all'))

@@ -22,20 +22,23 @@ import { readState, statusFile, updateState, type OffsiteIdentity, type OnsiteId
 import { readSecretsFile } from '../adapters/secrets.js';
 import { readTargetMarker, requireMounted, writeTargetMarker } from '../adapters/onsite-target.js';
 import { openResticRepository } from '../adapters/restic/index.js';
+import { anyWizardFlag, type WizardFlags } from '../wizard/answers.js';
 
-export interface InitOptions {
+export interface InitOptions extends WizardFlags {
   config?: string;
   yes?: boolean;
   /** take over a marker this setup did not write (another setup's disk, or this one's before a reinstall) */
   adoptMarker?: boolean;
   json?: boolean;
+  /** the wizard's answers file (src/commands/init-wizard.ts) */
+  answers?: string;
 }
 
 export async function run(options: InitOptions, io: CommandIO): Promise<number> {
-  if (!options.yes) {
-    throw new UserError('E_USAGE', 'the interactive setup is not available yet: run drkit init --yes with a config file', {
-      hints: ['write the config (see docs/config.md), then run: drkit init --config PATH --yes'],
-    });
+  // questions (or their answers from a file and flags) go through the wizard, which ends in this same --yes path
+  if (!options.yes || options.answers !== undefined || anyWizardFlag(options)) {
+    const wizard = await import('./init-wizard.js');
+    return wizard.run(options, io);
   }
   const configPath = resolve(options.config ?? defaultConfigPath());
   const config = loadConfig(configPath);
