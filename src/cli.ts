@@ -181,6 +181,19 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--json', 'print the result as JSON', false)
     .action(async (options: { json: boolean }) => invoke(() => import('./commands/recover.js'), options, options.json));
 
+  // --- drill (src/commands/drill.ts) ---
+  program.command('drill')
+    .description('clean-room restore drill: k sheets and the guide, via the printed path and via drkit recover, checked against the source')
+    .addOption(configOption())
+    .option('--kit <dir>', 'the kit folder (sheet-N.pdf and guide.pdf, as kit create wrote it)')
+    .option('--sheets <numbers>', 'the sheets to use, e.g. 1,3,4 (default: a random k of them)')
+    .addOption(new Option('--via <path>', 'the printed guide, drkit recover, or both').choices(['guide', 'tool', 'both']).default('both'))
+    .option('--sample <n>', 'restore and check n random files instead of everything', integer('--sample'))
+    .option('--onsite', 'drill the onsite copy (a sample of the latest rsync snapshot) instead of the offsite one', false)
+    .option('--json', 'print the report as JSON', false)
+    .action(async (options: { json: boolean }) => invoke(() => import('./commands/drill.js'), options, options.json));
+  // --- end of drill ---
+
   return program;
 }
 

@@ -23,7 +23,7 @@ import {
 } from './args.js';
 import { DAMAGE, UNREACHABLE, classifyResticRun, lastResticMessage, redactSecrets, repositoryDamaged, type ResticRunOutcome } from './errors.js';
 import {
-  parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseRepositoryConfig, parseRestoreLine,
+  parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseLsFileLine, parseRepositoryConfig, parseRestoreLine,
   parseSnapshots, parseStats, parseStderrLine, type BackupStatus, type BackupSummary, type ForgetGroup, type ItemError,
   type RepositoryStats, type RestoreStatus, type Snapshot,
 } from './json.js';
@@ -358,6 +358,17 @@ export class Restic {
     const stats = parseStats(result.stdout);
     if (stats === null) throw this.outputError('stats', 'no total_size in its output');
     return stats;
+  }
+
+  /** Every file of a snapshot, one call each, streamed (restic ls): nothing is kept here, so memory stays flat. */
+  async listFiles(snapshot: string, onFile: (file: { path: string; size: number }) => void): Promise<void> {
+    await this.run({
+      operation: { command: 'ls', args: { snapshot } }, name: 'ls', collectStdout: false,
+      onStdoutLine: (line) => {
+        const file = parseLsFileLine(line);
+        if (file !== null) onFile(file);
+      },
+    });
   }
 
   /** Removes stale locks only (a crashed run's); a live process's lock stays. */
