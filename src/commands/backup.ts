@@ -90,11 +90,11 @@ async function runEngine(job: JobKey, config: Config, state: StateData, reporter
         ? `the offsite repository ${offsite.repository} has not been set up (no repository id recorded)`
         : 'offsite.repository changed since it was set up');
     }
-    const [{ runOffsiteBackup }, { DEFAULT_RETRY }] = await Promise.all([import('../jobs/offsite.js'), import('../adapters/restic/index.js')]);
+    const [{ runOffsiteBackup }, { DEFAULT_RETRY }, { drkitCacheDir }] = await Promise.all([import('../jobs/offsite.js'), import('../adapters/restic/index.js'), import('../adapters/restic/known.js')]);
     const result = await runOffsiteBackup({
       repository: access.repository, password: access.password, env: access.env,
       ...(access.cacert === undefined ? {} : { cacert: access.cacert }),
-      expectedRepositoryId: state.offsite.repositoryId,
+      expectedRepositoryId: state.offsite.repositoryId, cache: drkitCacheDir(stateDir()),
       sources: config.sources, excludes: config.exclude, keep: offsite.keep, host: config.host, tags: offsite.tags,
     }, watching, signal, {
       restic: { retry: { ...DEFAULT_RETRY, attempts: offsite.retries + 1 }, backendGiveUpMs: offsite.giveUpAfter },
