@@ -29,6 +29,7 @@ import {
 } from './json.js';
 import { assertSupportedVersion, parseResticVersion, resticFeatures, type ResticFeatures, type ResticVersion } from './version.js';
 import { listPlainSnapshots, readPlainConfig } from './plain.js';
+import { cachedVersionText } from './version-cache.js';
 
 export type { BackupArgs, CheckArgs, ForgetArgs, KeepPolicy, RestoreArgs, SnapshotFilter, StatsMode, ResticGlobalOptions } from './args.js';
 export type { BackupStatus, BackupSummary, ForgetGroup, ItemError, RepositoryStats, RestoreStatus, Snapshot } from './json.js';
@@ -114,14 +115,19 @@ export function detectResticVersion(binary = 'restic'): Promise<ResticVersion> {
 }
 
 async function runResticVersion(binary: string): Promise<ResticVersion> {
-  const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: { RESTIC_PASSWORD: undefined } });
-  const version = result.exitStatus === 0 ? parseResticVersion(result.stdout) : null;
-  if (version === null) {
-    throw new ToolError('E_RESTIC_VERSION', `${binary} version did not print a restic version: ${lastResticMessage(result.stdout + '\n' + result.stderrTail) || 'no output'}`, {
-      program: binary, exitStatus: result.exitStatus, signal: result.signal, stderrTail: result.stderrTail,
-      hints: ['check that `restic version` works in a terminal'],
-    });
-  }
+  // once per binary (path, size, modification time), not once per run: ./version-cache.ts
+  const text = await cachedVersionText(binary, async () => {
+    const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: { RESTIC_PASSWORD: undefined } });
+    if (result.exitStatus !== 0 || parseResticVersion(result.stdout) === null) {
+      throw new ToolError('E_RESTIC_VERSION', `${binary} version did not print a restic version: ${lastResticMessage(result.stdout + '\n' + result.stderrTail) || 'no output'}`, {
+        program: binary, exitStatus: result.exitStatus, signal: result.signal, stderrTail: result.stderrTail,
+        hints: ['check that `restic version` works in a terminal'],
+      });
+    }
+    return result.stdout;
+  }, (text) => parseResticVersion(text) !== null);
+  const version = parseResticVersion(text);
+  if (version === null) throw new InternalError(`restic version text without a version: ${text.slice(0, 80)}`);
   assertSupportedVersion(version);
   return version;
 }
