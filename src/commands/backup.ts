@@ -124,9 +124,9 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
       const result = await runRepositoryCheck({ ...repository, ...(subset === undefined ? {} : { readDataSubset: subset }) }, reporter, signal, runtime);
       return { result, reported: true };
     }
-    const { runOffsiteBackup } = await import('../jobs/offsite.js');
+    const [{ runOffsiteBackup }, { drkitCacheDir }] = await Promise.all([import('../jobs/offsite.js'), import('../adapters/restic/known.js')]);
     const result = await runOffsiteBackup({
-      ...repository, sources: config.sources, excludes: config.exclude, keep: offsite.keep, host: config.host, tags: offsite.tags,
+      ...repository, cache: drkitCacheDir(stateDir(config.file)), sources: config.sources, excludes: config.exclude, keep: offsite.keep, host: config.host, tags: offsite.tags,
     }, reporter, signal, runtime);
     return { result, reported: true };
   } catch (thrown) {

@@ -97,6 +97,10 @@ export async function run(options: InitOptions, io: CommandIO): Promise<number> 
       created = true;
       say(`offsite: created the repository ${access.repository} (id ${repositoryId.slice(0, 8)})`);
     }
+    // the config file's fingerprint, so each backup checks the id without opening the repository (issue 11)
+    const { rememberRepository } = await import('../adapters/restic/identity.js');
+    const { drkitCacheDir, knownRepositoryFile } = await import('../adapters/restic/known.js');
+    await rememberRepository(restic, knownRepositoryFile(drkitCacheDir(dir), repositoryId), created);
     if (previous.offsite !== undefined && previous.offsite.repository === access.repository && previous.offsite.repositoryId !== repositoryId) {
       io.note(`note: ${access.repository} now holds repository ${repositoryId.slice(0, 8)}, not ${previous.offsite.repositoryId.slice(0, 8)} recorded before`);
     }

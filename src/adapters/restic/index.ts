@@ -28,6 +28,8 @@ import {
   type RepositoryStats, type RestoreStatus, type Snapshot,
 } from './json.js';
 import { assertSupportedVersion, parseResticVersion, resticFeatures, type ResticFeatures, type ResticVersion } from './version.js';
+import { listPlainSnapshots, readPlainConfig } from './plain.js';
+import { cachedVersionText } from './version-cache.js';
 
 export type { BackupArgs, CheckArgs, ForgetArgs, KeepPolicy, RestoreArgs, SnapshotFilter, StatsArgs, StatsMode, ResticGlobalOptions } from './args.js';
 export type { BackupStatus, BackupSummary, ForgetGroup, ItemError, RepositoryStats, RestoreStatus, Snapshot } from './json.js';
@@ -113,14 +115,19 @@ export function detectResticVersion(binary = 'restic'): Promise<ResticVersion> {
 }
 
 async function runResticVersion(binary: string): Promise<ResticVersion> {
-  const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: { RESTIC_PASSWORD: undefined } });
-  const version = result.exitStatus === 0 ? parseResticVersion(result.stdout) : null;
-  if (version === null) {
-    throw new ToolError('E_RESTIC_VERSION', `${binary} version did not print a restic version: ${lastResticMessage(result.stdout + '\n' + result.stderrTail) || 'no output'}`, {
-      program: binary, exitStatus: result.exitStatus, signal: result.signal, stderrTail: result.stderrTail,
-      hints: ['check that `restic version` works in a terminal'],
-    });
-  }
+  // once per binary (path, size, modification time), not once per run: ./version-cache.ts
+  const text = await cachedVersionText(binary, async () => {
+    const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: { RESTIC_PASSWORD: undefined } });
+    if (result.exitStatus !== 0 || parseResticVersion(result.stdout) === null) {
+      throw new ToolError('E_RESTIC_VERSION', `${binary} version did not print a restic version: ${lastResticMessage(result.stdout + '\n' + result.stderrTail) || 'no output'}`, {
+        program: binary, exitStatus: result.exitStatus, signal: result.signal, stderrTail: result.stderrTail,
+        hints: ['check that `restic version` works in a terminal'],
+      });
+    }
+    return result.stdout;
+  }, (text) => parseResticVersion(text) !== null);
+  const version = parseResticVersion(text);
+  if (version === null) throw new InternalError(`restic version text without a version: ${text.slice(0, 80)}`);
   assertSupportedVersion(version);
   return version;
 }
@@ -214,6 +221,23 @@ export class Restic {
     return config.id;
   }
 
+  /** The repository's encrypted `config` file, read without restic (local and `rest:` only; else null). See ./plain.ts. */
+  plainConfig(): Promise<Buffer | null> {
+    return readPlainConfig(this.repository.repository, this.repository.cacert === undefined ? {} : { cacert: this.repository.cacert });
+  }
+
+  /**
+   * The full id of the snapshot whose id starts with `shortId` (restic 0.14 prints 8 hex digits), from the
+   * snapshot file names read without restic; null when the backend cannot be listed plainly or the prefix is not
+   * unique. A full id is returned as it is.
+   */
+  async plainFullSnapshotId(shortId: string): Promise<string | null> {
+    if (/^[0-9a-f]{64}$/.test(shortId)) return shortId;
+    const names = await listPlainSnapshots(this.repository.repository, this.repository.cacert === undefined ? {} : { cacert: this.repository.cacert });
+    const matches = (names ?? []).filter((name) => name.startsWith(shortId));
+    return matches.length === 1 && matches[0] !== undefined ? matches[0] : null;
+  }
+
   /** Backs up `args.paths`. Progress goes to `onStatus`; unreadable files make a 'partial' result (exit 3). */
   async backup(args: BackupArgs, onStatus?: (status: BackupStatus) => void): Promise<BackupResult> {
     let summary: BackupSummary | undefined;
@@ -259,21 +283,18 @@ export class Restic {
   }
 
   /**
-   * Applies the keep policy. With `prune: true`, unreferenced data is then removed by a separate `restic prune`,
-   * run only when forget removed something (prune reads the whole index; skipping it saves minutes on B2).
+   * Applies the keep policy. With `prune: true` it is `restic forget --prune`, one process and one repository
+   * open: restic prunes only when it removed a snapshot, and prints prune's text after forget's JSON line. A
+   * failing prune fails the whole run (its stderr says what prune found), as a separate prune would.
    */
   async forget(args: ForgetArgs): Promise<ForgetResult> {
-    const result = await this.run({ operation: { command: 'forget', args: { ...args, prune: false } }, name: 'forget', collectStdout: true });
+    const name = args.prune ? 'forget --prune' : 'forget';
+    const result = await this.run({ operation: { command: 'forget', args }, name, collectStdout: true });
     const groups = parseForgetOutput(result.stdout);
-    if (groups === null) throw this.outputError('forget', 'its output is not a JSON array');
+    if (groups === null) throw this.outputError(name, 'its output is not a JSON array');
     const kept = groups.reduce((sum, group) => sum + group.keep.length, 0);
     const removed = groups.reduce((sum, group) => sum + group.remove.length, 0);
-    let pruned = false;
-    if (args.prune && removed > 0 && !args.dryRun) {
-      await this.prune();
-      pruned = true;
-    }
-    return { groups, kept, removed, pruned };
+    return { groups, kept, removed, pruned: Boolean(args.prune) && removed > 0 && !args.dryRun };
   }
 
   /**
