@@ -29,6 +29,7 @@ const EXIT_MEANING: Record<ExitName, string> = {
   locked: 'another run of the same job holds the lock',
   internal: 'a bug in drkit (the only case that prints a stack trace)',
   interrupted: 'interrupted (Ctrl-C, SIGTERM)',
+  closedPipe: 'the reader of the output went away (| head): stopped quietly',
 };
 
 const STATE_FILES = [

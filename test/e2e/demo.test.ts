@@ -47,9 +47,9 @@ test('drkit demo --json --dir: two backups, a 3-of-5 kit and a drill by both pat
   assert.equal(summary.verdict, 'ok');
   assert.equal(summary.kept, true);
   assert.deepEqual(summary.steps.map((s) => s.exitCode), summary.steps.map(() => 0));
-  const drill = summary.steps.flatMap((s) => s.messages).filter((m) => m.message_type === 'drill_report');
+  const drill = summary.steps.flatMap((s) => s.messages).filter((m) => m.message_type === 'drill');
   assert.ok(drill.length >= 1, 'the drill reported');
-  for (const report of drill) assert.equal(report.verdict, 'pass');
+  for (const report of drill) assert.equal(report.verdict, 'passed');
   for (const name of ['guide.pdf', 'checklist.pdf', 'sheet-1.pdf', 'sheet-5.pdf']) assert.ok(existsSync(join(dir, 'kit', name)), `${name} kept`);
   assert.equal(statSync(join(dir, 'config', 'drkit', 'secrets', 'secrets.env')).mode & 0o777, 0o600);
   assert.deepEqual(serversUnder(dir), [], 'the demo stopped its rclone server');
