@@ -21,9 +21,9 @@ interface ManualPage {
 
 const EXIT_MEANING: Record<ExitName, string> = {
   ok: 'success',
-  checkFailed: 'a check said no: a share or kit did not verify, a drill found damage or a mismatch',
+  checkFailed: 'a check said no: a share or a kit did not verify, a drill did not pass',
   userError: 'bad input or usage: the message names the input, the rule and the fix',
-  warning: 'done with warnings (e.g. a snapshot saved, but some files could not be read)',
+  warning: 'done with warnings (a snapshot saved, but some files were unreadable)',
   toolError: 'an external program (restic, rsync, gpg, ...) failed',
   stale: 'a job, the repository check, the kit or the drill is stale or failed',
   locked: 'another run of the same job holds the lock',
@@ -33,9 +33,9 @@ const EXIT_MEANING: Record<ExitName, string> = {
 };
 
 const STATE_FILES = [
-  'config   $XDG_CONFIG_HOME/drkit/config.yaml (~/.config/drkit/config.yaml), or --config PATH',
-  'secrets  the file the config names (mode 0600 in a 0700 folder), or offsite.passwordCommand',
-  'state    $XDG_STATE_HOME/drkit/ (~/.local/state/drkit/): run records, locks; no secrets',
+  'config   ~/.config/drkit/config.yaml ($XDG_CONFIG_HOME/drkit), or --config',
+  'secrets  the file the config names (0600 in a 0700 folder), or a command',
+  'state    ~/.local/state/drkit/ ($XDG_STATE_HOME): runs, locks; no secrets',
 ];
 
 export const MANUAL: Record<string, ManualPage> = {
@@ -83,6 +83,20 @@ export const MANUAL: Record<string, ManualPage> = {
       { command: 'drkit backup offsite --json', does: 'only restic, as JSON events' },
     ],
     exits: ['ok', 'userError', 'warning', 'toolError', 'locked', 'interrupted'],
+    files: STATE_FILES,
+    docs: ['docs/config.md', 'docs/json-output.md'],
+  },
+  check: {
+    about: [
+      'Checks the offsite repository\'s health with restic check, reading the share of the data that',
+      'offsite.check.readDataSubset names, and records the verdict. Missing or damaged data is a failure with its own',
+      'message, never "ok"; drkit status flags a check that is missing, old or bad. The schedule runs it weekly.',
+    ],
+    examples: [
+      { command: 'drkit check', does: 'check the repository now' },
+      { command: 'drkit check --json', does: 'the verdict as JSON' },
+    ],
+    exits: ['ok', 'checkFailed', 'userError', 'toolError', 'locked', 'interrupted'],
     files: STATE_FILES,
     docs: ['docs/config.md', 'docs/json-output.md'],
   },
@@ -135,7 +149,7 @@ export const MANUAL: Record<string, ManualPage> = {
       { command: 'drkit kit create --bundle bundle.json --custodians "Ann,Ben,Cy,Dee,Eve" --threshold 3 --out ~/kit --format text', does: 'share and envelope text files' },
     ],
     exits: ['ok', 'userError', 'toolError', 'interrupted'],
-    files: ['out      --out DIR: sheet-N.pdf, guide.pdf, checklist.pdf, kit.json (0600): delete it once printed'],
+    files: ['out      --out DIR: sheet-N.pdf, guide.pdf, checklist.pdf, kit.json (all 0600)'],
     docs: ['docs/format.md', 'docs/threat-model.md'],
   },
   'kit verify': {
@@ -196,15 +210,26 @@ export const MANUAL: Record<string, ManualPage> = {
   },
 };
 
+/** Words wrapped at spaces to lines of at most `width` characters (an 80-column terminal). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    if (line !== '' && line.length + 1 + word.length > width) { lines.push(line); line = word; } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
 /** The text commander prints after the options of `command` ("kit create" for a subcommand). */
 export function manualText(command: string): string {
   const page = MANUAL[command];
   if (page === undefined) return '';
-  const lines: string[] = ['', ...page.about, '', 'Examples:'];
-  for (const example of page.examples) lines.push(`  $ ${example.command}`, `      ${example.does}`);
+  const lines: string[] = ['', ...wrap(page.about.join(' '), 80), '', 'Examples:'];
+  for (const example of page.examples) lines.push(`  $ ${example.command}`, ...wrap(example.does, 74).map((l) => `      ${l}`));
   lines.push('', 'Exit codes:');
   for (const name of page.exits) lines.push(`  ${String(ExitCode[name]).padStart(3)}  ${EXIT_MEANING[name]}`);
   if (page.files !== undefined) lines.push('', 'Files:', ...page.files.map((line) => `  ${line}`));
-  lines.push('', `Docs: ${page.docs.join(', ')}`);
+  lines.push('', ...wrap(`Docs: ${page.docs.join(', ')}`, 80));
   return lines.join('\n');
 }
