@@ -22,7 +22,7 @@ import { offsiteAccess } from '../config/offsite.js';
 import { locksDir, readState, recordRun, type StateData } from '../adapters/state.js';
 import { acquireLock, type HeldLock } from '../adapters/lock.js';
 import { ping } from '../adapters/healthcheck.js';
-import { redact } from '../adapters/secrets.js';
+import { redactRepository, redactText } from '../core/redact.js';
 import type { RunRecord } from '../core/status.js';
 import type { JobResult, Reporter } from '../jobs/types.js';
 import { reporterFor, type ClosableReporter } from '../ui/reporters.js';
@@ -85,9 +85,10 @@ async function runEngine(job: JobKey, config: Config, state: StateData, reporter
     if (offsite === undefined) throw new Error('offsite not configured');
     const access = offsiteAccess(config, offsite);
     secretsOut.push(...access.secretValues);
-    if (state.offsite === undefined || state.offsite.repository !== offsite.repository) {
+    // the status file keeps the repository as it may be shown (no URL password); older files kept it whole
+    if (state.offsite === undefined || ![offsite.repository, redactRepository(offsite.repository)].includes(state.offsite.repository)) {
       throw notInitialised(config, state.offsite === undefined
-        ? `the offsite repository ${offsite.repository} has not been set up (no repository id recorded)`
+        ? `the offsite repository ${redactRepository(offsite.repository)} has not been set up (no repository id recorded)`
         : 'offsite.repository changed since it was set up');
     }
     const [{ runOffsiteBackup }, { DEFAULT_RETRY }] = await Promise.all([import('../jobs/offsite.js'), import('../adapters/restic/index.js')]);
@@ -106,7 +107,7 @@ async function runEngine(job: JobKey, config: Config, state: StateData, reporter
 }
 
 function toRecord(job: JobKey, result: JobResult | null, error: DrkitError | null, startedAt: string, secrets: readonly string[]): RunRecord {
-  const clean = (text: string): string => redact(text, secrets);
+  const clean = (text: string): string => redactText(text, secrets);
   const base = result ?? { job, outcome: 'failed' as const, startedAt, finishedAt: new Date().toISOString(), warnings: [] };
   const record: RunRecord = {
     job,
@@ -186,7 +187,7 @@ const EXIT_CODES: readonly number[] = Object.values(ExitCode);
 const isExitCode = (value: unknown): value is ExitCodeValue => typeof value === 'number' && EXIT_CODES.includes(value);
 
 function reportError(io: CommandIO, error: DrkitError | ReportedFailure, job: JobKey, secrets: readonly string[] = []): void {
-  const clean = (text: string): string => redact(text, secrets);
+  const clean = (text: string): string => redactText(text, secrets);
   if (io.jsonMode) {
     io.json({ message_type: 'error', job, code: error.code, message: clean(error.message), hints: error.hints.map(clean) });
     return;

@@ -7,7 +7,8 @@
  */
 import { createInterface } from 'node:readline';
 import { openEnvelope } from '../core/envelope.js';
-import { formatBundleText, parseBundleText, printableRepository, type Bundle } from '../core/bundle.js';
+import { formatBundleText, parseBundleText, type Bundle } from '../core/bundle.js';
+import { redactRepository } from '../core/redact.js';
 import { combineKit, type NamedText } from '../core/kit.js';
 import { formatKitId, parseShareText } from '../core/share.js';
 import { checkTypedEnvelopeLine, checkTypedShareLine, describeHeader, SHARE_LINE_LENGTHS, type TypedShareHeader } from '../core/typing.js';
@@ -168,12 +169,12 @@ export async function run(options: RecoverOptions, io: CommandIO): Promise<numbe
     }
   }
   if (io.jsonMode) {
-    io.json({ message_type: 'recovered', kitId: combined.kitIdDisplay, sharesUsed: combined.sharesUsed, out: options.out ?? null, repository: printableRepository(bundle.repository), createdOn: bundle.createdOn, warnings: combined.warnings,
+    io.json({ message_type: 'recovered', kitId: combined.kitIdDisplay, sharesUsed: combined.sharesUsed, out: options.out ?? null, repository: redactRepository(bundle.repository), createdOn: bundle.createdOn, warnings: combined.warnings,
       ...(restored === null ? {} : { restored: { target: options.restoreTo, snapshot: restored.snapshot, files: restored.files, bytes: restored.bytes } }) });
     return ExitCode.ok;
   }
   io.out(`kit ${combined.kitIdDisplay} opened with shares ${combined.sharesUsed.join(', ')}${options.out === undefined ? '' : `; credentials written to ${options.out} (mode 0600)`}`);
-  io.out(`repository: ${printableRepository(bundle.repository)}`);
+  io.out(`repository: ${redactRepository(bundle.repository)}`);
   if (restored !== null) io.out(`restored snapshot ${restored.snapshot.slice(0, 8)} into ${options.restoreTo ?? ''}${restored.files === null ? '' : `: ${restored.files} files`}`);
   return ExitCode.ok;
 }

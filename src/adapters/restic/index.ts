@@ -21,7 +21,8 @@ import {
   buildResticArgs, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
   type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsMode,
 } from './args.js';
-import { UNREACHABLE, classifyResticRun, lastResticMessage, redactSecrets, type ResticRunOutcome } from './errors.js';
+import { UNREACHABLE, classifyResticRun, lastResticMessage, type ResticRunOutcome } from './errors.js';
+import { redactRepository, redactText, repositorySecrets } from '../../core/redact.js';
 import {
   parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseRepositoryConfig, parseRestoreLine,
   parseSnapshots, parseStats, parseStderrLine, type BackupStatus, type BackupSummary, type ForgetGroup, type ItemError,
@@ -33,7 +34,6 @@ export type { BackupArgs, CheckArgs, ForgetArgs, KeepPolicy, RestoreArgs, Snapsh
 export type { BackupStatus, BackupSummary, ForgetGroup, ItemError, RepositoryStats, RestoreStatus, Snapshot } from './json.js';
 export type { ResticVersion, ResticFeatures } from './version.js';
 export { parseResticVersion, resticFeatures } from './version.js';
-export { redactSecrets } from './errors.js';
 
 /** Where the repository password comes from. `value` goes to restic through a pipe (see the module's rules). */
 export type PasswordSource = { file: string } | { command: string } | { value: string };
@@ -78,9 +78,11 @@ export function backoffDelay(policy: RetryPolicy, retry: number): number {
 }
 
 /** Secret values that must never appear in a message: the password and the backend's secret-looking variables. */
-export function secretValuesOf(repository: Pick<ResticRepository, 'password' | 'env'>): string[] {
+export function secretValuesOf(repository: Pick<ResticRepository, 'password' | 'env'> & { repository?: string }): string[] {
   const secrets: string[] = [];
   if ('value' in repository.password) secrets.push(repository.password.value);
+  // a password inside the URL, also as restic may echo it (percent-decoded)
+  if (repository.repository !== undefined) secrets.push(...repositorySecrets(repository.repository));
   for (const [key, value] of Object.entries(repository.env ?? {})) {
     if (/SECRET|PASSWORD|TOKEN|KEY|CREDENTIAL|AUTH|ACCOUNT/i.test(key)) secrets.push(value);
   }
@@ -179,7 +181,7 @@ const NO_ERRORS_LINE = /no errors were found|returned error, retrying after/i;
 export class Restic {
   readonly version: ResticVersion;
   readonly features: ResticFeatures;
-  /** the repository as it may be shown (credentials in the URL replaced by ***) */
+  /** the repository as it may be shown (a password in the URL replaced by …: src/core/redact.ts) */
   readonly displayName: string;
   private readonly secrets: string[];
 
@@ -187,7 +189,7 @@ export class Restic {
     this.version = version;
     this.features = resticFeatures(version);
     this.secrets = secretValuesOf(repository);
-    this.displayName = redactSecrets(repository.repository, this.secrets);
+    this.displayName = redactText(redactRepository(repository.repository), this.secrets);
   }
 
   /** Creates the repository. Returns its id (64 hex digits). Throws E_RESTIC_REPO_EXISTS when one is there. */
@@ -217,7 +219,7 @@ export class Restic {
     let unreadableCount = 0;
     const onItemError = (message: ItemError) => {
       unreadableCount += 1;
-      if (unreadable.length < MAX_KEPT_ITEM_ERRORS) unreadable.push({ ...message, message: redactSecrets(message.message, this.secrets) });
+      if (unreadable.length < MAX_KEPT_ITEM_ERRORS) unreadable.push({ ...message, message: redactText(message.message, this.secrets) });
     };
     const result = await this.run({
       operation: { command: 'backup', args }, name: 'backup', collectStdout: false,
@@ -232,7 +234,7 @@ export class Restic {
         if (message.type === 'error') onItemError(message);
         // 0.14 prints a missing source as text and still exits 0; it is as much a gap as an unreadable file
         else if (message.type === 'text' && /does not exist, skipping$/.test(message.text)) {
-          onItemError({ type: 'error', message: redactSecrets(message.text, this.secrets), during: 'scan' });
+          onItemError({ type: 'error', message: redactText(message.text, this.secrets), during: 'scan' });
         }
       },
     }, () => {
@@ -281,7 +283,7 @@ export class Restic {
   async check(args: CheckArgs = {}): Promise<CheckResult> {
     const problems: string[] = [];
     const noteProblem = (text: string) => {
-      if (problems.length < MAX_KEPT_ITEM_ERRORS) problems.push(redactSecrets(text, this.secrets));
+      if (problems.length < MAX_KEPT_ITEM_ERRORS) problems.push(redactText(text, this.secrets));
     };
     let summaryErrors = 0;
     await this.run({
@@ -413,11 +415,11 @@ export class Restic {
         request.onStderrLine?.(line);
       },
     });
-    const redacted: RunResult = { ...result, stderrTail: redactSecrets(result.stderrTail, this.secrets) };
+    const redacted: RunResult = { ...result, stderrTail: redactText(result.stderrTail, this.secrets) };
     let outcome = classifyResticRun({
       command: request.name, repository: this.displayName, exitStatus: result.exitStatus, signal: result.signal,
       stderrTail: redacted.stderrTail, gaveUpOnBackend,
-      ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactSecrets(exitErrorMessage, this.secrets) }),
+      ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactText(exitErrorMessage, this.secrets) }),
     }, this.features);
     if (request.interpret) outcome = request.interpret(redacted, outcome);
     if (outcome.kind === 'error') throw outcome.error;
