@@ -18,7 +18,7 @@
 import { runProgram, type RunResult } from '../exec.js';
 import { InternalError, ToolError, UserError, type DrkitError } from '../../errors.js';
 import {
-  buildResticArgs, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
+  buildResticArgs, clearedSelectingVariables, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
   type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsMode,
 } from './args.js';
 import { UNREACHABLE, classifyResticRun, lastResticMessage, type ResticRunOutcome } from './errors.js';
@@ -115,7 +115,7 @@ export function detectResticVersion(binary = 'restic'): Promise<ResticVersion> {
 }
 
 async function runResticVersion(binary: string): Promise<ResticVersion> {
-  const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: { RESTIC_PASSWORD: undefined } });
+  const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: clearedSelectingVariables(process.env) });
   const version = result.exitStatus === 0 ? parseResticVersion(result.stdout) : null;
   if (version === null) {
     throw new ToolError('E_RESTIC_VERSION', `${binary} version did not print a restic version: ${lastResticMessage(result.stdout + '\n' + result.stderrTail) || 'no output'}`, {
@@ -393,7 +393,7 @@ export class Restic {
     let exitErrorMessage: string | undefined;
 
     const { password, secretInput } = this.passwordHandOff();
-    const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env) });
+    const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env), inherited: process.env });
     const result = await runProgram(this.options.binary ?? 'restic', args, {
       env, signal, debianPackage: 'restic', collectStdout: request.collectStdout,
       ...(secretInput === undefined ? {} : { secretInput }),
