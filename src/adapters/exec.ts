@@ -38,6 +38,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** the Debian package that brings the program, named in the error when it is missing */
   debianPackage?: string;
+  /** called once the program runs, with its pid (e.g. to measure its progress from /proc while it works) */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface RunResult {
@@ -73,6 +75,7 @@ export function runProgram(program: string, args: readonly string[], options: Ru
       secretPipe.on('error', () => { /* a program that never reads the secret closes the pipe; its status says the rest */ });
       secretPipe.end(options.secretInput);
     }
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let stdout = '';
     let stdoutBytes = 0;
     let stderrTail = '';

@@ -93,3 +93,11 @@ export async function recordRun(dir: string, record: RunRecord): Promise<void> {
     }
   });
 }
+
+/** Appends drill records (one per via), keeping the newest RUNS_KEPT. */
+export async function recordDrill(dir: string, records: readonly DrillRecord[]): Promise<void> {
+  await updateState(dir, (state) => {
+    state.drills.push(...records);
+    if (state.drills.length > RUNS_KEPT) state.drills = state.drills.slice(state.drills.length - RUNS_KEPT);
+  });
+}

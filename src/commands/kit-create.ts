@@ -10,13 +10,17 @@ import { systemRandom } from '../adapters/random.js';
 import { parseBundleText, validateBundleInput, type BundleInput } from '../core/bundle.js';
 import { openEnvelope } from '../core/envelope.js';
 import { combineKit, createKit, validateKitShape, type Kit } from '../core/kit.js';
+import { parseCustodianFile, parseCustodianList, type Custodian } from '../core/custodians.js';
 import { InternalError, ExitCode, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
 import { subsets } from '../core/subsets.js';
 
 export interface KitCreateOptions {
   bundle: string;
-  custodians: string;
+  /** "Ann Smith <ann@example.org, +44 …>,Ben Jones"; or custodiansFile */
+  custodians?: string;
+  /** one custodian per line: NAME or NAME <CONTACT> */
+  custodiansFile?: string;
   threshold: number;
   out: string;
   format: 'text' | 'pdf';
@@ -40,8 +44,16 @@ export async function loadBundle(path: string): Promise<BundleInput> {
   return validateBundleInput(parsed);
 }
 
-export function parseCustodians(list: string): string[] {
-  return list.split(',').map((name) => name.trim());
+/** The custodians from --custodians or --custodians-file (exactly one of them). */
+export async function loadCustodians(options: Pick<KitCreateOptions, 'custodians' | 'custodiansFile'>): Promise<Custodian[]> {
+  if ((options.custodians === undefined) === (options.custodiansFile === undefined)) {
+    throw new UserError('E_USAGE', options.custodians === undefined ? 'no custodians given' : 'both --custodians and --custodians-file given', {
+      hints: ['name the custodians with --custodians "Ann Smith <ann@example.org, +44 …>,Ben Jones,…" or list them in a file, one per line, with --custodians-file FILE'],
+    });
+  }
+  if (options.custodians !== undefined) return parseCustodianList(options.custodians);
+  const file = options.custodiansFile ?? '';
+  return parseCustodianFile(await readUserFile(file, '--custodians-file'), `--custodians-file ${file}`);
 }
 
 
@@ -73,7 +85,7 @@ export async function selfTestTextKit(dir: string, kit: Kit, passphrase: string,
 function kitRecord(kit: Kit, options: KitCreateOptions): string {
   const record = {
     kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n,
-    custodians: kit.shares.map((share) => ({ share: share.number, name: share.custodian, fingerprint: share.fingerprint })),
+    custodians: kit.shares.map((share) => ({ share: share.number, name: share.custodian, ...(share.contact === undefined ? {} : { contact: share.contact }), fingerprint: share.fingerprint })),
     repository: kit.summary.repository, format: options.format,
     ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes.toUpperCase() }),
   };
@@ -109,7 +121,8 @@ async function writePdf(options: KitCreateOptions, kit: Kit, passphrase: string,
 }
 
 export async function run(options: KitCreateOptions, io: CommandIO): Promise<number> {
-  const custodians = parseCustodians(options.custodians);
+  const named = await loadCustodians(options);
+  const custodians = named.map((custodian) => custodian.name);
   validateKitShape(custodians, options.threshold);
   const bundle = await loadBundle(options.bundle);
 
@@ -127,7 +140,7 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
   if (options.supersedes !== undefined && !/^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$/.test(options.supersedes)) {
     throw new UserError('E_USAGE', `--supersedes: "${options.supersedes}" is not a kit id`, { hints: ['a kit id looks like 7QF2-9KXA: it is printed on every sheet of the old kit'] });
   }
-  const { kit, passphrase } = await createKit(bundle, { custodians, threshold: options.threshold, random: systemRandom, now: new Date() });
+  const { kit, passphrase } = await createKit(bundle, { custodians, contacts: named.map((custodian) => custodian.contact), threshold: options.threshold, random: systemRandom, now: new Date() });
   if (options.format === 'pdf') return writePdf(options, kit, passphrase, existing, io);
   await ensurePrivateDir(options.out);
   const staging = join(options.out, textKitStagingName());

@@ -1,6 +1,6 @@
 /**
  * `drkit schedule print|install [--cron]`: systemd user units (a service and a Persistent=true timer per
- * configured job) or crontab lines. `install` writes the units to $XDG_CONFIG_HOME/systemd/user (or the crontab
+ * configured job, and one for the repository check unless offsite.check is false) or crontab lines. `install` writes the units to $XDG_CONFIG_HOME/systemd/user (or the crontab
  * lines to $XDG_CONFIG_HOME/drkit/crontab) and prints the one command that enables them; it never runs systemctl
  * or crontab itself, so nothing changes behind the owner's back.
  */
@@ -32,6 +32,7 @@ function schedule(options: ScheduleOptions, io: CommandIO): number {
   const jobs: JobSchedule[] = [];
   if (config.onsite) jobs.push({ job: 'onsite', ...config.onsite.schedule });
   if (config.offsite) jobs.push({ job: 'offsite', ...config.offsite.schedule });
+  if (config.offsite?.check) jobs.push({ job: 'check', ...config.offsite.check.schedule });
   const input: ScheduleInput = {
     node: process.execPath,
     cli: fileURLToPath(new URL('../cli.js', import.meta.url)),
@@ -42,7 +43,7 @@ function schedule(options: ScheduleOptions, io: CommandIO): number {
   if (options.cron) {
     const lines = crontabLines(input);
     const file = join(configHome(), 'drkit', 'crontab');
-    const command = `(crontab -l 2>/dev/null | grep -v '# drkit-backup-'; cat ${file}) | crontab -`;
+    const command = `(crontab -l 2>/dev/null | grep -v -E '# drkit-(backup-|check$)'; cat ${file}) | crontab -`;
     if (options.action === 'install') {
       mkdirSync(join(configHome(), 'drkit'), { recursive: true, mode: 0o700 });
       writeFileAtomicSync(file, `${lines.join('\n')}\n`, { mode: 0o644 });

@@ -19,21 +19,24 @@ import { runProgram, type RunResult } from '../exec.js';
 import { InternalError, ToolError, UserError, type DrkitError } from '../../errors.js';
 import {
   buildResticArgs, clearedSelectingVariables, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
-  type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsMode,
+  type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsArgs,
 } from './args.js';
-import { UNREACHABLE, classifyResticRun, lastResticMessage, type ResticRunOutcome } from './errors.js';
+import { DAMAGE, UNREACHABLE, classifyResticRun, lastResticMessage, repositoryDamaged, type ResticRunOutcome } from './errors.js';
 import { redactRepository, redactText, repositorySecrets } from '../../core/redact.js';
 import {
-  parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseRepositoryConfig, parseRestoreLine,
+  parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseLsFileLine, parseRepositoryConfig, parseRestoreLine,
   parseSnapshots, parseStats, parseStderrLine, type BackupStatus, type BackupSummary, type ForgetGroup, type ItemError,
   type RepositoryStats, type RestoreStatus, type Snapshot,
 } from './json.js';
 import { assertSupportedVersion, parseResticVersion, resticFeatures, type ResticFeatures, type ResticVersion } from './version.js';
+import { listPlainSnapshots, readPlainConfig } from './plain.js';
+import { cachedVersionText } from './version-cache.js';
 
-export type { BackupArgs, CheckArgs, ForgetArgs, KeepPolicy, RestoreArgs, SnapshotFilter, StatsMode, ResticGlobalOptions } from './args.js';
+export type { BackupArgs, CheckArgs, ForgetArgs, KeepPolicy, RestoreArgs, SnapshotFilter, StatsArgs, StatsMode, ResticGlobalOptions } from './args.js';
 export type { BackupStatus, BackupSummary, ForgetGroup, ItemError, RepositoryStats, RestoreStatus, Snapshot } from './json.js';
 export type { ResticVersion, ResticFeatures } from './version.js';
 export { parseResticVersion, resticFeatures } from './version.js';
+export { repositoryDamaged } from './errors.js';
 
 /** Where the repository password comes from. `value` goes to restic through a pipe (see the module's rules). */
 export type PasswordSource = { file: string } | { command: string } | { value: string };
@@ -115,20 +118,27 @@ export function detectResticVersion(binary = 'restic'): Promise<ResticVersion> {
 }
 
 async function runResticVersion(binary: string): Promise<ResticVersion> {
-  const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: clearedSelectingVariables(process.env) });
-  const version = result.exitStatus === 0 ? parseResticVersion(result.stdout) : null;
-  if (version === null) {
-    throw new ToolError('E_RESTIC_VERSION', `${binary} version did not print a restic version: ${lastResticMessage(result.stdout + '\n' + result.stderrTail) || 'no output'}`, {
-      program: binary, exitStatus: result.exitStatus, signal: result.signal, stderrTail: result.stderrTail,
-      hints: ['check that `restic version` works in a terminal'],
-    });
-  }
+  // once per binary (path, size, modification time), not once per run: ./version-cache.ts
+  const text = await cachedVersionText(binary, async () => {
+    const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: clearedSelectingVariables(process.env) });
+    if (result.exitStatus !== 0 || parseResticVersion(result.stdout) === null) {
+      throw new ToolError('E_RESTIC_VERSION', `${binary} version did not print a restic version: ${lastResticMessage(result.stdout + '\n' + result.stderrTail) || 'no output'}`, {
+        program: binary, exitStatus: result.exitStatus, signal: result.signal, stderrTail: result.stderrTail,
+        hints: ['check that `restic version` works in a terminal'],
+      });
+    }
+    return result.stdout;
+  }, (text) => parseResticVersion(text) !== null);
+  const version = parseResticVersion(text);
+  if (version === null) throw new InternalError(`restic version text without a version: ${text.slice(0, 80)}`);
   assertSupportedVersion(version);
   return version;
 }
 
 interface RunRequest {
   operation: ResticOperation;
+  /** called with restic's pid once it runs */
+  onSpawn?: (pid: number) => void;
   /** the name used in messages ("backup", "cat config") */
   name: string;
   onStdoutLine?: (line: string) => void;
@@ -150,6 +160,8 @@ export interface BackupResult {
 }
 
 export interface RestoreResult {
+  /** restic's short id of the snapshot it restored, when it says (0.14 does, ≥ 0.16 with --json does not) */
+  snapshotShortId: string | null;
   /** null on restic < 0.16, which prints no JSON summary for restore */
   filesRestored: number | null;
   bytesRestored: number | null;
@@ -212,6 +224,23 @@ export class Restic {
     return config.id;
   }
 
+  /** The repository's encrypted `config` file, read without restic (local and `rest:` only; else null). See ./plain.ts. */
+  plainConfig(): Promise<Buffer | null> {
+    return readPlainConfig(this.repository.repository, this.repository.cacert === undefined ? {} : { cacert: this.repository.cacert });
+  }
+
+  /**
+   * The full id of the snapshot whose id starts with `shortId` (restic 0.14 prints 8 hex digits), from the
+   * snapshot file names read without restic; null when the backend cannot be listed plainly or the prefix is not
+   * unique. A full id is returned as it is.
+   */
+  async plainFullSnapshotId(shortId: string): Promise<string | null> {
+    if (/^[0-9a-f]{64}$/.test(shortId)) return shortId;
+    const names = await listPlainSnapshots(this.repository.repository, this.repository.cacert === undefined ? {} : { cacert: this.repository.cacert });
+    const matches = (names ?? []).filter((name) => name.startsWith(shortId));
+    return matches.length === 1 && matches[0] !== undefined ? matches[0] : null;
+  }
+
   /** Backs up `args.paths`. Progress goes to `onStatus`; unreadable files make a 'partial' result (exit 3). */
   async backup(args: BackupArgs, onStatus?: (status: BackupStatus) => void): Promise<BackupResult> {
     let summary: BackupSummary | undefined;
@@ -257,26 +286,33 @@ export class Restic {
   }
 
   /**
-   * Applies the keep policy. With `prune: true`, unreferenced data is then removed by a separate `restic prune`,
-   * run only when forget removed something (prune reads the whole index; skipping it saves minutes on B2).
+   * Applies the keep policy. With `prune: true` it is `restic forget --prune`, one process and one repository
+   * open: restic prunes only when it removed a snapshot, and prints prune's text after forget's JSON line. A
+   * failing prune fails the whole run (its stderr says what prune found), as a separate prune would.
    */
   async forget(args: ForgetArgs): Promise<ForgetResult> {
-    const result = await this.run({ operation: { command: 'forget', args: { ...args, prune: false } }, name: 'forget', collectStdout: true });
+    const name = args.prune ? 'forget --prune' : 'forget';
+    const result = await this.run({ operation: { command: 'forget', args }, name, collectStdout: true });
     const groups = parseForgetOutput(result.stdout);
-    if (groups === null) throw this.outputError('forget', 'its output is not a JSON array');
+    if (groups === null) throw this.outputError(name, 'its output is not a JSON array');
     const kept = groups.reduce((sum, group) => sum + group.keep.length, 0);
     const removed = groups.reduce((sum, group) => sum + group.remove.length, 0);
-    let pruned = false;
-    if (args.prune && removed > 0 && !args.dryRun) {
-      await this.prune();
-      pruned = true;
-    }
-    return { groups, kept, removed, pruned };
+    return { groups, kept, removed, pruned: Boolean(args.prune) && removed > 0 && !args.dryRun };
   }
 
-  /** Removes data no snapshot references. */
+  /**
+   * Removes data no snapshot references. A prune that finds data missing (a lost pack) fails with the one damage
+   * verdict, E_RESTIC_DAMAGED (./errors.ts repositoryDamaged), never a plain failure a caller could shrug off.
+   */
   async prune(): Promise<void> {
-    await this.run({ operation: { command: 'prune' }, name: 'prune', collectStdout: false, onStdoutLine: () => undefined });
+    const findings: string[] = [];
+    await this.run({
+      operation: { command: 'prune' }, name: 'prune', collectStdout: false, onStdoutLine: () => undefined,
+      onStderrLine: (line) => { if (findings.length < 20 && /missing|does not exist|not found/i.test(line)) findings.push(redactText(line, this.secrets)); },
+      interpret: (result, outcome) => (outcome.kind === 'error' && DAMAGE.test(result.stderrTail)
+        ? { kind: 'error', transient: false, error: repositoryDamaged('prune', this.displayName, findings, this.version, result) }
+        : outcome),
+    }, () => { findings.length = 0; });
   }
 
   /** Checks the repository; `readDataSubset` (e.g. "10%", "1/5") also reads and verifies that share of the data. */
@@ -308,35 +344,55 @@ export class Restic {
     return { ok, problems };
   }
 
-  /** Restores a snapshot into `args.target`. Progress (restic ≥ 0.16 only) goes to `onStatus`. */
-  async restore(args: RestoreArgs, onStatus?: (status: RestoreStatus) => void): Promise<RestoreResult> {
+  /**
+   * Restores a snapshot into `args.target`. Progress (restic ≥ 0.16 only) goes to `onStatus`; `onSpawn` gets
+   * restic's pid, so a caller can measure what 0.14 does not report (the bytes it has written).
+   */
+  async restore(args: RestoreArgs, onStatus?: (status: RestoreStatus) => void, hooks: { onSpawn?: (pid: number) => void } = {}): Promise<RestoreResult> {
+    let snapshotShortId: string | null = null;
     let filesRestored: number | null = null;
     let bytesRestored: number | null = null;
     const errors: ItemError[] = [];
     await this.run({
       operation: { command: 'restore', args }, name: 'restore', collectStdout: false,
+      ...(hooks.onSpawn === undefined ? {} : { onSpawn: hooks.onSpawn }),
       onStdoutLine: (line) => {
         const message = parseRestoreLine(line);
-        if (message.type === 'restore_status') onStatus?.(message);
+        if (message.type === 'restore_start') snapshotShortId = message.snapshotShortId;
+        else if (message.type === 'restore_status') onStatus?.(message);
         else if (message.type === 'restore_summary') {
           filesRestored = message.filesRestored ?? 0;
           bytesRestored = message.bytesRestored ?? 0;
-        } else if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push(message);
+        } else if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactText(message.message, this.secrets) });
       },
       onStderrLine: (line) => {
         const message = parseStderrLine(line);
-        if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push(message);
+        if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactText(message.message, this.secrets) });
       },
-    }, () => { filesRestored = null; bytesRestored = null; errors.length = 0; });
-    return { filesRestored, bytesRestored, errors };
+    }, () => { snapshotShortId = null; filesRestored = null; bytesRestored = null; errors.length = 0; });
+    return { snapshotShortId, filesRestored, bytesRestored, errors };
   }
 
-  /** `restic stats`; mode 'restore-size' (default) is what a restore writes, 'raw-data' what the repository holds. */
-  async stats(options: { snapshot?: string; mode?: StatsMode } = {}): Promise<RepositoryStats> {
+  /**
+   * `restic stats`; mode 'restore-size' (default) is what a restore writes, 'raw-data' what the repository holds.
+   * A filter that matches no snapshot is not an error to restic: `snapshotsCount` is then 0.
+   */
+  async stats(options: StatsArgs = {}): Promise<RepositoryStats> {
     const result = await this.run({ operation: { command: 'stats', args: options }, name: 'stats', collectStdout: true });
     const stats = parseStats(result.stdout);
     if (stats === null) throw this.outputError('stats', 'no total_size in its output');
     return stats;
+  }
+
+  /** Every file of a snapshot, one call each, streamed (restic ls): nothing is kept here, so memory stays flat. */
+  async listFiles(snapshot: string, onFile: (file: { path: string; size: number }) => void): Promise<void> {
+    await this.run({
+      operation: { command: 'ls', args: { snapshot } }, name: 'ls', collectStdout: false,
+      onStdoutLine: (line) => {
+        const file = parseLsFileLine(line);
+        if (file !== null) onFile(file);
+      },
+    });
   }
 
   /** Removes stale locks only (a crashed run's); a live process's lock stays. */
@@ -396,6 +452,7 @@ export class Restic {
     const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env), inherited: process.env });
     const result = await runProgram(this.options.binary ?? 'restic', args, {
       env, signal, debianPackage: 'restic', collectStdout: request.collectStdout,
+      ...(request.onSpawn ? { onSpawn: request.onSpawn } : {}),
       ...(secretInput === undefined ? {} : { secretInput }),
       ...(request.onStdoutLine ? { onStdoutLine: request.onStdoutLine } : {}),
       onStderrLine: (line) => {
