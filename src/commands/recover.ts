@@ -7,7 +7,8 @@
  */
 import { createInterface } from 'node:readline';
 import { openEnvelope } from '../core/envelope.js';
-import { formatBundleText, parseBundleText, printableRepository } from '../core/bundle.js';
+import { formatBundleText, parseBundleText } from '../core/bundle.js';
+import { redactRepository } from '../core/redact.js';
 import { combineKit, type NamedText } from '../core/kit.js';
 import { formatKitId, parseShareText } from '../core/share.js';
 import { checkTypedEnvelopeLine, checkTypedShareLine, describeHeader, SHARE_LINE_LENGTHS, type TypedShareHeader } from '../core/typing.js';
@@ -157,12 +158,12 @@ export async function run(options: RecoverOptions, io: CommandIO): Promise<numbe
     }
   }
   if (io.jsonMode) {
-    io.json({ message_type: 'recovered', kitId: combined.kitIdDisplay, sharesUsed: combined.sharesUsed, out: options.out ?? null, repository: printableRepository(bundle.repository), createdOn: bundle.createdOn, warnings: combined.warnings,
+    io.json({ message_type: 'recovered', kitId: combined.kitIdDisplay, sharesUsed: combined.sharesUsed, out: options.out ?? null, repository: redactRepository(bundle.repository), createdOn: bundle.createdOn, warnings: combined.warnings,
       ...(restored === null ? {} : { restored, notes: bundle.notes ?? null }) });
     return ExitCode.ok;
   }
   io.out(`kit ${combined.kitIdDisplay} opened with shares ${combined.sharesUsed.join(', ')}${options.out === undefined ? '' : `; credentials written to ${options.out} (mode 0600)`}`);
-  io.out(`repository: ${printableRepository(bundle.repository)}`);
+  io.out(`repository: ${redactRepository(bundle.repository)}`);
   if (restoring !== null && restored !== null) for (const line of restoring.describeRestored(restored, bundle.notes, bundle.owner)) io.out(line);
   return ExitCode.ok;
 }

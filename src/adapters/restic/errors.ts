@@ -11,7 +11,7 @@
  * "repository is already locked"). Order matters: 0.14 prints "unable to open config file … connection refused
  * … Is there a repository" when the server is down, which is a transient fault, not a missing repository.
  *
- * Messages never hold a secret: stderr is passed through `redactSecrets` before it is kept.
+ * Messages never hold a secret: stderr is passed through `redactText` (src/core/redact.ts) before it is kept.
  */
 import { ExitCode, ToolError, UserError, type DrkitError } from '../../errors.js';
 import type { ResticFeatures, ResticVersion } from './version.js';
@@ -96,16 +96,6 @@ export function repositoryDamaged(command: string, repository: string, findings:
         'keep the onsite copy safe until a check passes again, and see https://restic.readthedocs.io/en/stable/077_troubleshooting.html',
       ],
     });
-}
-
-/** Replaces every secret value, and the user:password part of URLs, with "***". */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let redacted = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+:[^/@\s]+@/gi, '$1***@');
-  for (const secret of secrets) {
-    // short values ("1", "a") would blank out ordinary text and protect nothing
-    if (secret.length >= 4) redacted = redacted.split(secret).join('***');
-  }
-  return redacted;
 }
 
 /** The last meaningful line restic printed, for messages ("Fatal: " and Go stack frames dropped). */
