@@ -278,7 +278,7 @@ export class Restic {
     const findings: string[] = [];
     await this.run({
       operation: { command: 'prune' }, name: 'prune', collectStdout: false, onStdoutLine: () => undefined,
-      onStderrLine: (line) => { if (findings.length < 20 && /missing|does not exist|not found/i.test(line)) findings.push(redactSecrets(line, this.secrets)); },
+      onStderrLine: (line) => { if (findings.length < 20 && /missing|does not exist|not found|^\s*[0-9a-f]{64}\s*$/i.test(line)) findings.push(redactSecrets(line, this.secrets)); },
       interpret: (result, outcome) => (outcome.kind === 'error' && DAMAGE.test(result.stderrTail)
         ? { kind: 'error', transient: false, error: repositoryDamaged('prune', this.displayName, findings, this.version, result) }
         : outcome),
@@ -360,17 +360,28 @@ export class Restic {
   private async run(request: RunRequest, resetAttempt?: () => void): Promise<RunResult> {
     const policy = this.options.retry ?? DEFAULT_RETRY;
     const sleep = this.options.sleep ?? defaultSleep;
+    let unlocked = false;
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.runOnce(request);
       } catch (error) {
+        // a lock left by a killed restic blocks every later run, whatever the retry budget (retries: 0 too):
+        // `restic unlock` removes only stale locks, so one unlock and one more try cost nothing and end it
+        if (error instanceof ToolError && error.code === 'E_RESTIC_LOCKED' && !unlocked && !this.options.signal?.aborted) {
+          unlocked = true;
+          if (await this.unlockStale().then(() => true, () => false)) {
+            resetAttempt?.();
+            attempt -= 1;
+            continue;
+          }
+        }
         const transient = error instanceof ToolError && error.details.transient === true;
         if (!transient || attempt >= policy.attempts || this.options.signal?.aborted) throw error;
         const delayMs = backoffDelay(policy, attempt);
         this.options.onRetry?.({ attempt, delayMs, error });
         await sleep(delayMs, this.options.signal);
         if (this.options.signal?.aborted) throw error;
-        // a lock left by a run that crashed (or that drkit stopped) is stale: restic unlock removes only such locks
+        // a lock whose holder crashed while we waited is stale now: restic unlock removes only such locks
         if (error.code === 'E_RESTIC_LOCKED') await this.unlockStale().catch(() => undefined);
         resetAttempt?.();
       }
