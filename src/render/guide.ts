@@ -12,7 +12,7 @@ import YAML from 'yaml';
 import type { Kit } from '../core/kit.js';
 import { InternalError } from '../errors.js';
 import { readPackageText } from './assets.js';
-import { listingRows, sha256Hex } from './listing.js';
+import { combinerSeal, listingRows } from './listing.js';
 import { KitDocument, missingGlyphs, MONO_ADVANCE, type Paper } from './pdf.js';
 import { fillString, fillTemplate, parseBlocks, type Block, type TemplateValues } from './template.js';
 import { kitValues } from './values.js';
@@ -49,7 +49,7 @@ export function guideValues(kit: Kit, combiner: string, canary?: GuideOptions['c
     ...kitValues(kit),
     shareFiles: shareFiles.join(', '),
     typeShareCommands: shareFiles.map((file) => `$ nano ${file}`).join('\n'),
-    combinerSha256: sha256Hex(combiner),
+    combinerSha256: combinerSeal(combiner),
     // the printed path offers scanning the envelope only when the combiner reads QR payloads (DK1E… lines)
     combinerReadsQr: combiner.includes('DK1E'),
     resticMinimum: RESTIC_MINIMUM,

@@ -10,6 +10,7 @@
  * These functions are pure, so the drill and the self-test can use them on any text layer.
  */
 import { createHash } from 'node:crypto';
+import { InternalError } from '../errors.js';
 
 /** The per-line check printed beside every line of the listing. */
 export function listingLineCheck(line: string): string {
@@ -18,6 +19,20 @@ export function listingLineCheck(line: string): string {
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * The combiner's seal: its last line is `#=` and the SHA-256 (hex) of every line above it, which combine.py checks
+ * before it reads anything, so a mistyped combiner names itself instead of blaming a sheet. Throws when the file
+ * is not sealed (scripts/make-vectors.ts seals it).
+ */
+export function combinerSeal(source: string): string {
+  const cut = source.lastIndexOf('\n#=');
+  const seal = sha256Hex(source.slice(0, cut + 1));
+  if (cut < 0 || source.slice(cut + 1).trim() !== `#=${seal}`) {
+    throw new InternalError('templates/recover/combine.py is not sealed: its last line must be #= and the SHA-256 of the lines above (run the vector script)');
+  }
+  return seal;
 }
 
 export const LISTING_PREFIX_WIDTH = 11;

@@ -37,7 +37,7 @@ test('writes one sheet per custodian, the guide and the checklist, after a self-
   assert.equal(report.sheets.length, 5);
   assert.ok(report.sheets.every((sheet) => sheet.textLayer === 'ok' && sheet.qr === 'ok' && sheet.envelopeText === 'ok' && sheet.envelopeQr === 'ok'));
   assert.equal(report.subsets, 10); // C(5, 3)
-  assert.equal(report.guide.commands, 19);
+  assert.equal(report.guide.commands, 18);
   assert.equal(readdirSync(join(dir, '..')).length, 1, 'no temporary folder is left beside the kit');
 });
 
