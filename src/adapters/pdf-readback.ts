@@ -35,9 +35,9 @@ export async function pdfTextLayer(path: string, mode: TextLayerMode = 'raw', pa
  * Renders every page of a PDF to greyscale images in `dir` (PGM by default: writing PNG costs pdftoppm far more
  * time than rendering, and zbarimg reads both); returns their paths in page order.
  */
-export async function renderPdfPages(path: string, dir: string, dpi: number, format: 'pgm' | 'png' = 'pgm'): Promise<string[]> {
+export async function renderPdfPages(path: string, dir: string, dpi: number, format: 'pgm' | 'png' = 'pgm', page?: number): Promise<string[]> {
   const prefix = join(dir, `page-${dpi}`);
-  const args = ['-r', String(dpi), '-gray', ...(format === 'png' ? ['-png'] : []), path, prefix];
+  const args = ['-r', String(dpi), '-gray', ...(format === 'png' ? ['-png'] : []), ...(page === undefined ? [] : ['-f', String(page), '-l', String(page)]), path, prefix];
   const result = await runProgram('pdftoppm', args, { debianPackage: 'poppler-utils' });
   if (result.exitStatus !== 0) {
     throw new ToolError('E_PDFTOPPM', `pdftoppm could not render ${path}`, { program: 'pdftoppm', exitStatus: result.exitStatus, stderrTail: result.stderrTail });
@@ -63,6 +63,27 @@ export async function scanPdfQrCodes(path: string, dpi = 150): Promise<string[][
     const pages = await renderPdfPages(path, dir, dpi);
     const found: string[][] = [];
     for (const page of pages) found.push(await scanQrCodes(page));
+    return found;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The one QR code on each of `pages` of a PDF, exactly as `zbarimg --raw` prints it (without the line break it adds
+ * after each code): the combiner's codes hold several lines each. A page without exactly one code gives null.
+ */
+export async function scanPdfPagesRaw(path: string, pages: readonly number[], dpi = 150): Promise<(string | null)[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'drkit-qr-'));
+  try {
+    const found: (string | null)[] = [];
+    for (const page of pages) {
+      const [image] = await renderPdfPages(path, dir, dpi, 'pgm', page);
+      if (image === undefined) { found.push(null); continue; }
+      const result = await runProgram('zbarimg', ['--raw', '-q', '-Sdisable', '-Sqrcode.enable', image], { debianPackage: 'zbar-tools' });
+      found.push(result.exitStatus === 0 && result.stdout.endsWith('\n') ? result.stdout.slice(0, -1) : null);
+      await rm(image, { force: true });
+    }
     return found;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -113,7 +113,7 @@ async function writePdf(options: KitCreateOptions, kit: Kit, passphrase: string,
   io.out('  guide.pdf: the restore guide, for every custodian and the owner');
   io.out('  checklist.pdf: the owner\'s record of who holds what');
   if (report !== null) {
-    io.out(`self-test: read back ${report.sheets.length} sheets (text and QR codes), combined all ${report.subsets} sets of ${kit.k} shares, opened the envelope, checked ${report.guide.commands} guide commands and the combiner listing`);
+    io.out(`self-test: read back ${report.sheets.length} sheets (text and QR codes), combined all ${report.subsets} sets of ${kit.k} shares, opened the envelope, checked ${report.guide.commands} guide commands, the combiner listing and its ${report.guide.combinerQrCodes} QR codes`);
   }
   io.note(`note: ${options.out} holds every sheet, which together open the kit: print, seal and hand them out, then delete the folder`);
   return ExitCode.ok;

@@ -12,8 +12,8 @@ import YAML from 'yaml';
 import type { Kit } from '../core/kit.js';
 import { InternalError } from '../errors.js';
 import { readPackageText } from './assets.js';
-import { combinerSeal, listingRows } from './listing.js';
-import { KitDocument, missingGlyphs, MONO_ADVANCE, type Paper } from './pdf.js';
+import { combinerQrPayloads, combinerSeal, listingRows } from './listing.js';
+import { KitDocument, missingGlyphs, MONO_ADVANCE, qrModules, type Paper } from './pdf.js';
 import { fillString, fillTemplate, parseBlocks, type Block, type TemplateValues } from './template.js';
 import { kitValues } from './values.js';
 
@@ -41,6 +41,8 @@ export interface GuideResult {
   /** the commands of the printed path (Part 2), as printed without "$ " */
   commands: string[];
   combinerSha256: string;
+  /** the pages (1-based) holding the combiner's QR codes, in order: one code each */
+  combinerQrPages: number[];
 }
 
 export function guideValues(kit: Kit, combiner: string, canary?: GuideOptions['canary']): TemplateValues {
@@ -53,6 +55,8 @@ export function guideValues(kit: Kit, combiner: string, canary?: GuideOptions['c
     // the printed path offers scanning the envelope only when the combiner reads QR payloads (DK1E… lines)
     combinerReadsQr: combiner.includes('DK1E'),
     resticMinimum: RESTIC_MINIMUM,
+    combinerQrCount: combinerQrPayloads(combiner).length,
+    combinerScanCommand: `zbarimg --raw -q ${combinerQrPayloads(combiner).map((_, i) => `combiner-${i + 1}.jpg`).join(' ')} > combine.py`,
     canary: canary !== undefined,
     canaryPath: canary?.path,
     canaryText: canary?.text,
@@ -65,6 +69,7 @@ export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
   const errors = YAML.parse(readPackageText('templates', 'guide', 'errors.yaml')) as ErrorWords;
   const pdf = new KitDocument({ paper: options.paper, title: `drkit restore guide, kit ${kit.kitIdDisplay}`, date: new Date(`${kit.createdOn}T00:00:00Z`), margin: 36 });
   const commands: string[] = [];
+  const combinerQrPages: number[] = [];
   let part = '';
 
   const draw = (blocks: Block[], level: 'guide' | 'spec') => {
@@ -150,6 +155,26 @@ export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
         }
         break;
       }
+      case 'combiner-qr': {
+        const words = YAML.parse(readPackageText('templates', 'guide', 'words.yaml')) as { combinerQr: Record<'title' | 'text' | 'check', string> };
+        const payloads = combinerQrPayloads(options.combiner);
+        let firstLine = 1;
+        payloads.forEach((payload, index) => {
+          pdf.newPage();
+          const lastLine = firstLine + payload.split('\n').length - 1;
+          const partValues = { ...values, part: index + 1, parts: payloads.length, others: payloads.length - 1, first: firstLine, last: lastLine };
+          pdf.paragraph(fillString(words.combinerQr.title, partValues), { font: 'sansBold', size: 13.5, after: 5 });
+          pdf.paragraph(fillString(words.combinerQr.text, partValues), { size: 10, after: 4 });
+          pdf.paragraph(fillString(words.combinerQr.check, partValues), { size: 8.5, color: '#333333', after: 10 });
+          // as large as the page allows: a phone photo of the whole page must resolve every module
+          const modules = qrModules(payload, 'byte') + 8;
+          const moduleSize = Math.min(pdf.contentWidth / modules, (pdf.bottom - pdf.y - 20) / modules);
+          pdf.qr(payload, pdf.left + (pdf.contentWidth - modules * moduleSize) / 2 + 4 * moduleSize, pdf.y + 4 * moduleSize, moduleSize, 'byte');
+          combinerQrPages.push(pdf.page);
+          firstLine = lastLine + 1;
+        });
+        break;
+      }
       case 'format-spec':
         draw(parseBlocks(readPackageText('docs', 'format.md')), 'spec');
         break;
@@ -175,5 +200,5 @@ export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
     pdf.doc.page.margins.bottom = bottomMargin;
     pdf.page = saved;
   }
-  return { pdf, commands, combinerSha256: values.combinerSha256 as string };
+  return { pdf, commands, combinerSha256: values.combinerSha256 as string, combinerQrPages };
 }

@@ -20,7 +20,7 @@ import { keyCheckValue, openEnvelope, parseEnvelopeText } from '../core/envelope
 import { parseShareText } from '../core/share.js';
 import { envelopeFromQrPayloads } from '../core/envelope.js';
 import { ExitCode, UserError } from '../errors.js';
-import { pdfTextLayer, scanPdfQrCodes } from '../adapters/pdf-readback.js';
+import { pdfTextLayer, scanPdfPagesRaw, scanPdfQrCodes } from '../adapters/pdf-readback.js';
 import { readPackageText } from './assets.js';
 import { renderChecklist } from './checklist.js';
 import { LISTING_PITCH, renderGuide } from './guide.js';
@@ -47,7 +47,7 @@ export interface SelfTestReport {
   sheets: { file: string; share: number; textLayer: 'ok'; qr: 'ok'; envelopeText: 'ok'; envelopeQr: 'ok' }[];
   /** k-subsets of the read-back shares combined and decrypted */
   subsets: number;
-  guide: { file: string; commands: number; listingSha256: string };
+  guide: { file: string; commands: number; listingSha256: string; combinerQrCodes: number };
   checklist: { file: string };
   durationMs: number;
 }
@@ -145,7 +145,7 @@ export async function selfTestSheet(dir: string, kit: Kit, share: Kit['shares'][
 }
 
 /** Reads back the PDFs of `kit` in `dir` and checks them (see the module comment). Throws naming sheet and form. */
-export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphrase?: string; combiner?: string; commands?: readonly string[]; sheets?: readonly SheetReadBack[] } = {}): Promise<SelfTestReport> {
+export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphrase?: string; combiner?: string; commands?: readonly string[]; combinerQrPages?: readonly number[]; sheets?: readonly SheetReadBack[] } = {}): Promise<SelfTestReport> {
   const started = Date.now();
   const readBack = options.sheets ?? await pool(kit.shares, 2, (share) => selfTestSheet(dir, kit, share));
 
@@ -212,6 +212,12 @@ export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphras
   if (listing.sha256 !== sha256Hex(combiner)) {
     throw selfTestError(GUIDE_FILE, `the combiner listing does not read back as combine.py (lines ${listing.badLines.slice(0, 5).join(', ') || '?'} differ)`);
   }
+  // the combiner's QR codes, one per page, read back as the guide tells the restorer to: zbarimg --raw, in order
+  const qrPages = options.combinerQrPages ?? renderGuide(kit, { paper: 'a4', combiner }).combinerQrPages;
+  const scanned = await scanPdfPagesRaw(guidePath, qrPages);
+  const missing = scanned.findIndex((payload) => payload === null);
+  if (qrPages.length === 0 || missing >= 0) throw selfTestError(GUIDE_FILE, `the combiner's QR code ${missing + 1} (page ${qrPages[missing] ?? '?'}) was not read back`);
+  if (scanned.map((payload) => `${payload ?? ''}\n`).join('') !== combiner) throw selfTestError(GUIDE_FILE, 'the combiner\'s QR codes do not read back as combine.py');
   const checklistLayer = await pdfTextLayer(join(dir, CHECKLIST_FILE), 'raw');
   for (const share of kit.shares) {
     if (!checklistLayer.includes(share.fingerprint)) throw selfTestError(CHECKLIST_FILE, `the fingerprint of share ${share.number} is missing from the text layer`);
@@ -220,7 +226,7 @@ export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphras
   return {
     sheets: readBack.map((item) => item.report),
     subsets: count,
-    guide: { file: GUIDE_FILE, commands: commands.length, listingSha256: listing.sha256 },
+    guide: { file: GUIDE_FILE, commands: commands.length, listingSha256: listing.sha256, combinerQrCodes: qrPages.length },
     checklist: { file: CHECKLIST_FILE },
     durationMs: Date.now() - started,
   };
@@ -273,7 +279,7 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
     const guide = renderGuide(kit, { paper: options.paper, combiner });
     await guide.pdf.save(join(temp, GUIDE_FILE));
     await renderChecklist(kit, { paper: options.paper, ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes }) }).save(join(temp, CHECKLIST_FILE));
-    const report = !selfTest ? null : await selfTestPdfKit(temp, kit, { combiner, commands: guide.commands, sheets: await Promise.all(checks), ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }) });
+    const report = !selfTest ? null : await selfTestPdfKit(temp, kit, { combiner, commands: guide.commands, combinerQrPages: guide.combinerQrPages, sheets: await Promise.all(checks), ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }) });
     const names = kitFileNames(kit);
     if (!(await exists(outDir)) && dirname(temp) === parent) {
       await rename(temp, outDir);

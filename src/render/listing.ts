@@ -35,6 +35,30 @@ export function combinerSeal(source: string): string {
   return seal;
 }
 
+/** the combiner is printed as this many QR codes, one per page (about 1,400 bytes each: version 31 or lower) */
+export const COMBINER_QR_PARTS = 3;
+
+/**
+ * The combiner cut at line breaks into `parts` pieces of about equal size, each without its final line break:
+ * `zbarimg --raw` prints every code followed by a line break, so `zbarimg --raw -q p1.jpg p2.jpg p3.jpg > combine.py`
+ * (the photos in order, one code each) writes the file exactly (docs/format.md §10).
+ */
+export function combinerQrPayloads(source: string, parts = COMBINER_QR_PARTS): string[] {
+  if (/[^\n\x20-\x7e]/.test(source)) throw new InternalError('the combiner must be printable ASCII to travel in QR codes');
+  const lines = source.replace(/\n$/, '').split('\n');
+  const target = source.length / parts;
+  const out: string[] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    if (current.length > 0 && size + line.length / 2 > target * (out.length + 1) && out.length < parts - 1) { out.push(current.join('\n')); current = []; }
+    current.push(line);
+    size += line.length + 1;
+  }
+  out.push(current.join('\n'));
+  return out;
+}
+
 export const LISTING_PREFIX_WIDTH = 11;
 const CONTINUATION = '  +      | ';
 
