@@ -6,7 +6,7 @@
  */
 import { combine as shamirCombine, split as shamirSplit } from 'shamir-secret-sharing';
 import { encodeBase32 } from './base32.js';
-import { formatBundleText, summarizeBundle, type BundleInput, type BundleSummary } from './bundle.js';
+import { formatBundleText, summarizeBundle, validateBundleInput, type BundleInput, type BundleSummary } from './bundle.js';
 import { encodeEnvelope, envelopeQrPayloads, formatEnvelopeText, keyCheckValue, parseEnvelopeText } from './envelope.js';
 import { encryptWithPassphrase } from './openpgp.js';
 import type { RandomBytes } from './random.js';
@@ -89,7 +89,9 @@ export function validateKitShape(custodians: readonly string[], threshold: numbe
 }
 
 /** Creates a kit. Returns the passphrase too, for the caller's self-test only: it is never printed or stored. */
-export async function createKit(input: BundleInput, options: CreateKitOptions): Promise<{ kit: Kit; passphrase: string }> {
+export async function createKit(raw: BundleInput, options: CreateKitOptions): Promise<{ kit: Kit; passphrase: string }> {
+  // every caller gets the validator's rules (the repository id's 8 digits among them), not only the CLI's
+  const input = validateBundleInput(raw);
   const custodians = options.custodians.map((name) => name.trim());
   validateKitShape(custodians, options.threshold);
   const n = custodians.length;
