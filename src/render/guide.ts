@@ -16,6 +16,7 @@ import { combinerQrPayloads, combinerSeal, listingRows } from './listing.js';
 import { KitDocument, missingGlyphs, MONO_ADVANCE, qrModules, type Paper } from './pdf.js';
 import { fillString, fillTemplate, parseBlocks, type Block, type TemplateValues } from './template.js';
 import { kitValues } from './values.js';
+import { GUIDE_MARK } from '../core/printed-file.js';
 
 export const COMMAND_SIZE = 8;
 export const LISTING_SIZE = 8;
@@ -192,7 +193,7 @@ export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
     pdf.doc.switchToPage(range.start + index);
     const saved = pdf.page;
     pdf.page = index + 1;
-    const footer = `Restore guide · kit ${kit.kitIdDisplay} · ${kit.summary.owner} · page ${index + 1} of ${pages}`;
+    const footer = `${GUIDE_MARK}${kit.kitIdDisplay} · ${kit.summary.owner} · page ${index + 1} of ${pages}`;
     // the footer sits in the bottom margin: pdfkit must not start a new page for it
     const bottomMargin = pdf.doc.page.margins.bottom;
     pdf.doc.page.margins.bottom = 0;
