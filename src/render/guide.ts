@@ -64,6 +64,25 @@ export function guideValues(kit: Kit, combiner: string, canary?: GuideOptions['c
   };
 }
 
+/**
+ * docs/format.md as Part 7 prints it, for a future archivist: without its developer blocks (between
+ * `<!-- developer -->` and `<!-- /developer -->`: project paths, build commands, test names). A project path or a
+ * build command left outside such a block is a bug in the spec's text, and throws.
+ */
+export function printedSpec(markdown: string): string {
+  const kept: string[] = [];
+  let developer = false;
+  for (const line of markdown.split('\n')) {
+    if (line.trim() === '<!-- developer -->') { developer = true; continue; }
+    if (line.trim() === '<!-- /developer -->') { developer = false; continue; }
+    if (!developer) kept.push(line);
+  }
+  const text = kept.join('\n');
+  const leak = /\b(?:src|test|fixtures|scripts|bench|templates|dist)\/|\bnpm\b|\bnpx\b|\.ts\b|node_modules/.exec(text);
+  if (leak) throw new InternalError(`docs/format.md: "${leak[0]}" outside a developer block would be printed in the guide's Part 7`);
+  return text;
+}
+
 export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
   const values = guideValues(kit, options.combiner, options.canary);
   const source = fillTemplate(readPackageText('templates', 'guide', 'guide.md'), values, 'templates/guide/guide.md');
@@ -177,7 +196,7 @@ export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
         break;
       }
       case 'format-spec':
-        draw(parseBlocks(readPackageText('docs', 'format.md')), 'spec');
+        draw(parseBlocks(printedSpec(readPackageText('docs', 'format.md'))), 'spec');
         break;
       default:
         throw new InternalError(`templates/guide/guide.md: unknown insert {{> ${name}}}`);
