@@ -21,7 +21,7 @@ import {
   buildResticArgs, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
   type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsMode,
 } from './args.js';
-import { UNREACHABLE, classifyResticRun, lastResticMessage, redactSecrets, type ResticRunOutcome } from './errors.js';
+import { PERMANENT_BACKEND_FAULT, UNREACHABLE, classifyResticRun, lastResticMessage, redactSecrets, type ResticRunOutcome } from './errors.js';
 import {
   parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseRepositoryConfig, parseRestoreLine,
   parseSnapshots, parseStats, parseStderrLine, type BackupStatus, type BackupSummary, type ForgetGroup, type ItemError,
@@ -70,6 +70,11 @@ export interface ResticRunnerOptions {
   signal?: AbortSignal;
   /** called with each retry decision, e.g. to tell the user "retrying in 15 s" */
   onRetry?: (info: { attempt: number; delayMs: number; error: DrkitError }) => void;
+  /**
+   * run restic with only these variables (and the repository's own), not drkit's environment: the kit check
+   * proves a bundle opens the repository with nothing else (no RESTIC_* or AWS_* of the owner's shell)
+   */
+  isolatedEnv?: Readonly<Record<string, string>>;
 }
 
 /** The delay before retry number `retry` (1-based): initial × factor^(retry−1), capped. Pure. */
@@ -375,12 +380,15 @@ export class Restic {
     const signal = this.options.signal ? AbortSignal.any([this.options.signal, stopper.signal]) : stopper.signal;
     let retryingSince: number | null = null;
     let gaveUpOnBackend = false;
+    let stoppedOnPermanentFault = false;
     let exitErrorMessage: string | undefined;
 
     return this.withPassword(async (password) => {
       const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env) });
+      const isolated = this.options.isolatedEnv;
       const result = await runProgram(this.options.binary ?? 'restic', args, {
-        env, signal, debianPackage: 'restic', collectStdout: request.collectStdout,
+        env: isolated === undefined ? env : { ...isolated, ...env }, cleanEnv: isolated !== undefined,
+        signal, debianPackage: 'restic', collectStdout: request.collectStdout,
         ...(request.onStdoutLine ? { onStdoutLine: request.onStdoutLine } : {}),
         onStderrLine: (line) => {
           // only network faults count: 0.14 also retries a pack that is simply missing ("no such file"), which
@@ -391,6 +399,9 @@ export class Restic {
               gaveUpOnBackend = true;
               stopper.abort();
             }
+          } else if (BACKEND_RETRY_LINE.test(line) && PERMANENT_BACKEND_FAULT.test(line) && !stoppedOnPermanentFault) {
+            stoppedOnPermanentFault = true;
+            stopper.abort();
           } else if (BACKEND_RECOVERED_LINE.test(line)) {
             retryingSince = null;
           }
@@ -402,7 +413,7 @@ export class Restic {
       const redacted: RunResult = { ...result, stderrTail: redactSecrets(result.stderrTail, this.secrets) };
       let outcome = classifyResticRun({
         command: request.name, repository: this.displayName, exitStatus: result.exitStatus, signal: result.signal,
-        stderrTail: redacted.stderrTail, gaveUpOnBackend,
+        stderrTail: redacted.stderrTail, gaveUpOnBackend, stoppedOnPermanentFault,
         ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactSecrets(exitErrorMessage, this.secrets) }),
       }, this.features);
       if (request.interpret) outcome = request.interpret(redacted, outcome);
