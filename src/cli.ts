@@ -74,7 +74,9 @@ export async function buildProgram(): Promise<CommandType> {
   const kit = program.command('kit').description('create or check the printed recovery kit');
   kit.command('create')
     .description('encrypt the credentials, split the key among custodians, write the kit')
-    .requiredOption('--bundle <file>', 'JSON file with the credentials to protect (see docs/format.md)')
+    .option('--config <path>', 'build the bundle from this config and its secrets (see docs/config.md, `kit:`)')
+    .option('--bundle <file>', 'or: a JSON file with the credentials to protect (see docs/format.md)')
+    .option('--no-check', 'seal without first opening the repository with the bundle (the checklist then says "credentials NOT verified")')
     .requiredOption('--custodians <names>', 'comma-separated custodian names, one share each (n = their count)')
     .requiredOption('--threshold <k>', 'how many shares open the kit', integer('--threshold'))
     .requiredOption('--out <dir>', 'folder to write the kit into (must not hold a kit)')

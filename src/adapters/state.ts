@@ -12,6 +12,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { DrillRecord, RunRecord } from '../core/status.js';
+import type { KitRecord } from '../core/kit-record.js';
 
 export const RUNS_KEPT = 200;
 
@@ -35,6 +36,8 @@ export interface StateData {
   offsite?: OffsiteIdentity;
   runs: RunRecord[];
   drills: DrillRecord[];
+  /** the newest kit made by `drkit kit create` (src/adapters/kit-store.ts) */
+  kit?: KitRecord;
 }
 
 export function statusFile(dir: string): string {

@@ -23,6 +23,7 @@ import { locksDir, readState, recordRun, type StateData } from '../adapters/stat
 import { acquireLock, type HeldLock } from '../adapters/lock.js';
 import { ping } from '../adapters/healthcheck.js';
 import { redact } from '../adapters/secrets.js';
+import { existingCanary } from '../adapters/kit-store.js';
 import type { RunRecord } from '../core/status.js';
 import type { JobResult, Reporter } from '../jobs/types.js';
 import { reporterFor, type ClosableReporter } from '../ui/reporters.js';
@@ -51,6 +52,12 @@ function selectJobs(config: Config, which: BackupOptions['job']): JobKey[] {
   return (['onsite', 'offsite'] as const).filter((job) => config[job] !== undefined);
 }
 
+/** the kit's canary goes into every snapshot once a kit exists (src/adapters/kit-store.ts) */
+const canaryOf = (dir: string): { canary?: string } => {
+  const canary = existingCanary(dir);
+  return canary === undefined ? {} : { canary };
+};
+
 const notInitialised = (config: Config, what: string): UserError => new UserError('E_NOT_INITIALIZED', what, {
   hints: [`run: drkit init --config ${config.file} --yes`],
 });
@@ -77,7 +84,7 @@ async function runEngine(job: JobKey, config: Config, state: StateData, reporter
       const { runOnsiteSnapshot } = await import('../jobs/onsite.js');
       const result = await runOnsiteSnapshot({
         target: onsite.target, expectedMarker: state.onsite.markerId, host: config.host, sources: config.sources,
-        excludes: config.exclude, keep: onsite.keep, ...(onsite.ssh ? { ssh: onsite.ssh } : {}),
+        excludes: config.exclude, keep: onsite.keep, ...(onsite.ssh ? { ssh: onsite.ssh } : {}), ...canaryOf(stateDir()),
       }, watching, signal);
       return { result, error: null };
     }
@@ -95,7 +102,7 @@ async function runEngine(job: JobKey, config: Config, state: StateData, reporter
       repository: access.repository, password: access.password, env: access.env,
       ...(access.cacert === undefined ? {} : { cacert: access.cacert }),
       expectedRepositoryId: state.offsite.repositoryId,
-      sources: config.sources, excludes: config.exclude, keep: offsite.keep, host: config.host, tags: offsite.tags,
+      sources: config.sources, excludes: config.exclude, keep: offsite.keep, host: config.host, tags: offsite.tags, ...canaryOf(stateDir()),
     }, watching, signal, {
       restic: { retry: { ...DEFAULT_RETRY, attempts: offsite.retries + 1 }, backendGiveUpMs: offsite.giveUpAfter },
     });

@@ -24,6 +24,8 @@ export interface ConfigMistake {
 const DEFAULT_ONSITE_KEEP = { all: '24h', daily: '30d', weekly: '52w', monthly: 'forever' } as const;
 const DEFAULT_OFFSITE_KEEP: OffsiteKeep = { last: 3, daily: 7, weekly: 5, monthly: 12, yearly: 3 };
 const DEFAULT_MAX_AGE = { onsite: '26h', offsite: '26h' } as const;
+/** a kit is re-checked (custodians asked, a drill run) once a year, as its checklist says */
+export const DEFAULT_KIT_MAX_AGE = '365d';
 
 /** Reads `file` and returns the validated config, or throws a UserError listing every mistake with its line. */
 export function loadConfig(file: string): Config {
@@ -85,7 +87,7 @@ function describeIssue(issue: $ZodIssue, doc: Document, lineCounter: LineCounter
   return [{ line: lineOf(doc, lineCounter, path), path: dotted(path), message }];
 }
 
-const TOP_KEYS = ['sources', 'exclude', 'secrets', 'host', 'onsite', 'offsite'];
+const TOP_KEYS = ['sources', 'exclude', 'secrets', 'host', 'onsite', 'offsite', 'kit'];
 
 function suggest(key: string, known: readonly string[]): string {
   const lower = key.toLowerCase();
@@ -219,6 +221,15 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
     if (raw.offsite.cacert !== undefined) config.offsite.cacert = resolvePath(raw.offsite.cacert, base);
     const hc = healthcheckUrls(raw.offsite.healthcheck);
     if (hc) config.offsite.healthcheck = hc;
+  }
+  if (raw.kit) {
+    const maxAgeText = raw.kit.maxAge ?? DEFAULT_KIT_MAX_AGE;
+    config.kit = {
+      ...(raw.kit.owner === undefined ? {} : { owner: raw.kit.owner }),
+      ...(raw.kit.notes === undefined || raw.kit.notes.trim() === '' ? {} : { notes: raw.kit.notes }),
+      ...(raw.kit.onsite === undefined ? {} : { onsite: raw.kit.onsite }),
+      maxAge: ms(maxAgeText), maxAgeText,
+    };
   }
   return config;
 }

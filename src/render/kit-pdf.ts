@@ -41,6 +41,10 @@ export interface WritePdfKitOptions {
   selfTest?: boolean;
   /** the passphrase createKit returned: the self-test also checks every combination yields it */
   passphrase?: string;
+  /** made with --no-check: the checklist says "credentials NOT verified" */
+  unverified?: boolean;
+  /** the canary file the backups carry (absolute path as recorded) and its text, for the guide */
+  canary?: { path: string; text: string };
 }
 
 export interface SelfTestReport {
@@ -270,9 +274,9 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
     }
     // a failed check must not go unhandled while the guide renders; it is reported by Promise.all below
     for (const check of checks) check.catch(() => undefined);
-    const guide = renderGuide(kit, { paper: options.paper, combiner });
+    const guide = renderGuide(kit, { paper: options.paper, combiner, ...(options.canary === undefined ? {} : { canary: options.canary }) });
     await guide.pdf.save(join(temp, GUIDE_FILE));
-    await renderChecklist(kit, { paper: options.paper, ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes }) }).save(join(temp, CHECKLIST_FILE));
+    await renderChecklist(kit, { paper: options.paper, unverified: options.unverified === true, ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes }) }).save(join(temp, CHECKLIST_FILE));
     const report = !selfTest ? null : await selfTestPdfKit(temp, kit, { combiner, commands: guide.commands, sheets: await Promise.all(checks), ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }) });
     const names = kitFileNames(kit);
     if (!(await exists(outDir)) && dirname(temp) === parent) {

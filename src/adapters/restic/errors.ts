@@ -57,6 +57,11 @@ export interface FinishedRun {
    * certificate, refused credentials: see PERMANENT_BACKEND_FAULT); it is classified by its text as a failed run
    */
   stoppedOnPermanentFault?: boolean;
+  /**
+   * the caller aborted the run (SIGINT/SIGTERM in the CLI). restic ≥ 0.17 catches the SIGTERM drkit sends, cleans
+   * up and exits 1 with "context canceled", which is an interruption, not a failure
+   */
+  abortedByCaller?: boolean;
 }
 
 const WRONG_PASSWORD = /wrong password|no key found/i;
@@ -127,7 +132,7 @@ export function classifyResticRun(run: FinishedRun, features: ResticFeatures): R
     };
   }
   if (exitStatus === 3 && command === 'backup') return { kind: 'partial' };
-  if (exitStatus === 130 || (exitStatus === null && run.signal !== null)) {
+  if (exitStatus === 130 || (exitStatus === null && run.signal !== null) || (run.abortedByCaller === true && exitStatus !== 3)) {
     return { kind: 'error', transient: false, error: tool('E_RESTIC_INTERRUPTED', `restic ${command} was interrupted${run.signal ? ` (${run.signal})` : ''}`, { exitCode: ExitCode.interrupted }) };
   }
   const wrongPassword = (features.exitCodeWrongPassword && exitStatus === 12) || (exitStatus === 1 && WRONG_PASSWORD.test(text)) || (exitStatus === 12 && WRONG_PASSWORD.test(text));

@@ -382,6 +382,12 @@ export class Restic {
     let gaveUpOnBackend = false;
     let stoppedOnPermanentFault = false;
     let exitErrorMessage: string | undefined;
+    let giveUpTimer: NodeJS.Timeout | undefined;
+    const giveUp = (): void => {
+      if (retryingSince === null || gaveUpOnBackend) return;
+      gaveUpOnBackend = true;
+      stopper.abort();
+    };
 
     return this.withPassword(async (password) => {
       const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env) });
@@ -394,6 +400,10 @@ export class Restic {
           // only network faults count: 0.14 also retries a pack that is simply missing ("no such file"), which
           // is damage for `check` to report, not a server to give up on
           if (BACKEND_RETRY_LINE.test(line) && UNREACHABLE.test(line)) {
+            if (retryingSince === null) {
+              // restic ≥ 0.16 backs off for up to a minute between retries: a timer, not only the next line, ends the wait
+              giveUpTimer ??= setTimeout(giveUp, giveUpMs);
+            }
             retryingSince ??= now();
             if (now() - retryingSince >= giveUpMs && !gaveUpOnBackend) {
               gaveUpOnBackend = true;
@@ -404,16 +414,18 @@ export class Restic {
             stopper.abort();
           } else if (BACKEND_RECOVERED_LINE.test(line)) {
             retryingSince = null;
+            clearTimeout(giveUpTimer);
+            giveUpTimer = undefined;
           }
           const message = parseStderrLine(line);
           if (message.type === 'exit_error') exitErrorMessage = message.message;
           request.onStderrLine?.(line);
         },
-      });
+      }).finally(() => clearTimeout(giveUpTimer));
       const redacted: RunResult = { ...result, stderrTail: redactSecrets(result.stderrTail, this.secrets) };
       let outcome = classifyResticRun({
         command: request.name, repository: this.displayName, exitStatus: result.exitStatus, signal: result.signal,
-        stderrTail: redacted.stderrTail, gaveUpOnBackend, stoppedOnPermanentFault,
+        stderrTail: redacted.stderrTail, gaveUpOnBackend, stoppedOnPermanentFault, abortedByCaller: this.options.signal?.aborted === true,
         ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactSecrets(exitErrorMessage, this.secrets) }),
       }, this.features);
       if (request.interpret) outcome = request.interpret(redacted, outcome);
