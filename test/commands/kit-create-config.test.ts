@@ -174,6 +174,31 @@ describe('kit create --config against rclone serve restic', () => {
   });
 });
 
+describe('kit create --config with offsite.passwordCommand', () => {
+  let box: Sandbox;
+  before(async () => {
+    box = makeSandbox();
+    privateTmp(box);
+    await (await openResticRepository({ repository: box.repository, password: { value: GOOD } })).init();
+  });
+  after(() => { restoreTmp(); box.cleanup(); });
+
+  test('the command\'s output (trimmed, as restic reads it) is the sealed password; it wins over the secrets file', async () => {
+    const passwordFile = join(box.root, 'password-store');
+    writeFileSync(passwordFile, `  ${GOOD}\n`, { mode: 0o600 });
+    writeSecrets(box, MISTYPED);
+    box.writeConfig(`sources: [${box.source}]\nsecrets: ${box.secrets}\noffsite:\n  repository: ${box.repository}\n  passwordCommand: cat ${passwordFile}\nkit:\n  owner: Ann\n`);
+    const out = join(box.root, 'kit');
+    assert.equal(await kitCreate(createOptions(box, out), captureIO()), ExitCode.ok);
+    const shares = [1, 3].map((number) => ({ name: `share-${number}.txt`, text: readFileSync(join(out, `share-${number}.txt`), 'utf8') }));
+    const combined = await combineKit(shares, { name: 'envelope.txt', text: readFileSync(join(out, 'envelope.txt'), 'utf8') });
+    assert.equal(parseBundleText(await openEnvelope(combined.openpgp, combined.passphrase)).resticPassword, GOOD);
+    // the key lives beside the secrets file, 0600
+    const { statSync } = await import('node:fs');
+    assert.equal(statSync(join(box.secrets, '..', 'kit-fingerprint.key')).mode & 0o777, 0o600);
+  });
+});
+
 describe('kit create --bundle against a local repository', () => {
   let box: Sandbox;
   let repositoryId: string;

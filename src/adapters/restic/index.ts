@@ -394,7 +394,8 @@ export class Restic {
       const isolated = this.options.isolatedEnv;
       const result = await runProgram(this.options.binary ?? 'restic', args, {
         env: isolated === undefined ? env : { ...isolated, ...env }, cleanEnv: isolated !== undefined,
-        signal, debianPackage: 'restic', collectStdout: request.collectStdout,
+        // restic gets 10 s to remove its lock after SIGTERM; a dead server would keep it retrying for a minute
+        signal, killGraceMs: 10_000, debianPackage: 'restic', collectStdout: request.collectStdout,
         ...(request.onStdoutLine ? { onStdoutLine: request.onStdoutLine } : {}),
         onStderrLine: (line) => {
           // only network faults count: 0.14 also retries a pack that is simply missing ("no such file"), which
