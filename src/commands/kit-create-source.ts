@@ -5,7 +5,8 @@
  */
 import { resolve } from 'node:path';
 import type { BundleInput } from '../core/bundle.js';
-import { kitFingerprint, canaryText, type KitRecord } from '../core/kit-record.js';
+import { canaryText, type KitRecord } from '../core/kit-record.js';
+import { kitFingerprint } from '../core/kit-fingerprint.js';
 import type { Kit } from '../core/kit.js';
 import { UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';

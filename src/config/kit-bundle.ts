@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { validateBundleInput, type BundleInput } from '../core/bundle.js';
-import { kitFingerprint, type CurrentCredentials } from '../core/kit-record.js';
+import { kitFingerprint } from '../core/kit-fingerprint.js';
+import type { CurrentCredentials } from '../core/kit-record.js';
 import { DrkitError, ToolError, UserError } from '../errors.js';
 import { runProgram } from '../adapters/exec.js';
 import { fingerprintKeyFile, readFingerprintKey } from '../adapters/kit-store.js';

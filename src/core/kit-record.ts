@@ -10,13 +10,10 @@
  *   read the key can read the secrets file beside it anyway;
  * - it costs microseconds, so `drkit status` (run often by monitoring) stays fast. A slow hash (scrypt) would
  *   have to be either slow on every status run or too fast to protect a weak password.
- * It covers what makes a kit open the repository: the repository URL, the password, the backend variables and
+ * (./kit-fingerprint.ts computes it; this module stays free of node:crypto, which `drkit status` need not load
+ * when there is no kit.) It covers what makes a kit open the repository: the repository URL, the password, the backend variables and
  * the repository id. The owner's name, notes and onsite description do not make a kit outdated.
  */
-import { createHmac } from 'node:crypto';
-import type { BundleInput } from './bundle.js';
-
-export const KIT_FINGERPRINT_PREFIX = 'hmac-sha256:';
 
 /**
  * The kit's entry in the status file, for kits built from the setup (`kit create --config`; a `--bundle` kit may
@@ -34,14 +31,6 @@ export interface KitRecord {
   fingerprint: string;
   /** false when made with --no-check: nobody proved the credentials open the repository */
   verified: boolean;
-}
-
-/** The fingerprint of the credentials in `bundle` under `key` (32 random bytes). */
-export function kitFingerprint(bundle: Pick<BundleInput, 'repository' | 'resticPassword' | 'env' | 'repositoryId'>, key: Uint8Array): string {
-  // canonical: fixed field order, env sorted by name, JSON so that no separator can be smuggled into a value
-  const env = Object.keys(bundle.env).sort().map((name) => [name, bundle.env[name] ?? '']);
-  const canonical = JSON.stringify(['drkit kit fingerprint 1', bundle.repository, bundle.resticPassword, env, bundle.repositoryId ?? null]);
-  return KIT_FINGERPRINT_PREFIX + createHmac('sha256', key).update(canonical, 'utf8').digest('hex');
 }
 
 export type KitState = 'ok' | 'outdated' | 'due' | 'unknown' | 'unverified' | 'none';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { canaryText, judgeKit, kitFingerprint, type KitRecord } from '../../src/core/kit-record.js';
+import { canaryText, judgeKit, type KitRecord } from '../../src/core/kit-record.js';
+import { kitFingerprint } from '../../src/core/kit-fingerprint.js';
 
 const KEY = new Uint8Array(32).fill(7);
 const OTHER_KEY = new Uint8Array(32).fill(8);
