@@ -79,6 +79,17 @@ export interface OffsiteConfig {
   check?: RepositoryCheckConfig;
 }
 
+/** The `kit:` section: what `drkit kit create --config` adds to the bundle, and when the kit is due for a re-check. */
+export interface KitConfig {
+  owner?: string;
+  notes?: string;
+  /** the onsite copy as the restorer should read it; default: built from onsite.target */
+  onsite?: string;
+  /** ms after which `drkit status` says "kit due for re-check" */
+  maxAge: number;
+  maxAgeText: string;
+}
+
 export interface Config {
   /** absolute path of the config file this came from */
   file: string;
@@ -90,6 +101,8 @@ export interface Config {
   secrets?: string;
   onsite?: OnsiteConfig;
   offsite?: OffsiteConfig;
+  /** absent in configs without a `kit:` section (and in caches written before it existed): defaults apply */
+  kit?: KitConfig;
 }
 
 export type JobKey = 'onsite' | 'offsite';
