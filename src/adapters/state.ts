@@ -61,6 +61,8 @@ export function readState(dir: string): StateData {
   try {
     const parsed = JSON.parse(text) as Partial<StateData>;
     if (parsed.version !== 1) throw new Error(`version ${String(parsed.version)}`);
+    const problem = stateShapeProblem(parsed);
+    if (problem !== null) throw new Error(problem);
     return { ...empty(), ...parsed, runs: parsed.runs ?? [], drills: parsed.drills ?? [] };
   } catch (error) {
     throw new UserError('E_STATE_CORRUPT', `status file ${file} is damaged (${error instanceof Error ? error.message : String(error)})`, {
@@ -100,4 +102,49 @@ export async function recordDrill(dir: string, records: readonly DrillRecord[]):
     state.drills.push(...records);
     if (state.drills.length > RUNS_KEPT) state.drills = state.drills.slice(state.drills.length - RUNS_KEPT);
   });
+}
+
+const isText = (value: unknown): boolean => typeof value === 'string';
+const isCount = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value);
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * What is wrong with the shape of a parsed status file (a hand edit, a torn copy), naming the field; null when
+ * every field drkit reads has its type. Without it a wrong type would surface as a crash far from the file.
+ */
+function stateShapeProblem(parsed: Record<string, unknown>): string | null {
+  for (const key of ['onsite', 'offsite'] as const) {
+    const identity = parsed[key];
+    if (identity === undefined) continue;
+    if (!isObject(identity)) return `${key} must be an object`;
+    for (const [field, value] of Object.entries(identity)) if (!isText(value)) return `${key}.${field} must be a text`;
+  }
+  for (const key of ['runs', 'drills'] as const) {
+    const list = parsed[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) return `${key} must be a list`;
+    for (const [index, entry] of (list as unknown[]).entries()) {
+      const where = `${key}[${index}]`;
+      if (!isObject(entry)) return `${where} must be an object`;
+      for (const field of key === 'runs' ? ['job', 'outcome', 'startedAt', 'finishedAt'] : ['job', 'outcome', 'finishedAt']) {
+        if (!isText(entry[field])) return `${where}.${field} must be a text`;
+      }
+      if (key === 'runs' && (!Array.isArray(entry.warnings) || !(entry.warnings as unknown[]).every(isText))) return `${where}.warnings must be a list of texts`;
+      for (const [field, value] of Object.entries(entry)) {
+        if (['job', 'outcome', 'startedAt', 'finishedAt', 'warnings'].includes(field)) continue;
+        if (field === 'error') {
+          if (!isObject(value) || !isText(value.code) || !isText(value.message)) return `${where}.error must hold a code and a message`;
+        } else if (['filesTotal', 'bytesTotal', 'bytesAdded', 'snapshotCount', 'filesChecked', 'bytesChecked', 'durationMs', 'mismatches', 'changedSinceSnapshot'].includes(field)) {
+          if (!isCount(value)) return `${where}.${field} must be a number`;
+        } else if (field === 'findings') {
+          if (!Array.isArray(value) || !(value as unknown[]).every((finding) => isObject(finding) && isText(finding.code) && isText(finding.message))) return `${where}.findings must be a list of codes and messages`;
+        } else if (field === 'sheets') {
+          if (!Array.isArray(value) || !(value as unknown[]).every(isCount)) return `${where}.sheets must be a list of numbers`;
+        } else if (['snapshotId', 'snapshot', 'verdict', 'via', 'report', 'isolation'].includes(field)) {
+          if (!isText(value)) return `${where}.${field} must be a text`;
+        }
+      }
+    }
+  }
+  return null;
 }
