@@ -81,11 +81,13 @@ export const DAMAGE = /packs from index missing|needed pack files which are miss
  */
 export function repositoryDamaged(command: string, repository: string, findings: readonly string[], version: Pick<ResticVersion, 'major' | 'minor'>,
   run: { exitStatus: number | null; stderrTail: string } = { exitStatus: 1, stderrTail: '' }): ToolError {
-  const first = findings.find((finding) => finding.trim() !== '')?.trim().replace(/\s+/g, ' ').slice(0, 200);
+  const named = findings.map((finding) => finding.trim().replace(/\s+/g, ' ')).filter((finding) => finding !== '' && !/^fatal:/i.test(finding));
+  // restic names the missing packs on the lines after "… missing from the repository:"
+  const first = named[0]?.endsWith(':') && named[1] !== undefined ? `${named[0]} ${named[1]}` : named[0];
   const hasRepair = version.major > 0 || version.minor >= 16;
   const said = `restic ${version.major}.${version.minor}`;
   return new ToolError('E_RESTIC_DAMAGED',
-    `restic ${command}: the repository ${repository} is damaged: data its index names is missing${first === undefined ? '' : ` (${first})`}; snapshots that use it cannot be restored in full`, {
+    `restic ${command}: the repository ${repository} is damaged: data its index names is missing${first === undefined ? '' : ` (${first.slice(0, 200)})`}; snapshots that use it cannot be restored in full`, {
       program: 'restic', exitStatus: run.exitStatus, stderrTail: run.stderrTail, exitCode: ExitCode.checkFailed,
       details: { resticCommand: command, findings: findings.slice(0, 20) },
       hints: [

@@ -308,7 +308,7 @@ export class Restic {
     const findings: string[] = [];
     await this.run({
       operation: { command: 'prune' }, name: 'prune', collectStdout: false, onStdoutLine: () => undefined,
-      onStderrLine: (line) => { if (findings.length < 20 && /missing|does not exist|not found/i.test(line)) findings.push(redactText(line, this.secrets)); },
+      onStderrLine: (line) => { if (findings.length < 20 && /missing|does not exist|not found|^\s*[0-9a-f]{64}\s*$/i.test(line)) findings.push(redactText(line, this.secrets)); },
       interpret: (result, outcome) => (outcome.kind === 'error' && DAMAGE.test(result.stderrTail)
         ? { kind: 'error', transient: false, error: repositoryDamaged('prune', this.displayName, findings, this.version, result) }
         : outcome),
@@ -417,7 +417,7 @@ export class Restic {
       } catch (error) {
         // a lock left by a killed run (its restic gone) is stale, and `restic unlock` removes only such locks: try
         // that once at once, whatever the retry policy (retries: 0 must not leave every later run locked out)
-        if (error instanceof ToolError && error.code === 'E_RESTIC_LOCKED' && !triedUnlock) {
+        if (error instanceof ToolError && error.code === 'E_RESTIC_LOCKED' && !triedUnlock && !this.options.signal?.aborted) {
           triedUnlock = true;
           if (await this.unlockStale().then(() => true, () => false)) {
             resetAttempt?.();
@@ -431,7 +431,7 @@ export class Restic {
         this.options.onRetry?.({ attempt, delayMs, error });
         await sleep(delayMs, this.options.signal);
         if (this.options.signal?.aborted) throw error;
-        // a lock left by a run that crashed (or that drkit stopped) is stale: restic unlock removes only such locks
+        // a lock whose holder crashed while we waited is stale now: restic unlock removes only such locks
         if (error.code === 'E_RESTIC_LOCKED') await this.unlockStale().catch(() => undefined);
         resetAttempt?.();
       }
