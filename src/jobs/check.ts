@@ -13,7 +13,7 @@
  *   nothing either way, and `drkit status` reports the check as failed until one passes.
  */
 import { DrkitError, InternalError, UserError } from '../errors.js';
-import { openResticRepository, repositoryDamaged, type PasswordSource, type Restic } from '../adapters/restic/index.js';
+import { openResticRepository, redactSecrets, repositoryDamaged, type PasswordSource, type Restic } from '../adapters/restic/index.js';
 import type { OffsiteRuntime } from './offsite.js';
 import type { JobEvent, JobResult, Reporter } from './types.js';
 
@@ -75,7 +75,7 @@ export async function runRepositoryCheck(options: RepositoryCheckOptions, report
     return finish({ outcome: 'success', warnings: [] });
   } catch (error) {
     if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
-    if (restic === undefined) emit({ type: 'start', job: 'check', at: startedAt, target: options.repository.replace(/(\/\/)[^/@\s]+@/, '$1***@') });
+    if (restic === undefined) emit({ type: 'start', job: 'check', at: startedAt, target: redactSecrets(options.repository, []) });
     return finish({ outcome: 'failed', warnings: [], error });
   }
 }

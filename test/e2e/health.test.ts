@@ -225,6 +225,33 @@ describe('an unplugged USB disk', () => {
   });
 });
 
+describe('an unplugged USB disk, without onsite.removable', () => {
+  test('a target under /mnt that is not mounted: init refuses to write the marker; mounted, it writes it', { skip: process.getuid?.() === 0 ? false : 'needs root for /mnt and a tmpfs' }, async () => {
+    const mountPoint = mkdtempSync('/mnt/drkit-test-usb-');
+    try {
+      const setup = makeSetup(join(scratch, 'usb-mnt'), { offsite: null });
+      const target = join(mountPoint, 'drkit');
+      writeFileSync(setup.config, readFileSync(setup.config, 'utf8').replace(`target: ${setup.target}`, `target: ${target}`));
+      const refused = await setup.drkit(['init', '--yes']);
+      assert.equal(refused.exitStatus, 2, said(refused));
+      assert.match(refused.stderr, /^error: target absent: .* is under \/mnt, where removable disks are mounted, but no disk is mounted on it; nothing was written$/m);
+      assert.match(refused.stderr, /^hint: set onsite.removable to the disk's mount point/m);
+      assert.deepEqual(readdirSync(mountPoint), [], 'nothing written on the internal disk');
+      assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'drkit-test-usb', mountPoint]).status, 0);
+      try {
+        const init = await setup.drkit(['init', '--yes']);
+        assert.equal(init.exitStatus, 0, said(init));
+        assert.ok(existsSync(join(target, '.drkit-target')));
+      } finally {
+        spawnSync('umount', [mountPoint]);
+      }
+      assert.deepEqual(readdirSync(mountPoint), [], 'the marker went to the mounted disk, not under it');
+    } finally {
+      rmSync(mountPoint, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('weak inputs are clear errors, never exit 70', () => {
   test('a status file with wrong types: status and backup name the file, the field and the fix', async () => {
     const setup = makeSetup(join(scratch, 'weak-state'), { offsite: null });
