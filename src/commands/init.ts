@@ -60,7 +60,7 @@ export async function run(options: InitOptions, io: CommandIO): Promise<number> 
         throw new UserError('E_FOREIGN_MARKER', `onsite target ${config.onsite.target} already holds the marker ${existing.slice(0, 36)}, which this setup did not write`, {
           hints: [
             'is it the right disk? another drkit setup (or an earlier install) uses it; its snapshots are there',
-            `to use it for this config anyway, run: drkit init --config ${configPath} --yes --adopt-marker`,
+            `to use it for this config anyway, run: drkit init --config ${configPath} --yes --adopt-marker (two setups sharing a disk need different \`host\` names, or their snapshots and retention mix)`,
           ],
           details: { target: config.onsite.target, markerId: existing },
         });

@@ -193,7 +193,7 @@ describe('an unplugged USB disk', () => {
     const refused = await setup.drkit(['init', '--yes']);
     assert.equal(refused.exitStatus, 2, said(refused));
     assert.match(refused.stderr, /^error: onsite target .* already holds the marker aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee, which this setup did not write$/m);
-    assert.match(refused.stderr, /^hint: .*--adopt-marker$/m);
+    assert.match(refused.stderr, /^hint: to use it for this config anyway, run: drkit init --config .* --yes --adopt-marker /m);
     assert.equal(existsSync(join(setup.stateDir, 'status.json')), false, 'nothing recorded');
     const adopted = await setup.drkit(['init', '--yes', '--adopt-marker']);
     assert.equal(adopted.exitStatus, 0, said(adopted));
