@@ -105,7 +105,7 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
       const result = await runOnsiteSnapshot({
         target: onsite.target, expectedMarker: state.onsite.markerId, host: config.host, sources: config.sources,
         excludes: config.exclude, keep: onsite.keep, ...(onsite.ssh ? { ssh: onsite.ssh } : {}),
-        ...(onsite.removable === undefined ? {} : { mountPoint: onsite.removable }), ...canaryOf(stateDir(config.file)),
+        ...(typeof onsite.removable === 'string' ? { mountPoint: onsite.removable } : {}), ...canaryOf(stateDir(config.file)),
       }, reporter, signal);
       return { result, reported: true };
     }

@@ -206,6 +206,7 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
     };
     const hc = healthcheckUrls(raw.onsite.healthcheck);
     if (hc) config.onsite.healthcheck = hc;
+    if (raw.onsite.removable === false) config.onsite.removable = false;
     if (raw.onsite.removable !== undefined && raw.onsite.removable !== false) {
       if (remote) throw new UserError('E_CONFIG', `${basename(file)}: onsite.removable: applies to a local target only, not ${target}`, { hints: [`remove onsite.removable from ${file}`] });
       config.onsite.removable = raw.onsite.removable === true ? config.onsite.target : resolvePath(raw.onsite.removable, base);

@@ -43,9 +43,10 @@ export interface OnsiteConfig {
   ssh?: { port?: number; identityFile?: string };
   /**
    * absolute path of the mount point of a removable disk the target lives on (`removable: true`: the target
-   * itself): nothing is read from or written to the target unless a file system is mounted there
+   * itself): nothing is read from or written to the target unless a file system is mounted there. `false` when
+   * the config says so (the target is on an internal disk); absent when the config does not say
    */
-  removable?: string;
+  removable?: string | false;
 }
 
 /** The repository check (`drkit check`): restic check on its own schedule, recorded like a job. */

@@ -175,7 +175,7 @@ test('onsite.removable: true is the target itself; a path must hold the target; 
   const config = (extra: string, target = '/media/usb/backups'): string => `sources: [/data]\nonsite:\n  target: ${target}\n${extra}`;
   assert.equal(parseConfig(config('  removable: true\n'), FILE, 'box').onsite?.removable, '/media/usb/backups');
   assert.equal(parseConfig(config('  removable: /media/usb\n'), FILE, 'box').onsite?.removable, '/media/usb');
-  assert.equal(parseConfig(config('  removable: false\n'), FILE, 'box').onsite?.removable, undefined);
+  assert.equal(parseConfig(config('  removable: false\n'), FILE, 'box').onsite?.removable, false, 'false: the owner says it is an internal disk');
   assert.match(mistakeOf(config('  removable: /mnt/other\n')), /onsite.removable: the target \/media\/usb\/backups is not under the mount point \/mnt\/other/);
   assert.match(mistakeOf(config('  removable: true\n', 'nas:/b')), /onsite.removable: applies to a local target only/);
 });
