@@ -65,7 +65,7 @@ export interface RunningServer {
 }
 
 /** `rclone serve restic --addr 127.0.0.1:PORT DIR`. */
-export async function startRcloneRestServer(options: { dataDir?: string; port?: number } = {}): Promise<RunningServer> {
+export async function startRcloneRestServer(options: { dataDir?: string; port?: number; /** more rclone flags, e.g. ['--bwlimit', '10M'] for a slow server */ extraArgs?: readonly string[] } = {}): Promise<RunningServer> {
   const dataDir = options.dataDir ?? await mkdtemp(join(tmpdir(), 'drkit-rest-'));
   const port = options.port ?? await freePort();
   let child: ChildProcess | null = null;
@@ -77,7 +77,7 @@ export async function startRcloneRestServer(options: { dataDir?: string; port?: 
       if (child !== null) return;
       log = '';
       // --config /dev/null: ignore any rclone.conf of the machine; the served folder is a plain local path
-      const started = spawn('rclone', ['serve', 'restic', '--config', '/dev/null', '--addr', `127.0.0.1:${port}`, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const started = spawn('rclone', ['serve', 'restic', '--config', '/dev/null', ...(options.extraArgs ?? []), '--addr', `127.0.0.1:${port}`, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
       child = started;
       server.pid = started.pid;
       started.stdout.on('data', (chunk: Buffer) => { log = (log + chunk.toString()).slice(-4000); });
