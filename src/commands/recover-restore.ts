@@ -191,7 +191,7 @@ export function describeRestored(restored: Restored, notes: string | undefined, 
 /** Restores one offsite snapshot into `options.restoreTo` (the kit is open: `bundle` holds the credentials). */
 export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & { restoreTo: string }, io: CommandIO): Promise<Restored> {
   const target = options.restoreTo;
-  await checkRestoreRequest(options);
+  const entries = await checkRestoreRequest(options);
   const { openResticRepository } = await import('../adapters/restic/index.js');
   const restic = await openResticRepository({ repository: bundle.repository, password: { value: bundle.resticPassword }, env: bundle.env });
   const chosen = await chooseOffsite(restic, options, io);
@@ -199,6 +199,8 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
   const warning = checkFreeSpace({ target, needed: chosen.size, available: await freeBytes(target), partial: include.length > 0 }, formatBytes);
   if (warning !== null) io.note(`warning: ${warning}`);
   await makeFolder(target, '--restore-to');
+  // what a --force restore finds there already, so the files restic writes can be told apart on 0.14
+  const bytesBefore = entries !== null && entries.length > 0 && !restic.features.restoreJson ? await folderBytes(target) : 0;
   io.note(`restoring ${chosen.snapshot === 'latest' ? 'the newest snapshot' : `snapshot ${shortId(chosen.snapshot)}`} (${formatBytes(chosen.size)}) into ${target}; restic checks every file it writes`);
 
   const reporter = await restoreProgressReporter(io, 'restoring');
@@ -226,14 +228,15 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
   } finally {
     await poller.stop();
   }
-  const finalBytes = result.bytesRestored ?? measuredTotal ?? samples.at(-1)?.bytes ?? 0;
+  // restic 0.14 says nothing at the end either: with every file written (at its full size), the folder tells
+  const finalBytes = result.bytesRestored ?? measuredTotal ?? Math.max(0, (await folderBytes(target)) - bytesBefore);
   samples = addSample(samples, { atMs: Date.now() - started, bytes: finalBytes });
   reporter.finish(progressView(samples, measuredTotal ?? finalBytes, { finished: true }));
   if (result.errors.length > 0) {
     throw new UserError('E_RESTORE_ERRORS', `restore wrote ${target}, but ${result.errors.length} item(s) failed: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}`, { hints: ['run the same command again into an empty folder; check free space'] });
   }
   const snapshot = chosen.snapshot !== 'latest' ? chosen.snapshot : (result.snapshotShortId ?? 'latest');
-  return { target, snapshot, files: result.filesRestored, bytes: result.bytesRestored, folders: await foldersIn(target) };
+  return { target, snapshot, files: result.filesRestored, bytes: result.bytesRestored ?? finalBytes, folders: await foldersIn(target) };
 }
 
 interface OnsiteRow extends SnapshotRow { folder: string }
