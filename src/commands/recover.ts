@@ -11,7 +11,7 @@ import { formatBundleText, parseBundleText, printableRepository } from '../core/
 import { combineKit, type NamedText } from '../core/kit.js';
 import { formatKitId, parseShareText } from '../core/share.js';
 import { checkTypedEnvelopeLine, checkTypedShareLine, describeHeader, SHARE_LINE_LENGTHS, type TypedShareHeader } from '../core/typing.js';
-import { assertReadableFile, isPrintedKitFile, readUserFile, writePrivateFile } from '../adapters/files.js';
+import { assertReadableFile, assertWritableFilePath, assertWritableFolder, isPrintedKitFile, readUserFile, writePrivateFile } from '../adapters/files.js';
 import { DrkitError, ExitCode, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
 import type { Restored } from './recover-restore.js';
@@ -132,6 +132,9 @@ export async function run(options: RecoverOptions, io: CommandIO): Promise<numbe
     throw new UserError('E_USAGE', options.from === undefined ? '--envelope needs the shares too: give --from FILE for each' : '--from needs --envelope FILE (any sheet, or envelope.txt)',
       { hints: ['or give neither, and type the shares and the envelope line by line'] });
   }
+  // where the results go is checked before any share is read: a restorer must not type a whole kit to learn that
+  if (options.out !== undefined) await assertWritableFilePath(options.out, '--out', options.force);
+  if (options.restoreTo !== undefined) await assertWritableFolder(options.restoreTo, '--restore-to');
   // the restore's flags and target are checked before anyone types a share
   const restoring = options.restoreTo === undefined ? null : await import('./recover-restore.js');
   await restoring?.checkRestoreRequest(options);

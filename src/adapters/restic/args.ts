@@ -111,6 +111,7 @@ export type ResticOperation =
   | { command: 'check'; args: CheckArgs }
   | { command: 'restore'; args: RestoreArgs }
   | { command: 'stats'; args: StatsArgs }
+  | { command: 'ls'; args: { snapshot: string } }
   | { command: 'unlock' };
 
 const KEEP_FLAGS = {
@@ -254,6 +255,9 @@ export function buildResticArgs(operation: ResticOperation, options: ResticGloba
       argv.push(args.snapshot);
       return argv;
     }
+    case 'ls':
+      refuseOptionLike(operation.args.snapshot, 'snapshot');
+      return [...globalArgs(options, features, true), 'ls', '--json', operation.args.snapshot];
     case 'stats': {
       const argv = [...globalArgs(options, features, true), 'stats', '--json'];
       if (operation.args.mode !== undefined) argv.push('--mode', operation.args.mode);

@@ -396,3 +396,10 @@ export function parseStats(stdout: string): RepositoryStats | null {
     compressionRatio: num(object, 'compression_ratio'),
   });
 }
+
+/** A file of `restic ls --json` (one node per line; the first line is the snapshot): null for any other line. */
+export function parseLsFileLine(line: string): { path: string; size: number } | null {
+  const object = parseJsonObject(line);
+  if (object === null || object['struct_type'] !== 'node' || object['type'] !== 'file' || typeof object['path'] !== 'string') return null;
+  return { path: object['path'], size: num(object, 'size') ?? 0 };
+}
