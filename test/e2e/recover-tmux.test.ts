@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runProgram } from '../../src/adapters/exec.js';
+import { writeTargetMarker } from '../../src/adapters/onsite-target.js';
+import { runOnsiteSnapshot } from '../../src/jobs/onsite.js';
 import { cliCommand, runCli } from '../helpers/cli.js';
 import { resticBinaries } from '../helpers/restic-versions.js';
 
@@ -136,3 +138,31 @@ for (const restic of resticBinaries()) {
     });
   });
 }
+
+test('recover --onsite on a terminal: the disk\'s snapshots listed, row 2 copies the older one', async () => {
+  const disk = join(work, 'disk');
+  const home = join(work, 'onsite', 'home', 'ann');
+  mkdirSync(home, { recursive: true });
+  writeFileSync(join(home, 'list.txt'), 'the good version\n');
+  const v1 = tree(home);
+  const uuid = '3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a9f';
+  await writeTargetMarker(disk, uuid);
+  let time = Date.parse('2026-11-27T08:15:00Z');
+  const options = { target: disk, expectedMarker: uuid, host: 'laptop', sources: [home], excludes: [], progressIntervalMs: 0, clock: () => new Date(time) };
+  await runOnsiteSnapshot(options, { event: () => undefined });
+  writeFileSync(join(home, 'list.txt'), 'deleted by mistake\n');
+  time += 86_400_000;
+  await runOnsiteSnapshot(options, { event: () => undefined });
+  const session = 'onsite-pick';
+  const target = join(work, 'onsite-restored');
+  await start(session, ['recover', '--onsite', disk, '--restore-to', target], process.env['PATH'] ?? '/usr/bin:/bin');
+  const list = await waitFor(session, /which one\? type its number/, 'the question');
+  assert.match(list, /snapshots on .*disk:/);
+  assert.match(list, /1 {2}2026-11-28T081500Z .* laptop .*\/home\/ann {3}\(newest\)/);
+  assert.match(list, /2 {2}2026-11-27T081500Z/);
+  await keys(session, '2');
+  const done = await waitFor(session, /EXIT=\d+/, 'the end');
+  assert.match(done, /EXIT=0/, done);
+  assert.match(done, /copying \|#+\| 100 %/);
+  assert.deepEqual(tree(join(target, home)), v1);
+});
