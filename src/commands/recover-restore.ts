@@ -10,7 +10,8 @@
  * notes from the bundle.
  */
 import { createInterface } from 'node:readline';
-import { parseTarget } from '../adapters/onsite-target.js';
+import { join, resolve } from 'node:path';
+import { checkHostName, listSnapshots, openTarget, parseTarget } from '../adapters/onsite-target.js';
 import { buildRsyncCopyArgs, runRsync } from '../adapters/rsync.js';
 import { folderBytes, folderEntries, freeBytes, makeFolder, readFolder, writtenBytesOf } from '../adapters/restore-target.js';
 import type { Bundle } from '../core/bundle.js';
@@ -19,7 +20,7 @@ import {
   nonEmptyTargetError, parseSnapshotAnswer, topFolders, type SnapshotRow,
 } from '../core/restore.js';
 import { addSample, progressView, type ProgressSample } from '../core/restore-progress.js';
-import { classifyEntries, LATEST_LINK, parseSnapshotName } from '../core/snapshot-names.js';
+import { parseSnapshotName } from '../core/snapshot-names.js';
 import { DrkitError, ExitCode, UserError } from '../errors.js';
 import { formatBytes, shortId } from '../ui/format.js';
 import type { CommandIO } from '../ui/io.js';
@@ -106,6 +107,8 @@ function pollWrittenBytes(target: string, onBytes: (bytes: number) => void): { s
   let baseline: number | null = null;
   return {
     start(pid) {
+      // a retried restore is a new restic process: measure that one
+      if (timer !== undefined) clearInterval(timer);
       const tick = async () => {
         const fromProc = await writtenBytesOf(pid);
         if (fromProc !== null) { onBytes(fromProc); return; }
@@ -241,29 +244,35 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
 
 interface OnsiteRow extends SnapshotRow { folder: string }
 
-/** The complete snapshots of every host folder on the disk (or of `host`), newest first. */
+/** The complete snapshots of every host folder on the disk (or of `host`), newest first, and where `latest` points. */
 async function onsiteSnapshots(root: string, host: string | undefined): Promise<{ rows: OnsiteRow[]; latest: Map<string, string> }> {
-  const hosts = host === undefined ? ((await folderEntries(root, '--onsite')) ?? []).filter((name) => !name.startsWith('.')) : [host];
+  const disk = openTarget(root);
+  // anything at the top that is not a host name (the marker, lost+found, the owner's own files) is not ours
+  const hosts = host === undefined ? ((await folderEntries(root, '--onsite')) ?? []).filter(isHostName) : [host];
   const rows: OnsiteRow[] = [];
   const latest = new Map<string, string>();
-  const { readlink } = await import('node:fs/promises');
   for (const name of hosts) {
-    const entries = await folderEntries(`${root}/${name}`, 'host folder').catch(() => null);
-    if (entries === null) continue;
-    const { complete } = classifyEntries(entries);
-    for (const snapshot of complete) {
-      const folder = `${root}/${name}/${snapshot}`;
+    const listing = await listSnapshots(disk, name).catch(() => null);
+    if (listing === null) continue;
+    for (const snapshot of listing.complete) {
+      const folder = join(root, name, snapshot);
       const time = parseSnapshotName(snapshot)?.toISOString() ?? snapshot;
       const paths = (await topFolders(folder, readFolder).catch(() => [])).map((path) => path.slice(folder.length) || '/');
       rows.push({ id: snapshot, shortId: snapshot, time, hostname: name, paths, folder });
     }
-    if (entries.includes(LATEST_LINK)) {
-      const pointed = await readlink(`${root}/${name}/${LATEST_LINK}`).catch(() => null);
-      const base = pointed?.replace(/\/+$/, '').split('/').at(-1);
-      if (base !== undefined && complete.includes(base)) latest.set(name, base);
-    }
+    const pointed = listing.latest?.replace(/\/+$/, '').split('/').at(-1);
+    if (pointed !== undefined && listing.complete.includes(pointed)) latest.set(name, pointed);
   }
   return { rows: newestFirst(rows), latest };
+}
+
+function isHostName(name: string): boolean {
+  try {
+    checkHostName(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `drkit recover --onsite DISK [--restore-to DIR]`: lists the disk's snapshots, or copies one. */
@@ -320,7 +329,7 @@ export async function recoverOnsite(options: RestoreOptions & { onsite: string }
   const warning = checkFreeSpace({ target, needed: size, available: await freeBytes(target), partial: false }, formatBytes);
   if (warning !== null) io.note(`warning: ${warning}`);
   await makeFolder(target, '--restore-to');
-  const absoluteTarget = (await import('node:path')).resolve(target);
+  const absoluteTarget = resolve(target);
   io.note(`copying ${chosen.folder} (${formatBytes(size)}) into ${absoluteTarget}`);
   const reporter = await restoreProgressReporter(io, 'copying');
   let samples: ProgressSample[] = [];
