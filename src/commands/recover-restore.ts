@@ -21,7 +21,7 @@ import {
 } from '../core/restore.js';
 import { addSample, progressView, type ProgressSample } from '../core/restore-progress.js';
 import { parseSnapshotName } from '../core/snapshot-names.js';
-import { DrkitError, ExitCode, UserError } from '../errors.js';
+import { DrkitError, ExitCode, ToolError, UserError } from '../errors.js';
 import { formatBytes, shortId } from '../ui/format.js';
 import type { CommandIO } from '../ui/io.js';
 import { restoreProgressReporter } from '../ui/restore-progress.js';
@@ -101,10 +101,9 @@ async function askForSnapshot(rows: readonly SnapshotRow[], io: CommandIO, what:
 }
 
 /** Measures a restore that reports nothing itself (restic 0.14): the bytes restic has written, once a second. */
-function pollWrittenBytes(target: string, onBytes: (bytes: number) => void): { start(pid: number): void; stop(): Promise<void> } {
+function pollWrittenBytes(target: string, bytesBefore: number, onBytes: (bytes: number) => void): { start(pid: number): void; stop(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
   let pending: Promise<void> = Promise.resolve();
-  let baseline: number | null = null;
   return {
     start(pid) {
       // a retried restore is a new restic process: measure that one
@@ -113,9 +112,7 @@ function pollWrittenBytes(target: string, onBytes: (bytes: number) => void): { s
         const fromProc = await writtenBytesOf(pid);
         if (fromProc !== null) { onBytes(fromProc); return; }
         // no /proc: the sizes in the folder (which restic 0.14 preallocates, so this runs ahead)
-        const inFolder = await folderBytes(target);
-        baseline ??= inFolder;
-        onBytes(Math.max(0, inFolder - baseline));
+        onBytes(Math.max(0, (await folderBytes(target)) - bytesBefore));
       };
       timer = setInterval(() => { pending = pending.then(tick).catch(() => undefined); }, POLL_MS);
     },
@@ -217,7 +214,7 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
     samples = addSample(samples, { atMs: now - started, bytes });
     reporter.update(progressView(samples, measuredTotal), now, files);
   };
-  const poller = pollWrittenBytes(target, (bytes) => record(bytes));
+  const poller = pollWrittenBytes(target, bytesBefore, (bytes) => record(bytes));
   const restoreArgs = {
     snapshot: chosen.snapshot, target, verify: true, ...(include.length > 0 ? { include } : {}),
     ...(chosen.shown || options.host === undefined ? {} : { host: options.host }), ...(chosen.shown || options.path === undefined ? {} : { paths: options.path }),
@@ -228,18 +225,44 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
       if (status.totalBytes !== undefined && status.totalBytes > 0) measuredTotal = status.totalBytes;
       record(status.bytesRestored ?? 0, { ...(status.filesRestored === undefined ? {} : { done: status.filesRestored }), ...(status.totalFiles === undefined ? {} : { total: status.totalFiles }) });
     }, restic.features.restoreJson ? {} : { onSpawn: (pid) => poller.start(pid) });
-  } finally {
+  } catch (error) {
+    // the bar stops where it was: a failed restore never shows 100 %
     await poller.stop();
+    reporter.finish(progressView(samples, measuredTotal));
+    throw explainFailedFiles(error, target);
+  }
+  await poller.stop();
+  if (result.errors.length > 0) {
+    reporter.finish(progressView(samples, measuredTotal));
+    throw new UserError('E_RESTORE_ERRORS', `restore wrote ${target}, but ${result.errors.length} item(s) failed: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}`, { hints: ['run the same command again into an empty folder; check free space'] });
   }
   // restic 0.14 says nothing at the end either: with every file written (at its full size), the folder tells
   const finalBytes = result.bytesRestored ?? measuredTotal ?? Math.max(0, (await folderBytes(target)) - bytesBefore);
   samples = addSample(samples, { atMs: Date.now() - started, bytes: finalBytes });
   reporter.finish(progressView(samples, measuredTotal ?? finalBytes, { finished: true }));
-  if (result.errors.length > 0) {
-    throw new UserError('E_RESTORE_ERRORS', `restore wrote ${target}, but ${result.errors.length} item(s) failed: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}`, { hints: ['run the same command again into an empty folder; check free space'] });
-  }
   const snapshot = chosen.snapshot !== 'latest' ? chosen.snapshot : (result.snapshotShortId ?? 'latest');
   return { target, snapshot, files: result.filesRestored, bytes: result.bytesRestored ?? finalBytes, folders: await foldersIn(target) };
+}
+
+/**
+ * restic ends a restore that could not read or write some files with "There were N errors" (exit 1): the other
+ * files are there. Says so, and what the two usual causes mean for the restorer (the guide's troubleshooting).
+ */
+function explainFailedFiles(error: unknown, target: string): unknown {
+  if (!(error instanceof ToolError)) return error;
+  const count = /there were (\d+) errors/i.exec(`${error.message}\n${error.stderrTail}`)?.[1];
+  if (count === undefined) return error;
+  const noSpace = /no space left on device/i.test(error.stderrTail);
+  // 0.14: "ignoring error for /home/ann/x: …"; ≥ 0.16: {"message_type":"error",…,"item":"/home/ann/x"}
+  const named = [...error.stderrTail.matchAll(/ignoring error for (\S+?):|"item":"([^"]+)"/g)].map((match) => match[1] ?? match[2] ?? '');
+  const files = [...new Set(named)].filter(Boolean);
+  const some = files.length === 0 ? '' : `; files affected: ${files.slice(0, 3).join(', ')}${files.length > 3 ? `, … (${files.length})` : ''}`;
+  return new ToolError('E_RESTORE_ERRORS', `restic met ${count} error(s) restoring into ${target}${some}; the other files are restored`, {
+    program: error.program, exitStatus: error.exitStatus, signal: error.signal, stderrTail: error.stderrTail, details: error.details,
+    hints: noSpace
+      ? ['the disk is full: the live USB keeps files in memory; plug in an external disk and restore there (--restore-to a folder under /media/)']
+      : ['"no such file" or "ciphertext verification failed" above: the backup is damaged in the storage; restore an older snapshot (run drkit recover in a terminal without --snapshot to pick one) or the onsite copy (drkit recover --onsite DISK)'],
+  });
 }
 
 interface OnsiteRow extends SnapshotRow { folder: string }
@@ -334,13 +357,21 @@ export async function recoverOnsite(options: RestoreOptions & { onsite: string }
   const reporter = await restoreProgressReporter(io, 'copying');
   let samples: ProgressSample[] = [];
   const started = Date.now();
-  const { outcome, stats } = await runRsync(buildRsyncCopyArgs({ source: chosen.folder, destination: absoluteTarget }), absoluteTarget, {
-    onProgress: (progress) => {
-      const now = Date.now();
-      samples = addSample(samples, { atMs: now - started, bytes: progress.bytesDone });
-      reporter.update(progressView(samples, size), now, { ...(progress.filesDone === undefined ? {} : { done: progress.filesDone }), ...(progress.filesTotal === undefined ? {} : { total: progress.filesTotal }) });
-    },
-  });
+  const copy = async () => {
+    try {
+      return await runRsync(buildRsyncCopyArgs({ source: chosen.folder, destination: absoluteTarget }), absoluteTarget, {
+        onProgress: (progress) => {
+          const now = Date.now();
+          samples = addSample(samples, { atMs: now - started, bytes: progress.bytesDone });
+          reporter.update(progressView(samples, size), now, { ...(progress.filesDone === undefined ? {} : { done: progress.filesDone }), ...(progress.filesTotal === undefined ? {} : { total: progress.filesTotal }) });
+        },
+      });
+    } catch (error) {
+      reporter.finish(progressView(samples, size));
+      throw error;
+    }
+  };
+  const { outcome, stats } = await copy();
   samples = addSample(samples, { atMs: Date.now() - started, bytes: stats.totalFileSize ?? size });
   reporter.finish(progressView(samples, size, { finished: true }));
   if (outcome.kind === 'warning') {

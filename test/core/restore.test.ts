@@ -134,7 +134,10 @@ test('progress: fraction, rate over the last 10 s, time left; never done before 
   // under a second measured: no rate yet
   assert.equal(progressView([{ atMs: 0, bytes: 0 }, { atMs: 500, bytes: MiB }], 10 * MiB).bytesPerSecond, undefined);
   // a stalled network: no time left rather than infinity
-  assert.equal(progressView([{ atMs: 0, bytes: MiB }, { atMs: 5000, bytes: MiB }], 10 * MiB).secondsLeft, undefined);
+  const stalled = progressView([{ atMs: 0, bytes: MiB }, { atMs: 5000, bytes: MiB }], 10 * MiB);
+  assert.equal(stalled.secondsLeft, undefined);
+  assert.equal(describeProgress(stalled, formatBytes), '10 % · 1.00 MiB of 10.0 MiB · waiting for data');
+  assert.equal(progressView([{ atMs: 0, bytes: MiB }, { atMs: 10_000, bytes: MiB + 3 }], 100 * GiB).secondsLeft, undefined, 'no estimate of years');
 });
 
 test('durations read as a person plans: seconds, minutes, hours, days', () => {

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -242,6 +242,24 @@ describe('the target folder', () => {
     }
   });
 });
+
+for (const restic of resticBinaries()) {
+  test(`restic ${restic.label}: a damaged repository (a data pack gone) fails naming the files, never at 100 %`, async () => {
+    const setup = await makeRepository(restic, 'local', `damaged-${restic.label}`);
+    const packs = join(work, `damaged-${restic.label}`, 'repo', 'data');
+    // the largest pack holds the photos of the first backup, which the newest laptop snapshot still needs
+    const [pack] = readdirSync(packs).map((folder) => readdirSync(join(packs, folder)).map((name) => join(packs, folder, name))).flat()
+      .sort((a, b) => statSync(b).size - statSync(a).size);
+    rmSync(pack ?? '');
+    const target = freshTarget();
+    const result = await recover(setup, target, ['--host', 'laptop']);
+    assert.equal(result.exitStatus, 4, result.stderr);
+    assert.match(result.stderr, /error: kit \S+ opened, but the restore failed: restic met \d+ error\(s\) restoring into \S+; files affected: \S+/);
+    assert.match(result.stderr, /hint: .*the backup is damaged in the storage; restore an older snapshot/);
+    assert.doesNotMatch(result.stderr, /restoring: 100 %/);
+    assert.doesNotMatch(result.stdout, /your files are in/);
+  });
+}
 
 describe('progress from a slow server', () => {
   test('restic 0.14 reports nothing itself: drkit measures what it writes, and prints lines as it goes', async () => {
