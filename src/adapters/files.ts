@@ -289,7 +289,4 @@ export async function removeTree(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true });
 }
 
-/** A sheet PDF or a photo or scan of one (read through the PDF/QR read-back), rather than a typed text file. */
-export function isPrintedKitFile(path: string): boolean {
-  return /\.(pdf|png|jpe?g)$/i.test(path);
-}
+// which files are sheets or photos: src/adapters/printed-file.ts (by content, not by name)

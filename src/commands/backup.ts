@@ -28,7 +28,7 @@ import { offsiteAccess } from '../config/offsite.js';
 import { locksDir, readState, recordRun, type StateData } from '../adapters/state.js';
 import { acquireLock, type HeldLock } from '../adapters/lock.js';
 import { ping } from '../adapters/healthcheck.js';
-import { redact } from '../adapters/secrets.js';
+import { redactRepository, redactText } from '../core/redact.js';
 import type { RecordJob, RunRecord } from '../core/status.js';
 import type { JobResult, Reporter } from '../jobs/types.js';
 import { reporterFor, type ClosableReporter } from '../ui/reporters.js';
@@ -106,10 +106,11 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
     if (offsite === undefined) throw new Error('offsite not configured');
     const access = offsiteAccess(config, offsite);
     secretsOut.push(...access.secretValues);
-    if (state.offsite === undefined || state.offsite.repository !== offsite.repository) {
+    // the status file keeps the repository as it may be shown (no URL password); older files kept it whole
+    if (state.offsite === undefined || ![offsite.repository, redactRepository(offsite.repository)].includes(state.offsite.repository)) {
       throw notInitialised(config, state.offsite === undefined
-        ? `the offsite repository ${offsite.repository} has not been set up (no repository id recorded)`
-        : `offsite.repository changed from ${state.offsite.repository} to ${offsite.repository} since it was set up`);
+        ? `the offsite repository ${redactRepository(offsite.repository)} has not been set up (no repository id recorded)`
+        : `offsite.repository changed from ${redactRepository(state.offsite.repository)} to ${redactRepository(offsite.repository)} since it was set up`);
     }
     const { DEFAULT_RETRY } = await import('../adapters/restic/index.js');
     const runtime = { restic: { retry: { ...DEFAULT_RETRY, attempts: offsite.retries + 1 }, backendGiveUpMs: offsite.giveUpAfter } };
@@ -137,7 +138,7 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
 }
 
 function toRecord(result: JobResult, secrets: readonly string[]): RunRecord {
-  const clean = (text: string): string => redact(text, secrets);
+  const clean = (text: string): string => redactText(text, secrets);
   const record: RunRecord = {
     job: result.job,
     outcome: result.outcome,
@@ -202,7 +203,7 @@ async function runJob(job: RunnableJob, config: Config, dir: string, reporter: C
 
 /** A job's failure, printed the one way of src/errors.ts (formatError, errorToJson), named after the job and scrubbed. */
 function reportError(io: CommandIO, error: DrkitError, job: RunnableJob, secrets: readonly string[] = []): void {
-  const clean = (text: string): string => redact(text, secrets);
+  const clean = (text: string): string => redactText(text, secrets);
   if (io.jsonMode) {
     io.json(JSON.parse(clean(JSON.stringify({ ...errorToJson(error), job }))) as Record<string, unknown>);
     return;

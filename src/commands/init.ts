@@ -22,6 +22,7 @@ import { readState, statusFile, updateState, type OffsiteIdentity, type OnsiteId
 import { readSecretsFile } from '../adapters/secrets.js';
 import { readTargetMarker, requireMounted, writeTargetMarker } from '../adapters/onsite-target.js';
 import { openResticRepository } from '../adapters/restic/index.js';
+import { redactRepository } from '../core/redact.js';
 import { anyWizardFlag, type WizardFlags } from '../wizard/answers.js';
 
 export interface InitOptions extends WizardFlags {
@@ -88,24 +89,27 @@ export async function run(options: InitOptions, io: CommandIO): Promise<number> 
     });
     let repositoryId: string;
     let created = false;
+    // the repository as output and the status file may hold it: no password from its URL
+    const shown = redactRepository(access.repository);
+    const sameRepository = (recorded: string): boolean => recorded === shown || recorded === access.repository;
     try {
       repositoryId = await restic.repositoryId();
-      say(`offsite: opened the existing repository ${access.repository} (id ${repositoryId.slice(0, 8)})`);
+      say(`offsite: opened the existing repository ${shown} (id ${repositoryId.slice(0, 8)})`);
     } catch (error) {
       if (!(error instanceof DrkitError) || error.code !== 'E_RESTIC_REPO_MISSING') throw error;
       ({ repositoryId } = await restic.init());
       created = true;
-      say(`offsite: created the repository ${access.repository} (id ${repositoryId.slice(0, 8)})`);
+      say(`offsite: created the repository ${shown} (id ${repositoryId.slice(0, 8)})`);
     }
     // the config file's fingerprint, so each backup checks the id without opening the repository (issue 11)
     const { rememberRepository } = await import('../adapters/restic/identity.js');
     const { drkitCacheDir, knownRepositoryFile } = await import('../adapters/restic/known.js');
     await rememberRepository(restic, knownRepositoryFile(drkitCacheDir(dir), repositoryId), created);
-    if (previous.offsite !== undefined && previous.offsite.repository === access.repository && previous.offsite.repositoryId !== repositoryId) {
-      io.note(`note: ${access.repository} now holds repository ${repositoryId.slice(0, 8)}, not ${previous.offsite.repositoryId.slice(0, 8)} recorded before`);
+    if (previous.offsite !== undefined && sameRepository(previous.offsite.repository) && previous.offsite.repositoryId !== repositoryId) {
+      io.note(`note: ${shown} now holds repository ${repositoryId.slice(0, 8)}, not ${previous.offsite.repositoryId.slice(0, 8)} recorded before`);
     }
-    offsite = { repositoryId, repository: access.repository, initializedAt: now };
-    summary.offsite = { repository: access.repository, repositoryId, created };
+    offsite = { repositoryId, repository: shown, initializedAt: now };
+    summary.offsite = { repository: shown, repositoryId, created };
   }
 
   await updateState(dir, (state) => {

@@ -38,7 +38,7 @@ function describe(verdict: JobVerdict): string[] {
   if (good === null) {
     lines.push(`  last good ${verdict.job === 'check' ? 'check' : 'run'}: never`);
   } else {
-    lines.push(`  last good run: ${good.finishedAt} (${formatAge(verdict.ageMs ?? 0)} ago; maxAge ${verdict.maxAgeText})`);
+    lines.push(`  last good ${verdict.job === 'check' ? 'check' : 'run'}: ${good.finishedAt} (${formatAge(verdict.ageMs ?? 0)} ago; maxAge ${verdict.maxAgeText})`);
     const facts = [
       good.snapshotId === undefined ? null : `snapshot ${shortId(good.snapshotId)}`,
       good.bytesTotal === undefined ? null : formatBytes(good.bytesTotal),

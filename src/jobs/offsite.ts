@@ -25,6 +25,7 @@ import {
   type Snapshot,
 } from '../adapters/restic/index.js';
 import type { JobEvent, JobResult, Reporter } from './types.js';
+import { redactRepository } from '../core/redact.js';
 import { confirmRepositoryId } from '../adapters/restic/identity.js';
 import { knownRepositoryFile, readKnownRepository, retentionGroupKey, updateKnownRepository } from '../adapters/restic/known.js';
 import { forgetDecision, policyKey, type RetentionLedger } from '../core/forget-due.js';
@@ -192,7 +193,7 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
     return finish({ outcome: 'success', snapshotId, filesTotal, bytesTotal, bytesAdded, ...(snapshotCount === undefined ? {} : { snapshotCount }) });
   } catch (error) {
     if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
-    if (restic === undefined) emit({ type: 'start', job: 'offsite', at: startedAt, target: options.repository.replace(/(\/\/)[^/@\s]+@/, '$1***@') });
+    if (restic === undefined) emit({ type: 'start', job: 'offsite', at: startedAt, target: redactRepository(options.repository) });
     return finish({
       outcome: 'failed',
       ...(snapshotId === undefined ? {} : { snapshotId, filesTotal, bytesTotal, bytesAdded }),

@@ -51,6 +51,21 @@ async function newRepository(repository: string, extra: { env?: Record<string, s
   return (await restic.init()).repositoryId;
 }
 
+
+/** true when `pid` is this test process or one of its descendants (parent chain read from /proc/PID/stat) */
+function descendsFromUs(pid: number): boolean {
+  for (let current = pid, hops = 0; current > 1 && hops < 64; hops++) {
+    if (current === process.pid) return true;
+    try {
+      const stat = readFileSync(`/proc/${current}/stat`, 'utf8');
+      current = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
 describe('offsite backup job', () => {
   test('success: progress events, snapshot id, counts; keep policy applied after each good run', async () => {
     const server = await startRcloneRestServer();
@@ -195,7 +210,8 @@ describe('offsite backup job', () => {
             const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
             sampled.add(cmdline);
             // argv[0] must be restic itself: the test runner's own command line names files like restic-real.test.js
-            if (/^(\S*\/)?restic .*\bbackup\b/.test(cmdline) && !/--limit-upload 200 /.test(cmdline)) {
+            // ours only: other test runs on the same machine have restic processes of their own
+            if (/^(\S*\/)?restic .*\bbackup\b/.test(cmdline) && !/--limit-upload 200 /.test(cmdline) && descendsFromUs(Number(pid))) {
               resticSeen = true;
               environSeen ||= readFileSync(`/proc/${pid}/environ`, 'utf8');
             }
@@ -223,7 +239,9 @@ describe('offsite backup job', () => {
         assert.ok(!cmdline.includes(backendSecret), `backend secret on a command line: ${cmdline}`);
       }
       const environ = environSeen.split('\0');
-      assert.ok(environ.some((entry) => entry.startsWith('RESTIC_PASSWORD_FILE=')), 'the password travels as a file');
+      // the password goes down a pipe on restic's fd 3 (read by RESTIC_PASSWORD_COMMAND): no file holds it
+      assert.ok(environ.some((entry) => entry.startsWith('RESTIC_PASSWORD_COMMAND=')), `the password travels down a pipe: ${environ.filter((entry) => entry.startsWith('RESTIC')).map((entry) => entry.split('=')[0]).join(', ')}`);
+      assert.ok(!environ.some((entry) => entry.startsWith('RESTIC_PASSWORD_FILE=')), 'never as a file that could outlive the run');
       assert.ok(!environ.some((entry) => entry.startsWith('RESTIC_PASSWORD=')), 'never as RESTIC_PASSWORD');
     } finally {
       sampling = false;

@@ -11,7 +11,7 @@
  * "repository is already locked"). Order matters: 0.14 prints "unable to open config file … connection refused
  * … Is there a repository" when the server is down, which is a transient fault, not a missing repository.
  *
- * Messages never hold a secret: stderr is passed through `redactSecrets` before it is kept.
+ * Messages never hold a secret: stderr is passed through `redactText` (src/core/redact.ts) before it is kept.
  */
 import { ExitCode, ToolError, UserError, type DrkitError } from '../../errors.js';
 import type { ResticFeatures, ResticVersion } from './version.js';
@@ -81,11 +81,13 @@ export const DAMAGE = /packs from index missing|needed pack files which are miss
  */
 export function repositoryDamaged(command: string, repository: string, findings: readonly string[], version: Pick<ResticVersion, 'major' | 'minor'>,
   run: { exitStatus: number | null; stderrTail: string } = { exitStatus: 1, stderrTail: '' }): ToolError {
-  const first = findings.find((finding) => finding.trim() !== '')?.trim().replace(/\s+/g, ' ').slice(0, 200);
+  const named = findings.map((finding) => finding.trim().replace(/\s+/g, ' ')).filter((finding) => finding !== '' && !/^fatal:/i.test(finding));
+  // restic names the missing packs on the lines after "… missing from the repository:"
+  const first = named[0]?.endsWith(':') && named[1] !== undefined ? `${named[0]} ${named[1]}` : named[0];
   const hasRepair = version.major > 0 || version.minor >= 16;
   const said = `restic ${version.major}.${version.minor}`;
   return new ToolError('E_RESTIC_DAMAGED',
-    `restic ${command}: the repository ${repository} is damaged: data its index names is missing${first === undefined ? '' : ` (${first})`}; snapshots that use it cannot be restored in full`, {
+    `restic ${command}: the repository ${repository} is damaged: data its index names is missing${first === undefined ? '' : ` (${first.slice(0, 200)})`}; snapshots that use it cannot be restored in full`, {
       program: 'restic', exitStatus: run.exitStatus, stderrTail: run.stderrTail, exitCode: ExitCode.checkFailed,
       details: { resticCommand: command, findings: findings.slice(0, 20) },
       hints: [
@@ -96,16 +98,6 @@ export function repositoryDamaged(command: string, repository: string, findings:
         'keep the onsite copy safe until a check passes again, and see https://restic.readthedocs.io/en/stable/077_troubleshooting.html',
       ],
     });
-}
-
-/** Replaces every secret value, and the user:password part of URLs, with "***". */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let redacted = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+:[^/@\s]+@/gi, '$1***@');
-  for (const secret of secrets) {
-    // short values ("1", "a") would blank out ordinary text and protect nothing
-    if (secret.length >= 4) redacted = redacted.split(secret).join('***');
-  }
-  return redacted;
 }
 
 /** The last meaningful line restic printed, for messages ("Fatal: " and Go stack frames dropped). */

@@ -18,10 +18,11 @@
 import { runProgram, type RunResult } from '../exec.js';
 import { InternalError, ToolError, UserError, type DrkitError } from '../../errors.js';
 import {
-  buildResticArgs, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
+  buildResticArgs, clearedSelectingVariables, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
   type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsArgs,
 } from './args.js';
-import { DAMAGE, UNREACHABLE, classifyResticRun, lastResticMessage, redactSecrets, repositoryDamaged, type ResticRunOutcome } from './errors.js';
+import { DAMAGE, UNREACHABLE, classifyResticRun, lastResticMessage, repositoryDamaged, type ResticRunOutcome } from './errors.js';
+import { redactRepository, redactText, repositorySecrets } from '../../core/redact.js';
 import {
   parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseLsFileLine, parseRepositoryConfig, parseRestoreLine,
   parseSnapshots, parseStats, parseStderrLine, type BackupStatus, type BackupSummary, type ForgetGroup, type ItemError,
@@ -35,7 +36,7 @@ export type { BackupArgs, CheckArgs, ForgetArgs, KeepPolicy, RestoreArgs, Snapsh
 export type { BackupStatus, BackupSummary, ForgetGroup, ItemError, RepositoryStats, RestoreStatus, Snapshot } from './json.js';
 export type { ResticVersion, ResticFeatures } from './version.js';
 export { parseResticVersion, resticFeatures } from './version.js';
-export { redactSecrets, repositoryDamaged } from './errors.js';
+export { repositoryDamaged } from './errors.js';
 
 /** Where the repository password comes from. `value` goes to restic through a pipe (see the module's rules). */
 export type PasswordSource = { file: string } | { command: string } | { value: string };
@@ -80,9 +81,11 @@ export function backoffDelay(policy: RetryPolicy, retry: number): number {
 }
 
 /** Secret values that must never appear in a message: the password and the backend's secret-looking variables. */
-export function secretValuesOf(repository: Pick<ResticRepository, 'password' | 'env'>): string[] {
+export function secretValuesOf(repository: Pick<ResticRepository, 'password' | 'env'> & { repository?: string }): string[] {
   const secrets: string[] = [];
   if ('value' in repository.password) secrets.push(repository.password.value);
+  // a password inside the URL, also as restic may echo it (percent-decoded)
+  if (repository.repository !== undefined) secrets.push(...repositorySecrets(repository.repository));
   for (const [key, value] of Object.entries(repository.env ?? {})) {
     if (/SECRET|PASSWORD|TOKEN|KEY|CREDENTIAL|AUTH|ACCOUNT/i.test(key)) secrets.push(value);
   }
@@ -117,7 +120,7 @@ export function detectResticVersion(binary = 'restic'): Promise<ResticVersion> {
 async function runResticVersion(binary: string): Promise<ResticVersion> {
   // once per binary (path, size, modification time), not once per run: ./version-cache.ts
   const text = await cachedVersionText(binary, async () => {
-    const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: { RESTIC_PASSWORD: undefined } });
+    const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: clearedSelectingVariables(process.env) });
     if (result.exitStatus !== 0 || parseResticVersion(result.stdout) === null) {
       throw new ToolError('E_RESTIC_VERSION', `${binary} version did not print a restic version: ${lastResticMessage(result.stdout + '\n' + result.stderrTail) || 'no output'}`, {
         program: binary, exitStatus: result.exitStatus, signal: result.signal, stderrTail: result.stderrTail,
@@ -190,7 +193,7 @@ const NO_ERRORS_LINE = /no errors were found|returned error, retrying after/i;
 export class Restic {
   readonly version: ResticVersion;
   readonly features: ResticFeatures;
-  /** the repository as it may be shown (credentials in the URL replaced by ***) */
+  /** the repository as it may be shown (a password in the URL replaced by …: src/core/redact.ts) */
   readonly displayName: string;
   private readonly secrets: string[];
 
@@ -198,7 +201,7 @@ export class Restic {
     this.version = version;
     this.features = resticFeatures(version);
     this.secrets = secretValuesOf(repository);
-    this.displayName = redactSecrets(repository.repository, this.secrets);
+    this.displayName = redactText(redactRepository(repository.repository), this.secrets);
   }
 
   /** Creates the repository. Returns its id (64 hex digits). Throws E_RESTIC_REPO_EXISTS when one is there. */
@@ -245,7 +248,7 @@ export class Restic {
     let unreadableCount = 0;
     const onItemError = (message: ItemError) => {
       unreadableCount += 1;
-      if (unreadable.length < MAX_KEPT_ITEM_ERRORS) unreadable.push({ ...message, message: redactSecrets(message.message, this.secrets) });
+      if (unreadable.length < MAX_KEPT_ITEM_ERRORS) unreadable.push({ ...message, message: redactText(message.message, this.secrets) });
     };
     const result = await this.run({
       operation: { command: 'backup', args }, name: 'backup', collectStdout: false,
@@ -260,7 +263,7 @@ export class Restic {
         if (message.type === 'error') onItemError(message);
         // 0.14 prints a missing source as text and still exits 0; it is as much a gap as an unreadable file
         else if (message.type === 'text' && /does not exist, skipping$/.test(message.text)) {
-          onItemError({ type: 'error', message: redactSecrets(message.text, this.secrets), during: 'scan' });
+          onItemError({ type: 'error', message: redactText(message.text, this.secrets), during: 'scan' });
         }
       },
     }, () => {
@@ -305,7 +308,7 @@ export class Restic {
     const findings: string[] = [];
     await this.run({
       operation: { command: 'prune' }, name: 'prune', collectStdout: false, onStdoutLine: () => undefined,
-      onStderrLine: (line) => { if (findings.length < 20 && /missing|does not exist|not found/i.test(line)) findings.push(redactSecrets(line, this.secrets)); },
+      onStderrLine: (line) => { if (findings.length < 20 && /missing|does not exist|not found|^\s*[0-9a-f]{64}\s*$/i.test(line)) findings.push(redactText(line, this.secrets)); },
       interpret: (result, outcome) => (outcome.kind === 'error' && DAMAGE.test(result.stderrTail)
         ? { kind: 'error', transient: false, error: repositoryDamaged('prune', this.displayName, findings, this.version, result) }
         : outcome),
@@ -316,7 +319,7 @@ export class Restic {
   async check(args: CheckArgs = {}): Promise<CheckResult> {
     const problems: string[] = [];
     const noteProblem = (text: string) => {
-      if (problems.length < MAX_KEPT_ITEM_ERRORS) problems.push(redactSecrets(text, this.secrets));
+      if (problems.length < MAX_KEPT_ITEM_ERRORS) problems.push(redactText(text, this.secrets));
     };
     let summaryErrors = 0;
     await this.run({
@@ -360,11 +363,11 @@ export class Restic {
         else if (message.type === 'restore_summary') {
           filesRestored = message.filesRestored ?? 0;
           bytesRestored = message.bytesRestored ?? 0;
-        } else if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactSecrets(message.message, this.secrets) });
+        } else if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactText(message.message, this.secrets) });
       },
       onStderrLine: (line) => {
         const message = parseStderrLine(line);
-        if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactSecrets(message.message, this.secrets) });
+        if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactText(message.message, this.secrets) });
       },
     }, () => { snapshotShortId = null; filesRestored = null; bytesRestored = null; errors.length = 0; });
     return { snapshotShortId, filesRestored, bytesRestored, errors };
@@ -414,7 +417,7 @@ export class Restic {
       } catch (error) {
         // a lock left by a killed run (its restic gone) is stale, and `restic unlock` removes only such locks: try
         // that once at once, whatever the retry policy (retries: 0 must not leave every later run locked out)
-        if (error instanceof ToolError && error.code === 'E_RESTIC_LOCKED' && !triedUnlock) {
+        if (error instanceof ToolError && error.code === 'E_RESTIC_LOCKED' && !triedUnlock && !this.options.signal?.aborted) {
           triedUnlock = true;
           if (await this.unlockStale().then(() => true, () => false)) {
             resetAttempt?.();
@@ -428,7 +431,7 @@ export class Restic {
         this.options.onRetry?.({ attempt, delayMs, error });
         await sleep(delayMs, this.options.signal);
         if (this.options.signal?.aborted) throw error;
-        // a lock left by a run that crashed (or that drkit stopped) is stale: restic unlock removes only such locks
+        // a lock whose holder crashed while we waited is stale now: restic unlock removes only such locks
         if (error.code === 'E_RESTIC_LOCKED') await this.unlockStale().catch(() => undefined);
         resetAttempt?.();
       }
@@ -446,7 +449,7 @@ export class Restic {
     let exitErrorMessage: string | undefined;
 
     const { password, secretInput } = this.passwordHandOff();
-    const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env) });
+    const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env), inherited: process.env });
     const result = await runProgram(this.options.binary ?? 'restic', args, {
       env, signal, debianPackage: 'restic', collectStdout: request.collectStdout,
       ...(request.onSpawn ? { onSpawn: request.onSpawn } : {}),
@@ -469,11 +472,11 @@ export class Restic {
         request.onStderrLine?.(line);
       },
     });
-    const redacted: RunResult = { ...result, stderrTail: redactSecrets(result.stderrTail, this.secrets) };
+    const redacted: RunResult = { ...result, stderrTail: redactText(result.stderrTail, this.secrets) };
     let outcome = classifyResticRun({
       command: request.name, repository: this.displayName, exitStatus: result.exitStatus, signal: result.signal,
       stderrTail: redacted.stderrTail, gaveUpOnBackend,
-      ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactSecrets(exitErrorMessage, this.secrets) }),
+      ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactText(exitErrorMessage, this.secrets) }),
     }, this.features);
     if (request.interpret) outcome = request.interpret(redacted, outcome);
     if (outcome.kind === 'error') throw outcome.error;
