@@ -11,7 +11,7 @@ import { loadConfigCached } from '../config/cache.js';
 import { defaultConfigPath, stateDir } from '../config/paths.js';
 import { formatAge } from '../config/duration.js';
 import { readState } from '../adapters/state.js';
-import { judgeStatus, type JobStatusInput, type JobVerdict, type StatusReport } from '../core/status.js';
+import { judgeDrills, judgeStatus, type DrillVerdictLine, type JobStatusInput, type JobVerdict, type StatusReport } from '../core/status.js';
 import { formatBytes, shortId } from '../ui/format.js';
 
 export interface StatusOptions {
@@ -46,12 +46,18 @@ function describe(verdict: JobVerdict): string[] {
   return lines;
 }
 
-export function renderStatus(report: StatusReport): string[] {
+export function renderStatus(report: StatusReport, drills: readonly DrillVerdictLine[] = []): string[] {
   const lines = report.jobs.flatMap(describe);
   const drill = report.lastDrill;
-  lines.push(`last drill: ${drill === null ? 'never' : `${drill.finishedAt} (${drill.job}, ${drill.outcome})`}`);
+  if (drills.length === 0) lines.push(`last drill: ${drill === null ? 'never (run drkit drill)' : `${drill.finishedAt} (${drill.job}, ${drill.outcome})`}`);
+  for (const line of drills) {
+    lines.push(`last drill via ${line.via}: ${line.last.outcome}${line.flagged ? ' (FLAGGED)' : ''} at ${line.last.finishedAt} (${formatAge(line.ageMs)} ago)${line.problem === null ? '' : ` — ${line.problem}`}`);
+  }
   return lines;
 }
+
+/** drill.maxAge when the config does not say: a quarter and a day */
+const DRILL_MAX_AGE = { ms: 92 * 86_400_000, text: '92d' };
 
 export async function run(options: StatusOptions, io: CommandIO): Promise<number> {
   const dir = stateDir();
@@ -61,11 +67,13 @@ export async function run(options: StatusOptions, io: CommandIO): Promise<number
     { job: 'onsite', configured: config.onsite !== undefined, maxAge: config.onsite?.maxAge ?? 0, maxAgeText: config.onsite?.maxAgeText ?? '' },
     { job: 'offsite', configured: config.offsite !== undefined, maxAge: config.offsite?.maxAge ?? 0, maxAgeText: config.offsite?.maxAgeText ?? '' },
   ];
-  const report = judgeStatus(jobs, state.runs, state.drills, options.now ?? new Date(), formatAge);
+  const now = options.now ?? new Date();
+  const report = judgeStatus(jobs, state.runs, state.drills, now, formatAge);
+  const drills = judgeDrills(state.drills, now, config.drill?.maxAge ?? DRILL_MAX_AGE.ms, config.drill?.maxAgeText ?? DRILL_MAX_AGE.text, formatAge);
   if (io.jsonMode) {
-    io.json({ message_type: 'status', ...report });
+    io.json({ message_type: 'status', ...report, drills });
   } else {
-    for (const line of renderStatus(report)) io.out(line);
+    for (const line of renderStatus(report, drills)) io.out(line);
   }
   return report.stale ? ExitCode.stale : ExitCode.ok;
 }

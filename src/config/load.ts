@@ -85,7 +85,7 @@ function describeIssue(issue: $ZodIssue, doc: Document, lineCounter: LineCounter
   return [{ line: lineOf(doc, lineCounter, path), path: dotted(path), message }];
 }
 
-const TOP_KEYS = ['sources', 'exclude', 'secrets', 'host', 'onsite', 'offsite'];
+const TOP_KEYS = ['sources', 'exclude', 'secrets', 'host', 'onsite', 'offsite', 'drill'];
 
 function suggest(key: string, known: readonly string[]): string {
   const lower = key.toLowerCase();
@@ -220,5 +220,6 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
     const hc = healthcheckUrls(raw.offsite.healthcheck);
     if (hc) config.offsite.healthcheck = hc;
   }
+  if (raw.drill?.maxAge !== undefined) config.drill = { maxAge: ms(raw.drill.maxAge), maxAgeText: raw.drill.maxAge };
   return config;
 }

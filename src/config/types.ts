@@ -64,6 +64,13 @@ export interface OffsiteConfig {
   healthcheck?: HealthcheckUrls;
 }
 
+/** The restore drill (`drkit drill`, docs/drills.md). */
+export interface DrillConfig {
+  /** ms: `drkit status` flags the last drill after this long (default 92 d) */
+  maxAge: number;
+  maxAgeText: string;
+}
+
 export interface Config {
   /** absolute path of the config file this came from */
   file: string;
@@ -75,6 +82,7 @@ export interface Config {
   secrets?: string;
   onsite?: OnsiteConfig;
   offsite?: OffsiteConfig;
+  drill?: DrillConfig;
 }
 
 export type JobKey = 'onsite' | 'offsite';

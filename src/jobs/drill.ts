@@ -286,7 +286,10 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
 
   // 4 and 5. the rooms, then the comparison
   const vias: ViaReport[] = [];
-  const canUseRooms = latest !== null && few === null && !findings.some((finding) => ['E_DRILL_SHEET_ALTERED', 'E_DRILL_UNREACHABLE', 'E_DRILL_REPO_DELETED', 'E_DRILL_WRONG_PASSWORD'].includes(finding.code));
+  // a restore can only fail (slowly: restic 0.14 retries a missing pack for minutes) when the sheets are bad or the
+  // repository is unreachable, gone or damaged: those findings stand, and the rooms are not built
+  const ROOMLESS = ['E_DRILL_SHEET_ALTERED', 'E_DRILL_UNREACHABLE', 'E_DRILL_REPO_DELETED', 'E_DRILL_WRONG_PASSWORD', 'E_DRILL_PACK_MISSING', 'E_DRILL_REPO_DAMAGED'];
+  const canUseRooms = latest !== null && few === null && !findings.some((finding) => ROOMLESS.includes(finding.code));
   const versions: DrillReport['versions'] = { restic: null, gpg: null, python: null, bwrap: null };
   const resticBinary = await onPath('restic');
   const binds: RoomBind[] = [];
