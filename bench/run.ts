@@ -13,8 +13,9 @@ import type { BenchContext, BenchFigure, BenchModule } from './types.js';
 import { startupBenchmarks } from './startup.js';
 import { backupBenchmarks } from './backup.js';
 import { kitCreateBenchmarks } from './kit-create.js';
+import { drillBenchmarks } from './drill.js';
 
-const MODULES: readonly BenchModule[] = [startupBenchmarks, backupBenchmarks, kitCreateBenchmarks];
+const MODULES: readonly BenchModule[] = [startupBenchmarks, backupBenchmarks, kitCreateBenchmarks, drillBenchmarks];
 
 function formatValue(figure: BenchFigure): string {
   return figure.unit === 'x' ? `${figure.value.toFixed(2)}×` : `${figure.value} ${figure.unit}`;
