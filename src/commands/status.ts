@@ -49,7 +49,7 @@ function describe(verdict: JobVerdict): string[] {
 export function renderStatus(report: StatusReport, drills: readonly DrillVerdictLine[] = []): string[] {
   const lines = report.jobs.flatMap(describe);
   const drill = report.lastDrill;
-  if (drills.length === 0) lines.push(`last drill: ${drill === null ? 'never (run drkit drill)' : `${drill.finishedAt} (${drill.job}, ${drill.outcome})`}`);
+  if (drills.length === 0) lines.push(`last drill: ${drill === null ? 'never' : `${drill.finishedAt} (${drill.job}, ${drill.outcome})`}`);
   for (const line of drills) {
     lines.push(`last drill via ${line.via}: ${line.last.outcome}${line.flagged ? ' (FLAGGED)' : ''} at ${line.last.finishedAt} (${formatAge(line.ageMs)} ago)${line.problem === null ? '' : ` — ${line.problem}`}`);
   }

@@ -220,6 +220,9 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
     const hc = healthcheckUrls(raw.offsite.healthcheck);
     if (hc) config.offsite.healthcheck = hc;
   }
-  if (raw.drill?.maxAge !== undefined) config.drill = { maxAge: ms(raw.drill.maxAge), maxAgeText: raw.drill.maxAge };
+  if (raw.drill !== undefined) {
+    const maxAgeText = raw.drill.maxAge ?? '92d';
+    config.drill = { maxAge: ms(maxAgeText), maxAgeText, ...(raw.drill.kit === undefined ? {} : { kit: resolvePath(raw.drill.kit, base) }) };
+  }
   return config;
 }

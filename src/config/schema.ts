@@ -96,7 +96,8 @@ export const configSchema = z.strictObject({
   host: text('must be a host name').regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'must be a host name (letters, digits, ".", "_", "-")' }).optional(),
   onsite: onsite.optional(),
   offsite: offsite.optional(),
-  drill: z.strictObject({ maxAge: duration.optional() }, { error: rule('must be a map with maxAge') }).optional(),
+  drill: z.strictObject({ maxAge: duration.optional(), kit: text('must be the kit folder (sheet PDFs and guide.pdf)').optional() },
+    { error: rule('must be a map with maxAge and kit') }).optional(),
 }, { error: rule('must be a map of settings (sources, onsite, offsite, ...)') })
   .refine((config) => config.onsite !== undefined || config.offsite !== undefined, {
     error: 'must configure at least one job: onsite or offsite',

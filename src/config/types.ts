@@ -69,6 +69,8 @@ export interface DrillConfig {
   /** ms: `drkit status` flags the last drill after this long (default 92 d) */
   maxAge: number;
   maxAgeText: string;
+  /** the kit folder (sheet PDFs and guide.pdf) a scheduled drill uses; `drill --kit` overrides it */
+  kit?: string;
 }
 
 export interface Config {

@@ -8,11 +8,12 @@
  * - crontab lines quote each argument for /bin/sh and escape `%` (cron turns a bare `%` into a newline).
  */
 
-export type ScheduledJob = 'onsite' | 'offsite';
+export type ScheduledJob = 'onsite' | 'offsite' | 'drill';
 
 export interface JobSchedule {
   job: ScheduledJob;
-  every: 'hourly' | 'daily' | 'weekly';
+  /** monthly: on the 1st (the restore drill's default) */
+  every: 'hourly' | 'daily' | 'weekly' | 'monthly';
   /** "HH:MM" for daily and weekly runs (default 03:00) */
   at?: string;
 }
@@ -35,6 +36,7 @@ export interface UnitFile {
 const DESCRIPTION: Record<ScheduledJob, string> = {
   onsite: 'drkit onsite backup (rsync snapshot)',
   offsite: 'drkit offsite backup (restic)',
+  drill: 'drkit restore drill (clean room)',
 };
 
 export function unitBaseName(job: ScheduledJob): string {
@@ -51,6 +53,7 @@ function quoteShell(arg: string): string {
 }
 
 function command(input: ScheduleInput, job: ScheduledJob): string[] {
+  if (job === 'drill') return [input.node, input.cli, 'drill', '--config', input.config];
   return [input.node, input.cli, 'backup', job, '--config', input.config];
 }
 
@@ -63,6 +66,7 @@ function timeOf(schedule: JobSchedule): [string, string] {
 export function onCalendar(schedule: JobSchedule): string {
   if (schedule.every === 'hourly') return 'hourly';
   const [hour, minute] = timeOf(schedule);
+  if (schedule.every === 'monthly') return `*-*-01 ${hour}:${minute}:00`;
   return schedule.every === 'daily' ? `*-*-* ${hour}:${minute}:00` : `Mon *-*-* ${hour}:${minute}:00`;
 }
 
@@ -70,6 +74,7 @@ export function onCalendar(schedule: JobSchedule): string {
 export function cronTime(schedule: JobSchedule): string {
   if (schedule.every === 'hourly') return '0 * * * *';
   const [hour, minute] = timeOf(schedule);
+  if (schedule.every === 'monthly') return `${Number(minute)} ${Number(hour)} 1 * *`;
   return `${Number(minute)} ${Number(hour)} * * ${schedule.every === 'daily' ? '*' : '1'}`;
 }
 
@@ -77,7 +82,7 @@ export function cronTime(schedule: JobSchedule): string {
 export function systemdUnits(input: ScheduleInput): UnitFile[] {
   return input.jobs.flatMap((schedule): UnitFile[] => {
     const base = unitBaseName(schedule.job);
-    const network = schedule.job === 'offsite' ? 'Wants=network-online.target\nAfter=network-online.target\n' : '';
+    const network = schedule.job !== 'onsite' ? 'Wants=network-online.target\nAfter=network-online.target\n' : '';
     const service = `# written by drkit schedule install; rerun it after changing the schedule
 [Unit]
 Description=${DESCRIPTION[schedule.job]}

@@ -11,6 +11,7 @@ import {
   alteredSheets, canaryFindings, changedSinceSnapshot, checkFindings, comparisonFindings, drillVerdict, guideScript, includePattern, parseSheetList,
   reservoir, resticFinding, shuffled, stepNumbers, tooFewSheets, type SheetReading,
 } from '../../src/core/drill-verdict.js';
+import { crontabLines, onCalendar, systemdUnits } from '../../src/core/schedule.js';
 import { seededRandom } from '../helpers/kit-fixtures.js';
 import { bwrapArgs, probeBwrap, ROOM_HOME, runInRoom, type RoomSpec } from '../../src/adapters/sandbox.js';
 
@@ -143,4 +144,14 @@ test('inside the room: only PATH, HOME and LANG, an empty home, and nothing of t
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
+});
+
+test('drkit schedule: the drill gets a monthly timer of its own', () => {
+  const input = { node: '/usr/bin/node', cli: '/opt/drkit/dist/src/cli.js', config: '/home/ann/.config/drkit/config.yaml', jobs: [{ job: 'drill' as const, every: 'monthly' as const, at: '04:00' }] };
+  const [service, timer] = systemdUnits(input);
+  assert.match(service?.text ?? '', /ExecStart="\/usr\/bin\/node" "\/opt\/drkit\/dist\/src\/cli\.js" "drill" "--config" /);
+  assert.match(service?.text ?? '', /Wants=network-online\.target/);
+  assert.match(timer?.text ?? '', /OnCalendar=\*-\*-01 04:00:00\nPersistent=true/);
+  assert.equal(onCalendar({ job: 'drill', every: 'monthly' }), '*-*-01 03:00:00');
+  assert.match(crontabLines(input)[0] ?? '', /^0 4 1 \* \* \/usr\/bin\/node \/opt\/drkit\/dist\/src\/cli\.js drill --config /);
 });
