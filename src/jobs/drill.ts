@@ -21,7 +21,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { pidAlive } from '../adapters/lock.js';
 import { pdfTextLayer, scanPdfQrCodes } from '../adapters/pdf-readback.js';
 import { classifyResticRun, lastResticMessage } from '../adapters/restic/errors.js';
-import { openResticRepository, resticFeatures, parseResticVersion, type Restic, type Snapshot } from '../adapters/restic/index.js';
+import { openResticRepository, redactSecrets, resticFeatures, parseResticVersion, type Restic, type Snapshot } from '../adapters/restic/index.js';
 import { probeBwrap, ROOM_HOME, runInRoom, SYSTEM_FOLDERS, type Isolation, type RoomBind, type RoomSpec } from '../adapters/sandbox.js';
 import { compareRestoredTree, walkFiles } from '../adapters/tree-compare.js';
 import { offsiteAccess } from '../config/offsite.js';
@@ -434,6 +434,12 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
     removeScratch();
   }
 
+  // restic's and the tools' own words end up in findings: no secret of the config or the kit may go with them
+  const secrets = [...access.secretValues, ...('value' in access.password ? [access.password.value] : [])];
+  for (const finding of findings) {
+    finding.message = redactSecrets(finding.message, secrets);
+    if (finding.details !== undefined) finding.details = JSON.parse(redactSecrets(JSON.stringify(finding.details), secrets.map((secret) => JSON.stringify(secret).slice(1, -1)))) as Record<string, unknown>;
+  }
   const finished = clock();
   return {
     verdict: drillVerdict(findings, vias.filter((via) => via.verdict === 'passed' || via.filesChecked > 0).length),
