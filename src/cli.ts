@@ -109,6 +109,19 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--json', 'print the result as JSON', false)
     .action(async (file: string, options: { json: boolean }) => invoke(() => import('./commands/kit-verify.js'), { ...options, file }, options.json));
 
+  // --- kit print (src/commands/kit-print.ts) ---
+  kit.command('print')
+    .description('send the kit to a CUPS printer, check a photo of a printed sheet, then offer to delete the PDFs')
+    .argument('[dir]', 'the kit\'s folder (default: ~/drkit-kit)')
+    .option('--printer <name>', 'the CUPS printer (default: asked, or the only or default one)')
+    .option('--photo <file>', 'a photo of one printed sheet to check (PNG or JPEG)')
+    .option('--guide-copies <n>', 'copies of the restore guide (default: one per custodian and one for you)', integer('--guide-copies'))
+    .option('--delete', 'with --yes: delete the files holding shares once the photo verified', false)
+    .option('--yes', 'ask nothing', false)
+    .option('--json', 'print the result as JSON', false)
+    .action(async (dir: string | undefined, options: { json: boolean }) => invoke(() => import('./commands/kit-print.js'), { ...options, ...(dir === undefined ? {} : { dir }) }, options.json));
+  // --- end of kit print ---
+
   program.command('recover')
     .description('combine k shares, check them, open the envelope; write the credentials and/or restore the newest backup')
     .option('--from <file>', 'a share (text, sheet PDF, PNG or JPEG); repeat for each share; without it, type the lines', collect)
