@@ -78,6 +78,8 @@ interface ExistingSetup {
   secretsSetting: string | undefined;
   secrets: Record<string, string>;
   draft: Draft | null;
+  /** onsite.ssh of the config being edited */
+  ssh?: { port?: number; identityFile?: string };
 }
 
 function readExisting(configPath: string): ExistingSetup {
@@ -93,7 +95,7 @@ function readExisting(configPath: string): ExistingSetup {
   let record: Draft | null = null;
   const recordFile = recordPath(configPath);
   if (statSync(recordFile, { throwIfNoEntry: false }) !== undefined) record = parseAnswers(readFileSync(recordFile, 'utf8'), recordFile).draft;
-  return { configText: text, secretsPath: config.secrets, secretsSetting: setting, secrets, draft: draftFromSetup(text, secrets, record) };
+  return { configText: text, secretsPath: config.secrets, secretsSetting: setting, secrets, draft: draftFromSetup(text, secrets, record), ...(config.onsite?.ssh === undefined ? {} : { ssh: config.onsite.ssh }) };
 }
 
 /** True when the config schema (with the drill command's keys) accepts a drill schedule. */
@@ -180,7 +182,7 @@ export async function run(options: InitWizardOptions, io: CommandIO, deps: Wizar
   let outcome: WizardOutcome;
   try {
     prompter = interactive ? (deps.prompter ?? await (await import('../wizard/prompter.js')).inquirerPrompter()) : null;
-    const probe = deps.probe ?? systemProbe({ signal: abort.signal });
+    const probe = deps.probe ?? systemProbe({ signal: abort.signal, ...(existing.ssh === undefined ? {} : { ssh: existing.ssh }) });
     if (prompter !== null) {
       prompter.say(existing.draft === null
         ? 'drkit init: a few questions, then a summary to confirm; nothing is written before you confirm. Ctrl-C stops at any time.'
@@ -256,7 +258,13 @@ async function followUps(answers: AnswersFile | undefined, draft: Draft, configP
       };
       const made = await (kitCreate.run as unknown as (kitOptions: Record<string, unknown>, io: CommandIO) => Promise<number>)(kitOptions, io);
       if (made !== ExitCode.ok) return made;
-      say(`next: print it with drkit kit print ${out}`);
+      if (prompter !== null && await prompter.confirm({ message: 'print it now?', default: true })) {
+        const kitPrint = await import('./kit-print.js');
+        const printed = await kitPrint.run({ dir: out, json: io.jsonMode }, io, { prompter });
+        if (printed !== ExitCode.ok) return printed;
+      } else {
+        say(`next: print it with drkit kit print ${out}`);
+      }
     }
   }
   const drill = draft.offsite === 'none' ? null : await loadDrill();
