@@ -8,9 +8,10 @@
  *   command scrubs known secret values before recording, as a second guard);
  * - bounded: the newest RUNS_KEPT records per job are kept.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { writeFileAtomicSync } from './files.js';
 import type { DrillRecord, RunRecord } from '../core/status.js';
 
 export const RUNS_KEPT = 200;
@@ -68,19 +69,6 @@ export function readState(dir: string): StateData {
   }
 }
 
-/** Writes `data` to `file` atomically with mode 0600. */
-export function writeFileAtomic(file: string, data: string): void {
-  const temp = `${file}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
-  const fd = openSync(temp, 'wx', 0o600);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
-}
-
 /** Applies `change` to the state under the state lock and writes the result atomically. */
 export async function updateState(dir: string, change: (state: StateData) => void): Promise<StateData> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -89,7 +77,7 @@ export async function updateState(dir: string, change: (state: StateData) => voi
   return withLock(join(locksDir(dir), 'status.lock'), 'status file update', () => {
     const state = readState(dir);
     change(state);
-    writeFileAtomic(statusFile(dir), `${JSON.stringify(state, null, 2)}\n`);
+    writeFileAtomicSync(statusFile(dir), `${JSON.stringify(state, null, 2)}\n`);
     return state;
   });
 }
@@ -103,5 +91,13 @@ export async function recordRun(dir: string, record: RunRecord): Promise<void> {
       const drop = new Set(mine.slice(0, mine.length - RUNS_KEPT));
       state.runs = state.runs.filter((run) => !drop.has(run));
     }
+  });
+}
+
+/** Appends drill records (one per via), keeping the newest RUNS_KEPT. */
+export async function recordDrill(dir: string, records: readonly DrillRecord[]): Promise<void> {
+  await updateState(dir, (state) => {
+    state.drills.push(...records);
+    if (state.drills.length > RUNS_KEPT) state.drills = state.drills.slice(state.drills.length - RUNS_KEPT);
   });
 }

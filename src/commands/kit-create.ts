@@ -4,18 +4,23 @@
  * into place only after the self-test, so a failure leaves no half-written kit.
  */
 import { basename, join } from 'node:path';
-import { ensurePrivateDir, listDir, publishStagedFiles, readUserFile, removeFiles, removeTree, writePrivateFile } from '../adapters/files.js';
+import { assertWritableFolder, ensurePrivateDir, listDir, publishStagedFiles, readUserFile, removeFiles, removeTree, writePrivateFile } from '../adapters/files.js';
+import { registerCleanupPath, sweepKitStaging, textKitStagingName } from '../adapters/cleanup.js';
 import { systemRandom } from '../adapters/random.js';
 import { parseBundleText, validateBundleInput, type BundleInput } from '../core/bundle.js';
 import { openEnvelope } from '../core/envelope.js';
 import { combineKit, createKit, validateKitShape, type Kit } from '../core/kit.js';
+import { parseCustodianFile, parseCustodianList, type Custodian } from '../core/custodians.js';
 import { InternalError, ExitCode, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
 import { subsets } from '../core/subsets.js';
 
 export interface KitCreateOptions {
   bundle: string;
-  custodians: string;
+  /** "Ann Smith <ann@example.org, +44 …>,Ben Jones"; or custodiansFile */
+  custodians?: string;
+  /** one custodian per line: NAME or NAME <CONTACT> */
+  custodiansFile?: string;
   threshold: number;
   out: string;
   format: 'text' | 'pdf';
@@ -39,8 +44,16 @@ export async function loadBundle(path: string): Promise<BundleInput> {
   return validateBundleInput(parsed);
 }
 
-export function parseCustodians(list: string): string[] {
-  return list.split(',').map((name) => name.trim());
+/** The custodians from --custodians or --custodians-file (exactly one of them). */
+export async function loadCustodians(options: Pick<KitCreateOptions, 'custodians' | 'custodiansFile'>): Promise<Custodian[]> {
+  if ((options.custodians === undefined) === (options.custodiansFile === undefined)) {
+    throw new UserError('E_USAGE', options.custodians === undefined ? 'no custodians given' : 'both --custodians and --custodians-file given', {
+      hints: ['name the custodians with --custodians "Ann Smith <ann@example.org, +44 …>,Ben Jones,…" or list them in a file, one per line, with --custodians-file FILE'],
+    });
+  }
+  if (options.custodians !== undefined) return parseCustodianList(options.custodians);
+  const file = options.custodiansFile ?? '';
+  return parseCustodianFile(await readUserFile(file, '--custodians-file'), `--custodians-file ${file}`);
 }
 
 
@@ -72,7 +85,7 @@ export async function selfTestTextKit(dir: string, kit: Kit, passphrase: string,
 function kitRecord(kit: Kit, options: KitCreateOptions): string {
   const record = {
     kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n,
-    custodians: kit.shares.map((share) => ({ share: share.number, name: share.custodian, fingerprint: share.fingerprint })),
+    custodians: kit.shares.map((share) => ({ share: share.number, name: share.custodian, ...(share.contact === undefined ? {} : { contact: share.contact }), fingerprint: share.fingerprint })),
     repository: kit.summary.repository, format: options.format,
     ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes.toUpperCase() }),
   };
@@ -108,10 +121,15 @@ async function writePdf(options: KitCreateOptions, kit: Kit, passphrase: string,
 }
 
 export async function run(options: KitCreateOptions, io: CommandIO): Promise<number> {
-  const custodians = parseCustodians(options.custodians);
+  const named = await loadCustodians(options);
+  const custodians = named.map((custodian) => custodian.name);
   validateKitShape(custodians, options.threshold);
   const bundle = await loadBundle(options.bundle);
 
+  await assertWritableFolder(options.out, '--out');
+  // a killed run's staging folder may hold a whole kit: it goes before anything else is written
+  const swept = sweepKitStaging(options.out);
+  if (swept.length > 0) io.note(`removed ${swept.length} staging folder${swept.length > 1 ? 's' : ''} left by an interrupted kit create: ${swept.join(', ')}`);
   const existing = (await listDir(options.out)).filter((name) => KIT_FILE.test(name));
   if (existing.length > 0 && !options.force) {
     throw new UserError('E_KIT_EXISTS', `--out ${options.out} already holds a kit (${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''})`, {
@@ -122,10 +140,11 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
   if (options.supersedes !== undefined && !/^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$/.test(options.supersedes)) {
     throw new UserError('E_USAGE', `--supersedes: "${options.supersedes}" is not a kit id`, { hints: ['a kit id looks like 7QF2-9KXA: it is printed on every sheet of the old kit'] });
   }
-  const { kit, passphrase } = await createKit(bundle, { custodians, threshold: options.threshold, random: systemRandom, now: new Date() });
+  const { kit, passphrase } = await createKit(bundle, { custodians, contacts: named.map((custodian) => custodian.contact), threshold: options.threshold, random: systemRandom, now: new Date() });
   if (options.format === 'pdf') return writePdf(options, kit, passphrase, existing, io);
   await ensurePrivateDir(options.out);
-  const staging = join(options.out, `.drkit-staging-${kit.kitId}`);
+  const staging = join(options.out, textKitStagingName());
+  const releaseStaging = registerCleanupPath(staging);
   await ensurePrivateDir(staging);
   try {
     const files: string[] = [];
@@ -153,5 +172,6 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
     return ExitCode.ok;
   } finally {
     await removeTree(staging);
+    releaseStaging();
   }
 }

@@ -16,12 +16,15 @@ import {
 } from './share.js';
 import { UserError } from '../errors.js';
 import { sameBytes, subsets } from './subsets.js';
+import { controlCharacter } from './custodians.js';
 
 export const KEY_BYTES = 32;
 
 export interface KitShare {
   number: number;
   custodian: string;
+  /** the custodian's phone, email or address, printed on every sheet; absent when none was given */
+  contact?: string;
   bytes: Uint8Array;
   fingerprint: string;
   /** the whole share text file */
@@ -54,6 +57,8 @@ export type Splitter = (secret: Uint8Array, shares: number, threshold: number) =
 
 export interface CreateKitOptions {
   custodians: readonly string[];
+  /** contact details by custodian (same order), when given */
+  contacts?: readonly (string | undefined)[];
   threshold: number;
   random: RandomBytes;
   now: Date;
@@ -67,7 +72,8 @@ export function validateKitShape(custodians: readonly string[], threshold: numbe
   const usage = (message: string, hint: string) => new UserError('E_USAGE', message, { hints: [hint] });
   custodians.forEach((name, index) => {
     if (name.trim() === '') throw usage(`--custodians: name ${index + 1} is empty`, 'give one name per custodian, separated by commas');
-    if (/[\r\n]/.test(name)) throw usage(`--custodians: name ${index + 1} contains a line break`, 'give one name per custodian, separated by commas');
+    const bad = controlCharacter(name);
+    if (bad !== null) throw usage(`--custodians: name ${index + 1} contains the control character ${bad}`, 'names are printed: use plain text on one line');
   });
   const seen = new Map<string, number>();
   custodians.forEach((name, index) => {
@@ -111,7 +117,9 @@ export async function createKit(input: BundleInput, options: CreateKitOptions): 
     shares: shares.map((share, index) => {
       const { text, dataLines } = formatShareText(share, fingerprints);
       const bytes = shareBytes[index] ?? new Uint8Array();
-      return { number: share.number, custodian: custodians[index] ?? '', bytes, fingerprint: fingerprints[index] ?? '', text, dataLines, qrPayload: shareQrPayload(bytes) };
+      const contact = options.contacts?.[index];
+      if (contact !== undefined && controlCharacter(contact) !== null) throw new UserError('E_USAGE', `--custodians: the contact details of custodian ${index + 1} contain the control character ${controlCharacter(contact) ?? ''}`);
+      return { number: share.number, custodian: custodians[index] ?? '', ...(contact === undefined || contact === '' ? {} : { contact }), bytes, fingerprint: fingerprints[index] ?? '', text, dataLines, qrPayload: shareQrPayload(bytes) };
     }),
     envelope: { bytes: envelopeBytes, text: envelopeText.text, dataLines: envelopeText.dataLines, qrPayloads: envelopeQrPayloads(envelopeBytes) },
     summary: summarizeBundle(input),

@@ -9,15 +9,15 @@
  * - exit 3 is outcome 'warning' with the snapshot id kept and every unreadable file named, never 'success';
  * - when `expectedRepositoryId` is given, the repository's id is checked first: a URL that now points at
  *   another repository (or a swapped disk) fails before anything is written;
- * - failures are returned, not thrown: every DrkitError from restic (wrong password, server down, …) becomes
- *   outcome 'failed' with the error's code, message and hints, and a 'done' event. Only bugs (InternalError,
- *   or anything that is not a DrkitError) are thrown. The caller maps the outcome to an exit code; the typed
- *   error's kind is in `result.error.kind`.
- * - a failed retention after a good backup is a 'warning': the data is safe, the housekeeping is not done.
+ * - failures are returned, not thrown (the engine contract of src/jobs/types.ts): every DrkitError from restic
+ *   (wrong password, server down, …) becomes outcome 'failed' carrying that error, and a 'done' event. Only bugs
+ *   (InternalError, or anything that is not a DrkitError) are thrown.
+ * - a failed retention after a good backup is a 'warning': the data is safe, the housekeeping is not done;
+ *   except a prune that finds data missing (E_RESTIC_DAMAGED): damage is a failure, never a warning.
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { DrkitError, InternalError, UserError, exitCodeFor } from '../errors.js';
+import { DrkitError, InternalError, UserError } from '../errors.js';
 import {
   openResticRepository, type BackupStatus, type KeepPolicy, type PasswordSource, type Restic, type ResticRunnerOptions,
   type Snapshot,
@@ -156,8 +156,11 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
         if (forgotten.removed > 0) info(`forgot ${forgotten.removed} old snapshot(s)${forgotten.pruned ? ' and pruned their data' : ''}`);
       } catch (error) {
         if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
-        // the backup is safe; the next run retries retention
-        warn(`retention failed: ${error.message}`);
+        // missing data is never housekeeping: the run fails with the damage verdict (the snapshot id is kept)
+        if (error.code === 'E_RESTIC_DAMAGED') throw error;
+        // the backup is safe; the next run retries retention. The hints travel with the warning: a warning
+        // repeated every run (a stale lock) must say how to end it
+        warn(`retention failed: ${[error.message, ...error.hints.map((hint) => `hint: ${hint}`)].join('; ')}`);
         if (error.kind === 'user') throw error;
         return finish({ outcome: 'warning', snapshotId, filesTotal, bytesTotal, bytesAdded });
       }
@@ -173,7 +176,7 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
     return finish({
       outcome: 'failed',
       ...(snapshotId === undefined ? {} : { snapshotId, filesTotal, bytesTotal, bytesAdded }),
-      error: { code: error.code, message: error.message, hints: [...error.hints], kind: error.kind, exitCode: exitCodeFor(error) },
+      error,
     });
   }
 }

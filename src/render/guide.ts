@@ -29,7 +29,12 @@ export interface GuideOptions {
   paper: Paper;
   /** the combiner's source (templates/recover/combine.py), read by the caller */
   combiner: string;
+  /** a file the restored backup must hold, and what it says: printed in the check step of Part 2 when given */
+  canary?: { path: string; text: string };
 }
+
+/** restic reads repositories of format 2 (its default since 0.14) from this version on */
+export const RESTIC_MINIMUM = '0.14';
 
 export interface GuideResult {
   pdf: KitDocument;
@@ -38,7 +43,7 @@ export interface GuideResult {
   combinerSha256: string;
 }
 
-export function guideValues(kit: Kit, combiner: string): TemplateValues {
+export function guideValues(kit: Kit, combiner: string, canary?: GuideOptions['canary']): TemplateValues {
   const shareFiles = Array.from({ length: kit.k }, (_, index) => `share-${index + 1}.txt`);
   return {
     ...kitValues(kit),
@@ -47,11 +52,15 @@ export function guideValues(kit: Kit, combiner: string): TemplateValues {
     combinerSha256: sha256Hex(combiner),
     // the printed path offers scanning the envelope only when the combiner reads QR payloads (DK1E… lines)
     combinerReadsQr: combiner.includes('DK1E'),
+    resticMinimum: RESTIC_MINIMUM,
+    canary: canary !== undefined,
+    canaryPath: canary?.path,
+    canaryText: canary?.text,
   };
 }
 
 export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
-  const values = guideValues(kit, options.combiner);
+  const values = guideValues(kit, options.combiner, options.canary);
   const source = fillTemplate(readPackageText('templates', 'guide', 'guide.md'), values, 'templates/guide/guide.md');
   const errors = YAML.parse(readPackageText('templates', 'guide', 'errors.yaml')) as ErrorWords;
   const pdf = new KitDocument({ paper: options.paper, title: `drkit restore guide, kit ${kit.kitIdDisplay}`, date: new Date(`${kit.createdOn}T00:00:00Z`), margin: 36 });

@@ -10,7 +10,6 @@
  * both forms on every sheet; every k-subset of the read-back shares combines and its envelope decrypts; the
  * guide's commands survive the text layer exactly, and its combiner listing rebuilds combine.py byte-exact.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { combineKit, type Kit } from '../core/kit.js';
@@ -21,6 +20,7 @@ import { parseShareText } from '../core/share.js';
 import { envelopeFromQrPayloads } from '../core/envelope.js';
 import { ExitCode, UserError } from '../errors.js';
 import { pdfTextLayer, scanPdfQrCodes } from '../adapters/pdf-readback.js';
+import { kitStagingSuffix, registerCleanupPath } from '../adapters/cleanup.js';
 import { readPackageText } from './assets.js';
 import { renderChecklist } from './checklist.js';
 import { LISTING_PITCH, renderGuide } from './guide.js';
@@ -243,7 +243,8 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
   const outDir = resolve(options.outDir);
   const parent = dirname(outDir);
   await mkdir(parent, { recursive: true });
-  const suffix = `drkit-${randomBytes(4).toString('hex')}.tmp`;
+  // named with this process's id, so the next run can sweep what a killed one left (sweepKitStaging)
+  const suffix = kitStagingSuffix();
   let temp = join(parent, `.${basename(outDir)}.${suffix}`);
   try {
     await mkdir(temp, { mode: 0o700 });
@@ -253,6 +254,7 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
     temp = join(outDir, `.${suffix}`);
     await mkdir(temp, { mode: 0o700 });
   }
+  const releaseTemp = registerCleanupPath(temp);
   try {
     const combiner = readPackageText('templates', 'recover', 'combine.py');
     // each sheet's read-back (external programs) starts as soon as it is saved, while the next one renders
@@ -289,6 +291,8 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
     throw error;
+  } finally {
+    releaseTemp();
   }
 }
 

@@ -19,9 +19,10 @@ const KIND_TEXT: Record<string, string> = {
 };
 
 
-/** "Ann (sheet 1), Ben (sheet 2) and Cy (sheet 3)" */
+/** "Ann (sheet 1, ann@example.org), Ben (sheet 2) and Cy (sheet 3, +44 …)" */
 export function holderList(kit: Kit, except?: number): string {
-  const items = kit.shares.filter((share) => share.number !== except).map((share) => `${share.custodian} (sheet ${share.number})`);
+  const items = kit.shares.filter((share) => share.number !== except)
+    .map((share) => `${share.custodian} (sheet ${share.number}${share.contact === undefined ? '' : `, ${share.contact}`})`);
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
 }

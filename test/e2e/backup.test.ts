@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { packageRoot } from '../../src/paths.js';
+import { setupId } from '../../src/config/paths.js';
 import { startRcloneRestServer, type RunningServer } from '../helpers/servers.js';
 
 const CLI = join(packageRoot(), 'dist', 'src', 'cli.js');
@@ -61,7 +62,7 @@ function makeSetup(name: string, repository: string, extraOffsite = ''): Setup {
     'offsite:', `  repository: ${repository}`, '  keep: { last: 10 }', '  maxAge: 26h', extraOffsite, '',
   ].join('\n'));
   const env = { ...process.env, XDG_STATE_HOME: join(root, 'state'), XDG_CONFIG_HOME: join(root, 'config'), RESTIC_CACHE_DIR: join(root, 'cache') };
-  return { root, config, secrets, source, target, env, stateFile: join(root, 'state', 'drkit', 'status.json') };
+  return { root, config, secrets, source, target, env, stateFile: join(root, 'state', 'drkit', 'setups', setupId(config), 'status.json') };
 }
 
 function drkit(setup: Setup, args: readonly string[], onStdoutLine?: (line: string) => void): Promise<CliRun> & { pid: number | undefined } {

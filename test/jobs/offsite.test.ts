@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { exitCodeFor } from '../../src/errors.js';
 import { openResticRepository } from '../../src/adapters/restic/index.js';
 import { runOffsiteBackup, type OffsiteBackupOptions, type OffsiteRuntime } from '../../src/jobs/offsite.js';
 import type { JobEvent, Reporter } from '../../src/jobs/types.js';
@@ -123,7 +124,7 @@ describe('offsite backup job', () => {
     assert.equal(result.outcome, 'failed');
     assert.equal(result.error?.code, 'E_RESTIC_WRONG_PASSWORD');
     assert.equal(result.error?.kind, 'user');
-    assert.equal(result.error?.exitCode, 2);
+    assert.equal(exitCodeFor(result.error), 2);
     assert.ok((result.error?.hints ?? []).length > 0);
     assert.equal(result.snapshotId, undefined);
     assert.ok(!JSON.stringify(reporter.events).includes('guessed-wrong-1234'));
@@ -241,6 +242,6 @@ describe('offsite backup job', () => {
     }, reporter, controller.signal, fast);
     assert.equal(result.outcome, 'failed');
     assert.equal(result.error?.code, 'E_RESTIC_INTERRUPTED');
-    assert.equal(result.error?.exitCode, 130);
+    assert.equal(exitCodeFor(result.error), 130);
   });
 });

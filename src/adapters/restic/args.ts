@@ -83,11 +83,22 @@ export interface RestoreArgs {
   exclude?: readonly string[];
   host?: string;
   tags?: readonly string[];
+  /** with "latest": only snapshots that include these (absolute) paths */
+  paths?: readonly string[];
   /** verify the restored files' content after writing them */
   verify?: boolean;
 }
 
 export type StatsMode = 'restore-size' | 'files-by-contents' | 'raw-data' | 'blobs-per-file';
+
+export interface StatsArgs {
+  /** a snapshot id or "latest"; without it, all snapshots (that match the filter) */
+  snapshot?: string;
+  mode?: StatsMode;
+  /** which snapshots "latest" (or no snapshot) means */
+  host?: string;
+  paths?: readonly string[];
+}
 
 export type ResticOperation =
   | { command: 'version' }
@@ -99,7 +110,8 @@ export type ResticOperation =
   | { command: 'prune' }
   | { command: 'check'; args: CheckArgs }
   | { command: 'restore'; args: RestoreArgs }
-  | { command: 'stats'; args: { snapshot?: string; mode?: StatsMode } }
+  | { command: 'stats'; args: StatsArgs }
+  | { command: 'ls'; args: { snapshot: string } }
   | { command: 'unlock' };
 
 const KEEP_FLAGS = {
@@ -238,13 +250,18 @@ export function buildResticArgs(operation: ResticOperation, options: ResticGloba
       for (const pattern of args.exclude ?? []) argv.push('--exclude', pattern);
       if (args.host !== undefined) argv.push('--host', args.host);
       if (args.tags !== undefined && args.tags.length > 0) argv.push('--tag', args.tags.join(','));
+      for (const path of args.paths ?? []) argv.push('--path', path);
       if (args.verify) argv.push('--verify');
       argv.push(args.snapshot);
       return argv;
     }
+    case 'ls':
+      refuseOptionLike(operation.args.snapshot, 'snapshot');
+      return [...globalArgs(options, features, true), 'ls', '--json', operation.args.snapshot];
     case 'stats': {
       const argv = [...globalArgs(options, features, true), 'stats', '--json'];
       if (operation.args.mode !== undefined) argv.push('--mode', operation.args.mode);
+      argv.push(...filterArgs({ ...(operation.args.host === undefined ? {} : { host: operation.args.host }), ...(operation.args.paths === undefined ? {} : { paths: operation.args.paths }) }));
       if (operation.args.snapshot !== undefined) {
         refuseOptionLike(operation.args.snapshot, 'snapshot');
         argv.push(operation.args.snapshot);

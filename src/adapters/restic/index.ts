@@ -2,8 +2,11 @@
  * The restic adapter: runs the real `restic` binary for one repository and returns typed results.
  *
  * Rules:
- * - the password reaches restic only through RESTIC_PASSWORD_FILE (a caller's file, or a 0600 file in a fresh
- *   0700 folder that is removed when the run ends) or RESTIC_PASSWORD_COMMAND; never argv, never RESTIC_PASSWORD;
+ * - the password reaches restic only through RESTIC_PASSWORD_FILE (a caller's file) or RESTIC_PASSWORD_COMMAND:
+ *   a password drkit holds goes down a pipe on restic's fd 3, read by the command `sh -c 'exec cat <&3'`, so no
+ *   file ever holds it and a SIGKILL leaves nothing behind (restic 0.14 and 0.18 read it once, at start, for every
+ *   command; RESTIC_PASSWORD_FILE=/dev/fd/3 cannot be used: Node's pipes are sockets, which /dev/fd cannot open);
+ *   never argv, never RESTIC_PASSWORD;
  *   the repository URL travels in RESTIC_REPOSITORY (it may hold credentials); backend secrets in env only;
  * - stdout of backup and restore is read line by line and never kept, so memory stays flat however big the data;
  * - every failure is a DrkitError (./errors.ts maps exit codes and stderr); messages and stderr tails are redacted;
@@ -12,30 +15,27 @@
  * - restic retries a failing backend itself (0.14: ~1.5 min, ≥ 0.16: up to 15 min). drkit stops it earlier when
  *   its stderr shows nothing but retries for `backendGiveUpMs`, so a dead server gives a clear error in minutes.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { runProgram, type RunResult } from '../exec.js';
 import { InternalError, ToolError, UserError, type DrkitError } from '../../errors.js';
 import {
   buildResticArgs, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
-  type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsMode,
+  type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsArgs,
 } from './args.js';
-import { UNREACHABLE, classifyResticRun, lastResticMessage, redactSecrets, type ResticRunOutcome } from './errors.js';
+import { DAMAGE, UNREACHABLE, classifyResticRun, lastResticMessage, redactSecrets, repositoryDamaged, type ResticRunOutcome } from './errors.js';
 import {
-  parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseRepositoryConfig, parseRestoreLine,
+  parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseLsFileLine, parseRepositoryConfig, parseRestoreLine,
   parseSnapshots, parseStats, parseStderrLine, type BackupStatus, type BackupSummary, type ForgetGroup, type ItemError,
   type RepositoryStats, type RestoreStatus, type Snapshot,
 } from './json.js';
 import { assertSupportedVersion, parseResticVersion, resticFeatures, type ResticFeatures, type ResticVersion } from './version.js';
 
-export type { BackupArgs, CheckArgs, ForgetArgs, KeepPolicy, RestoreArgs, SnapshotFilter, StatsMode, ResticGlobalOptions } from './args.js';
+export type { BackupArgs, CheckArgs, ForgetArgs, KeepPolicy, RestoreArgs, SnapshotFilter, StatsArgs, StatsMode, ResticGlobalOptions } from './args.js';
 export type { BackupStatus, BackupSummary, ForgetGroup, ItemError, RepositoryStats, RestoreStatus, Snapshot } from './json.js';
 export type { ResticVersion, ResticFeatures } from './version.js';
 export { parseResticVersion, resticFeatures } from './version.js';
-export { redactSecrets } from './errors.js';
+export { redactSecrets, repositoryDamaged } from './errors.js';
 
-/** Where the repository password comes from. `value` is written to a private temp file for each run. */
+/** Where the repository password comes from. `value` goes to restic through a pipe (see the module's rules). */
 export type PasswordSource = { file: string } | { command: string } | { value: string };
 
 /** One repository and how to open it. */
@@ -127,6 +127,8 @@ async function runResticVersion(binary: string): Promise<ResticVersion> {
 
 interface RunRequest {
   operation: ResticOperation;
+  /** called with restic's pid once it runs */
+  onSpawn?: (pid: number) => void;
   /** the name used in messages ("backup", "cat config") */
   name: string;
   onStdoutLine?: (line: string) => void;
@@ -148,6 +150,8 @@ export interface BackupResult {
 }
 
 export interface RestoreResult {
+  /** restic's short id of the snapshot it restored, when it says (0.14 does, ≥ 0.16 with --json does not) */
+  snapshotShortId: string | null;
   /** null on restic < 0.16, which prints no JSON summary for restore */
   filesRestored: number | null;
   bytesRestored: number | null;
@@ -168,6 +172,8 @@ export interface ForgetResult {
 }
 
 const MAX_KEPT_ITEM_ERRORS = 100;
+/** restic runs this (split like a shell line, no shell of its own) and reads the password from its output */
+const PASSWORD_FROM_FD3 = "sh -c 'exec cat <&3'";
 /** text lines of `restic check` (0.14 prints no JSON for it) that name a problem */
 const CHECK_PROBLEM_LINE = /error|damaged|not found|missing|invalid|does not match|does not exist|failed to download|unreferenced/i;
 /** lines that mention errors but are not findings: the all-clear, and restic's own retry notes */
@@ -270,9 +276,19 @@ export class Restic {
     return { groups, kept, removed, pruned };
   }
 
-  /** Removes data no snapshot references. */
+  /**
+   * Removes data no snapshot references. A prune that finds data missing (a lost pack) fails with the one damage
+   * verdict, E_RESTIC_DAMAGED (./errors.ts repositoryDamaged), never a plain failure a caller could shrug off.
+   */
   async prune(): Promise<void> {
-    await this.run({ operation: { command: 'prune' }, name: 'prune', collectStdout: false, onStdoutLine: () => undefined });
+    const findings: string[] = [];
+    await this.run({
+      operation: { command: 'prune' }, name: 'prune', collectStdout: false, onStdoutLine: () => undefined,
+      onStderrLine: (line) => { if (findings.length < 20 && /missing|does not exist|not found/i.test(line)) findings.push(redactSecrets(line, this.secrets)); },
+      interpret: (result, outcome) => (outcome.kind === 'error' && DAMAGE.test(result.stderrTail)
+        ? { kind: 'error', transient: false, error: repositoryDamaged('prune', this.displayName, findings, this.version, result) }
+        : outcome),
+    }, () => { findings.length = 0; });
   }
 
   /** Checks the repository; `readDataSubset` (e.g. "10%", "1/5") also reads and verifies that share of the data. */
@@ -304,35 +320,55 @@ export class Restic {
     return { ok, problems };
   }
 
-  /** Restores a snapshot into `args.target`. Progress (restic ≥ 0.16 only) goes to `onStatus`. */
-  async restore(args: RestoreArgs, onStatus?: (status: RestoreStatus) => void): Promise<RestoreResult> {
+  /**
+   * Restores a snapshot into `args.target`. Progress (restic ≥ 0.16 only) goes to `onStatus`; `onSpawn` gets
+   * restic's pid, so a caller can measure what 0.14 does not report (the bytes it has written).
+   */
+  async restore(args: RestoreArgs, onStatus?: (status: RestoreStatus) => void, hooks: { onSpawn?: (pid: number) => void } = {}): Promise<RestoreResult> {
+    let snapshotShortId: string | null = null;
     let filesRestored: number | null = null;
     let bytesRestored: number | null = null;
     const errors: ItemError[] = [];
     await this.run({
       operation: { command: 'restore', args }, name: 'restore', collectStdout: false,
+      ...(hooks.onSpawn === undefined ? {} : { onSpawn: hooks.onSpawn }),
       onStdoutLine: (line) => {
         const message = parseRestoreLine(line);
-        if (message.type === 'restore_status') onStatus?.(message);
+        if (message.type === 'restore_start') snapshotShortId = message.snapshotShortId;
+        else if (message.type === 'restore_status') onStatus?.(message);
         else if (message.type === 'restore_summary') {
           filesRestored = message.filesRestored ?? 0;
           bytesRestored = message.bytesRestored ?? 0;
-        } else if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push(message);
+        } else if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactSecrets(message.message, this.secrets) });
       },
       onStderrLine: (line) => {
         const message = parseStderrLine(line);
-        if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push(message);
+        if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactSecrets(message.message, this.secrets) });
       },
-    }, () => { filesRestored = null; bytesRestored = null; errors.length = 0; });
-    return { filesRestored, bytesRestored, errors };
+    }, () => { snapshotShortId = null; filesRestored = null; bytesRestored = null; errors.length = 0; });
+    return { snapshotShortId, filesRestored, bytesRestored, errors };
   }
 
-  /** `restic stats`; mode 'restore-size' (default) is what a restore writes, 'raw-data' what the repository holds. */
-  async stats(options: { snapshot?: string; mode?: StatsMode } = {}): Promise<RepositoryStats> {
+  /**
+   * `restic stats`; mode 'restore-size' (default) is what a restore writes, 'raw-data' what the repository holds.
+   * A filter that matches no snapshot is not an error to restic: `snapshotsCount` is then 0.
+   */
+  async stats(options: StatsArgs = {}): Promise<RepositoryStats> {
     const result = await this.run({ operation: { command: 'stats', args: options }, name: 'stats', collectStdout: true });
     const stats = parseStats(result.stdout);
     if (stats === null) throw this.outputError('stats', 'no total_size in its output');
     return stats;
+  }
+
+  /** Every file of a snapshot, one call each, streamed (restic ls): nothing is kept here, so memory stays flat. */
+  async listFiles(snapshot: string, onFile: (file: { path: string; size: number }) => void): Promise<void> {
+    await this.run({
+      operation: { command: 'ls', args: { snapshot } }, name: 'ls', collectStdout: false,
+      onStdoutLine: (line) => {
+        const file = parseLsFileLine(line);
+        if (file !== null) onFile(file);
+      },
+    });
   }
 
   /** Removes stale locks only (a crashed run's); a live process's lock stays. */
@@ -350,10 +386,21 @@ export class Restic {
   private async run(request: RunRequest, resetAttempt?: () => void): Promise<RunResult> {
     const policy = this.options.retry ?? DEFAULT_RETRY;
     const sleep = this.options.sleep ?? defaultSleep;
+    let triedUnlock = false;
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.runOnce(request);
       } catch (error) {
+        // a lock left by a killed run (its restic gone) is stale, and `restic unlock` removes only such locks: try
+        // that once at once, whatever the retry policy (retries: 0 must not leave every later run locked out)
+        if (error instanceof ToolError && error.code === 'E_RESTIC_LOCKED' && !triedUnlock) {
+          triedUnlock = true;
+          if (await this.unlockStale().then(() => true, () => false)) {
+            resetAttempt?.();
+            attempt -= 1;
+            continue;
+          }
+        }
         const transient = error instanceof ToolError && error.details.transient === true;
         if (!transient || attempt >= policy.attempts || this.options.signal?.aborted) throw error;
         const delayMs = backoffDelay(policy, attempt);
@@ -377,38 +424,39 @@ export class Restic {
     let gaveUpOnBackend = false;
     let exitErrorMessage: string | undefined;
 
-    return this.withPassword(async (password) => {
-      const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env) });
-      const result = await runProgram(this.options.binary ?? 'restic', args, {
-        env, signal, debianPackage: 'restic', collectStdout: request.collectStdout,
-        ...(request.onStdoutLine ? { onStdoutLine: request.onStdoutLine } : {}),
-        onStderrLine: (line) => {
-          // only network faults count: 0.14 also retries a pack that is simply missing ("no such file"), which
-          // is damage for `check` to report, not a server to give up on
-          if (BACKEND_RETRY_LINE.test(line) && UNREACHABLE.test(line)) {
-            retryingSince ??= now();
-            if (now() - retryingSince >= giveUpMs && !gaveUpOnBackend) {
-              gaveUpOnBackend = true;
-              stopper.abort();
-            }
-          } else if (BACKEND_RECOVERED_LINE.test(line)) {
-            retryingSince = null;
+    const { password, secretInput } = this.passwordHandOff();
+    const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env) });
+    const result = await runProgram(this.options.binary ?? 'restic', args, {
+      env, signal, debianPackage: 'restic', collectStdout: request.collectStdout,
+      ...(request.onSpawn ? { onSpawn: request.onSpawn } : {}),
+      ...(secretInput === undefined ? {} : { secretInput }),
+      ...(request.onStdoutLine ? { onStdoutLine: request.onStdoutLine } : {}),
+      onStderrLine: (line) => {
+        // only network faults count: 0.14 also retries a pack that is simply missing ("no such file"), which
+        // is damage for `check` to report, not a server to give up on
+        if (BACKEND_RETRY_LINE.test(line) && UNREACHABLE.test(line)) {
+          retryingSince ??= now();
+          if (now() - retryingSince >= giveUpMs && !gaveUpOnBackend) {
+            gaveUpOnBackend = true;
+            stopper.abort();
           }
-          const message = parseStderrLine(line);
-          if (message.type === 'exit_error') exitErrorMessage = message.message;
-          request.onStderrLine?.(line);
-        },
-      });
-      const redacted: RunResult = { ...result, stderrTail: redactSecrets(result.stderrTail, this.secrets) };
-      let outcome = classifyResticRun({
-        command: request.name, repository: this.displayName, exitStatus: result.exitStatus, signal: result.signal,
-        stderrTail: redacted.stderrTail, gaveUpOnBackend,
-        ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactSecrets(exitErrorMessage, this.secrets) }),
-      }, this.features);
-      if (request.interpret) outcome = request.interpret(redacted, outcome);
-      if (outcome.kind === 'error') throw outcome.error;
-      return redacted;
+        } else if (BACKEND_RECOVERED_LINE.test(line)) {
+          retryingSince = null;
+        }
+        const message = parseStderrLine(line);
+        if (message.type === 'exit_error') exitErrorMessage = message.message;
+        request.onStderrLine?.(line);
+      },
     });
+    const redacted: RunResult = { ...result, stderrTail: redactSecrets(result.stderrTail, this.secrets) };
+    let outcome = classifyResticRun({
+      command: request.name, repository: this.displayName, exitStatus: result.exitStatus, signal: result.signal,
+      stderrTail: redacted.stderrTail, gaveUpOnBackend,
+      ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactSecrets(exitErrorMessage, this.secrets) }),
+    }, this.features);
+    if (request.interpret) outcome = request.interpret(redacted, outcome);
+    if (outcome.kind === 'error') throw outcome.error;
+    return redacted;
   }
 
   /** RESTIC_PASSWORD in the backend env (e.g. from the secrets file) is moved out: it goes through a file. */
@@ -421,19 +469,13 @@ export class Restic {
     return copy;
   }
 
-  private async withPassword<T>(use: (password: { file: string } | { command: string }) => Promise<T>): Promise<T> {
+  /** How restic gets the password: the caller's file or command as they are, a value down the fd-3 pipe. */
+  private passwordHandOff(): { password: { file: string } | { command: string }; secretInput?: string } {
     const source = this.repository.password;
-    if (!('value' in source)) return use(source);
-    // a fresh folder per run: mkdtemp makes it 0700, the file is created 0600 and must not exist yet
-    const folder = await mkdtemp(join(tmpdir(), 'drkit-restic-'));
-    try {
-      const file = join(folder, 'password');
-      await writeFile(file, source.value, { mode: 0o600, flag: 'wx' });
-      return await use({ file });
-    } finally {
-      await rm(folder, { recursive: true, force: true });
-    }
+    if (!('value' in source)) return { password: source };
+    return { password: { command: PASSWORD_FROM_FD3 }, secretInput: source.value };
   }
+
 }
 
 /**
