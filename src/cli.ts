@@ -117,7 +117,7 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--onsite-schedule <when>', 'hourly or daily')
     .option('--offsite-schedule <when>', 'e.g. "daily at 03:00"')
     .addOption(new Option('--drill-schedule <when>', 'a monthly restore drill, or none').choices(['monthly', 'none']))
-    .option('--custodian <name:contact>', 'a custodian and how to reach them; repeat for each', collect)
+    .option('--custodians <list>', 'the custodians, as kit create takes them: "Ann Smith <ann@example.org, +44 …>,Ben Jones"')
     .option('--threshold <k>', 'how many sheets open the kit');
   init.action(async (options: { json: boolean }) => invoke(() => import('./commands/init.js'), options, options.json));
   program.command('backup')

@@ -31,7 +31,8 @@ import {
   configText, draftFromFlags, draftFromSetup, parseAnswers, recordText, secretsFromEnv, secretsText,
   type AnswersFile, type FollowUp, type WizardFlags,
 } from '../wizard/answers.js';
-import { describeCustodian, maskId, repositoryOf } from '../wizard/derive.js';
+import { custodianList, maskId, repositoryOf } from '../wizard/derive.js';
+import { describeCustodian } from '../core/custodians.js';
 import { runWizard, type WizardOutcome } from '../wizard/run.js';
 import { WizardCancelled } from '../wizard/prompter.js';
 import { systemProbe } from '../wizard/probe.js';
@@ -246,30 +247,39 @@ async function followUps(answers: AnswersFile | undefined, draft: Draft, configP
     exitCode = await backup.run({ job: 'all', config: configPath, json: io.jsonMode }, io);
     if (exitCode !== ExitCode.ok && exitCode !== ExitCode.warning) return exitCode;
   }
+  // the kit, then a drill of it (the drill reads the sheet PDFs), then the paper (after which the PDFs may go)
+  let kitDir: string | undefined;
   if (draft.offsite !== 'none' && (draft.custodians ?? []).length > 0) {
     if (!(await kitFromConfigAvailable())) {
       if (wanted.has('kit') || prompter !== null) say('the kit: this drkit cannot yet build it from the config (kit create --config); make it with drkit kit create --bundle … (see the README)');
     } else if (await offer('kit', 'create the printed kit now?', true)) {
       const out = resolveHome((answers?.kitOut ?? (prompter === null ? undefined : await prompter.input({ message: 'folder for the kit\'s PDFs', default: join(homedir(), 'drkit-kit') }))) ?? join(homedir(), 'drkit-kit'));
       const kitCreate = await import('./kit-create.js');
+      // built against kit create's documented flags; the check above asks the command tree that --config exists
       const kitOptions = {
-        config: configPath, custodians: (draft.custodians ?? []).map((custodian) => custodian.name).join(','), threshold: Number(draft.threshold),
+        config: configPath, custodians: custodianList(draft.custodians ?? []), threshold: Number(draft.threshold),
         out, format: 'pdf', paper: 'a4', force: false, json: io.jsonMode, check: true,
       };
       const made = await (kitCreate.run as unknown as (kitOptions: Record<string, unknown>, io: CommandIO) => Promise<number>)(kitOptions, io);
       if (made !== ExitCode.ok) return made;
-      if (prompter !== null && await prompter.confirm({ message: 'print it now?', default: true })) {
-        const kitPrint = await import('./kit-print.js');
-        const printed = await kitPrint.run({ dir: out, json: io.jsonMode }, io, { prompter });
-        if (printed !== ExitCode.ok) return printed;
-      } else {
-        say(`next: print it with drkit kit print ${out}`);
-      }
+      kitDir = out;
     }
   }
-  const drill = draft.offsite === 'none' ? null : await loadDrill();
-  if (drill !== null && await offer('drill', 'run a restore drill now (restores from the kit in a sandbox and compares)?', false)) {
-    exitCode = await drill.run({ config: configPath, json: io.jsonMode }, io);
+  const drill = kitDir === undefined ? null : await loadDrill();
+  if (drill !== null && await offer('drill', 'run a restore drill of the new kit now (a restore from its sheets in a sandbox, compared with your files)?', true)) {
+    exitCode = await drill.run({ config: configPath, kit: kitDir, via: 'both', onsite: false, json: io.jsonMode }, io);
+    if (exitCode !== ExitCode.ok) return exitCode;
+  } else if (kitDir === undefined && draft.offsite !== 'none' && prompter !== null) {
+    say('a drill needs the kit: once it is made, run drkit drill --kit DIR');
+  }
+  if (kitDir !== undefined) {
+    if (prompter !== null && await prompter.confirm({ message: 'print the kit now?', default: true })) {
+      const kitPrint = await import('./kit-print.js');
+      const printed = await kitPrint.run({ dir: kitDir, json: io.jsonMode }, io, { prompter });
+      if (printed !== ExitCode.ok) return printed;
+    } else {
+      say(`next: print the kit with drkit kit print ${kitDir}`);
+    }
   }
   say('setup done: drkit status shows how the backups are doing');
   return exitCode;

@@ -120,9 +120,9 @@ export function explainCause(cause: ConnectionCause, kind: OffsiteKind | undefin
   }
 }
 
-/** "Ann Example (phone 0123)" for a summary line. */
-export function describeCustodian(custodian: Custodian): string {
-  return custodian.contact === '' ? custodian.name : `${custodian.name} (${custodian.contact})`;
+/** The custodians as `kit create --custodians` takes them: "Ann Smith <ann@example.org>,Ben Jones". */
+export function custodianList(custodians: readonly Custodian[]): string {
+  return custodians.map((custodian) => (custodian.contact === undefined || custodian.contact === '' ? custodian.name : `${custodian.name} <${custodian.contact}>`)).join(',');
 }
 
 /** "AKIA…" — enough of a key id to recognise it, never the whole. */

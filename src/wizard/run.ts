@@ -11,6 +11,7 @@ import { UserError } from '../errors.js';
 import type { RandomBytes } from '../core/random.js';
 import { answersToCorrect, backendEnv, explainCause, generatePassword, repositoryOf } from './derive.js';
 import { questionFor, STEPS } from './steps.js';
+import { custodianProblem } from './steps-plan.js';
 import type { CheckResult, Custodian, Draft, Probe, Prompter, Question, StepContext } from './types.js';
 
 export interface WizardRun {
@@ -336,14 +337,18 @@ async function custodiansAnswer(run: WizardRun, question: Extract<Question, { ki
       validate: (value) => {
         const trimmed = value.trim();
         if (trimmed === '') return Promise.resolve(people.length >= 2 ? true : 'name at least 2 custodians');
-        if (trimmed.includes(',')) return Promise.resolve('a name must not hold a comma');
+        const problem = custodianProblem({ name: trimmed });
+        if (problem !== null) return Promise.resolve(problem);
         if (people.some((person) => person.name.toLowerCase() === trimmed.toLowerCase())) return Promise.resolve(`${trimmed} is named already: each custodian holds one sheet`);
         return Promise.resolve(true);
       },
     })).trim();
     if (name === '') return people;
-    const contact = (await prompter.input({ message: `how to reach ${name} (phone, address or e-mail)` })).trim();
-    people.push({ name, contact });
+    const contact = (await prompter.input({
+      message: `how to reach ${name} (phone, address or e-mail)`,
+      validate: (value) => Promise.resolve(custodianProblem({ name, contact: value.trim() }) ?? true),
+    })).trim();
+    people.push(contact === '' ? { name } : { name, contact });
   }
 }
 
