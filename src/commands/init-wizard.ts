@@ -6,15 +6,14 @@
  * Rules:
  * - nothing is written before the owner confirms the summary; Ctrl-C or a closed terminal before that leaves the
  *   disk as it was (exit 130). The secrets file and the config are each written whole (temp file + rename), the
- *   secrets first, with SIGINT held off between the two renames, so no run leaves one new and the other old;
+ *   secrets first, in one synchronous step no signal can cut, so no run leaves one new and the other old;
  * - secrets are typed masked, travel in memory, and land only in the secrets file (0600 in a 0700 folder); they
  *   are never in argv, the summary, the config or the wizard's record (answers.yaml beside the config);
  * - an existing setup is edited: its values are the defaults, secrets are kept unless retyped, keys the wizard does
  *   not ask about stay in the config with their comments, and what the answers remove is listed in the summary;
  * - without a terminal the wizard needs `--yes`; a non-TTY without it is a usage error (exit 2).
  */
-import { readFileSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +23,7 @@ import { defaultConfigPath } from '../config/paths.js';
 import { parseConfig } from '../config/load.js';
 import { configSchema } from '../config/schema.js';
 import { readSecretsFile } from '../adapters/secrets.js';
-import { ensurePrivateDir, writePrivateFile } from '../adapters/files.js';
+import { writeFileAtomicSync } from '../adapters/files.js';
 import { systemRandom } from '../adapters/random.js';
 import { runProgram } from '../adapters/exec.js';
 import {
@@ -128,19 +127,20 @@ function summary(interactive: boolean, draft: Draft, outcome: WizardOutcome, con
   return lines;
 }
 
-/** Holds SIGINT off while `work` runs, then re-raises it: a pair of renames is never cut in half. */
-async function withoutInterruption<T>(work: () => Promise<T>): Promise<T> {
-  let interrupted = false;
-  const hold = (): void => { interrupted = true; };
-  process.on('SIGINT', hold);
-  let result: T;
-  try {
-    result = await work();
-  } finally {
-    process.removeListener('SIGINT', hold);
+/**
+ * Writes the secrets, the config and the record, each whole (temp file + rename, 0600), the secrets first.
+ * Synchronous on purpose: no signal handler (src/cli.ts stops on SIGINT) can run between the renames, so an
+ * interrupted run never leaves a new secrets file beside an old config.
+ */
+function writeSetup(files: { secrets?: { path: string; text: string }; config: { path: string; text: string }; record: { path: string; text: string } }): void {
+  mkdirSync(dirname(files.config.path), { recursive: true, mode: 0o700 });
+  if (files.secrets !== undefined) {
+    mkdirSync(dirname(files.secrets.path), { recursive: true, mode: 0o700 });
+    chmodSync(dirname(files.secrets.path), 0o700);
+    writeFileAtomicSync(files.secrets.path, files.secrets.text, { what: 'secrets file' });
   }
-  if (interrupted) throw new UserError('E_INTERRUPTED', 'interrupted after the files were written: the setup is saved but not yet provisioned', { exitCode: ExitCode.interrupted, hints: ['run drkit init --yes to finish it'] });
-  return result;
+  writeFileAtomicSync(files.config.path, files.config.text, { what: 'config file' });
+  writeFileAtomicSync(files.record.path, files.record.text, { what: 'answers record' });
 }
 
 const cliPath = (): string => fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -176,14 +176,12 @@ export async function run(options: InitWizardOptions, io: CommandIO, deps: Wizar
   const given: Draft = { ...(answers?.draft ?? {}), ...secretsFromEnv(process.env), ...draftFromFlags(options) };
   const say = (line: string): void => { if (prompter !== null) prompter.say(line); else if (!io.jsonMode) io.note(line); };
 
-  const abort = new AbortController();
-  const onSignal = (): void => abort.abort();
-  process.on('SIGINT', onSignal);
   let prompter: Prompter | null = null;
   let outcome: WizardOutcome;
   try {
     prompter = interactive ? (deps.prompter ?? await (await import('../wizard/prompter.js')).inquirerPrompter()) : null;
-    const probe = deps.probe ?? systemProbe({ signal: abort.signal, ...(existing.ssh === undefined ? {} : { ssh: existing.ssh }) });
+    // Ctrl-C while restic runs is the process-wide handler's (src/cli.ts): it stops restic and exits 130
+    const probe = deps.probe ?? systemProbe(existing.ssh === undefined ? {} : { ssh: existing.ssh });
     if (prompter !== null) {
       prompter.say(existing.draft === null
         ? 'drkit init: a few questions, then a summary to confirm; nothing is written before you confirm. Ctrl-C stops at any time.'
@@ -193,10 +191,7 @@ export async function run(options: InitWizardOptions, io: CommandIO, deps: Wizar
     outcome = await runWizard({ given, context, prompter, probe, random: systemRandom, say });
   } catch (error) {
     if (error instanceof DrkitError && error.code === 'E_RESTIC_INTERRUPTED') throw new WizardCancelled('interrupted', true);
-    if (abort.signal.aborted && !(error instanceof WizardCancelled)) throw new WizardCancelled('interrupted', true);
     throw error;
-  } finally {
-    process.removeListener('SIGINT', onSignal);
   }
   const draft = outcome.draft;
 
@@ -213,14 +208,10 @@ export async function run(options: InitWizardOptions, io: CommandIO, deps: Wizar
     return ExitCode.ok;
   }
 
-  await withoutInterruption(async () => {
-    await mkdir(dirname(configPath), { recursive: true, mode: 0o700 });
-    if (secrets !== null) {
-      await ensurePrivateDir(dirname(secretsFile));
-      await writePrivateFile(secretsFile, secrets.text, { overwrite: true });
-    }
-    await writePrivateFile(configPath, plan.text, { overwrite: true });
-    await writePrivateFile(recordPath(configPath), recordText(draft), { overwrite: true });
+  writeSetup({
+    ...(secrets === null ? {} : { secrets: { path: secretsFile, text: secrets.text } }),
+    config: { path: configPath, text: plan.text },
+    record: { path: recordPath(configPath), text: recordText(draft) },
   });
   say(`wrote ${configPath}${secrets === null ? '' : ` and ${secretsFile}`}`);
   if (secrets?.credentialsChanged) say('note: the credentials changed, so a printed kit made before no longer opens this repository: make a new kit (drkit kit create)');
