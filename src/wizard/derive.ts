@@ -110,7 +110,7 @@ export function explainCause(cause: ConnectionCause, kind: OffsiteKind | undefin
       ? 'the key id or the application key was refused: check both (B2 shows the key only once, when it is made), and that the key may use this bucket'
       : 'the key id or the secret key was refused: check both';
     case 'wrong-region': return kind === 'b2-s3'
-      ? 'the bucket is not in that region: B2 shows the bucket\'s endpoint (s3.REGION.backblazeb2.com) on its bucket page'
+      ? 'B2 has no endpoint for that region, or this computer has no network: check the region (B2 shows the bucket\'s endpoint s3.REGION.backblazeb2.com on its bucket page) and the connection'
       : 'the endpoint or region does not match the bucket';
     case 'bucket-missing': return 'there is no such bucket, or the key may not see it: check the bucket name, or make the bucket first';
     case 'no-network': return 'the repository could not be reached: check the network (and the address), then try again';
