@@ -37,6 +37,7 @@ import { packageRoot } from '../paths.js';
 import { LISTING_PITCH } from '../render/guide.js';
 import { extractGuideCommands, extractListing } from '../render/listing.js';
 import { envelopeTextFromLayer, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer, shareTextFromQr } from '../render/readback.js';
+import { redactRepository } from '../core/redact.js';
 
 export interface DrillInput {
   config: Config;
@@ -189,7 +190,7 @@ function restoreTarget(commands: readonly string[], home: string): string | null
 
 function errorFinding(error: unknown, repository: string, via: DrillVia | undefined, kitPassword: boolean): DrillFinding {
   if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
-  return resticFinding(error.code, error.message, { repository, kitPassword, ...(via === undefined ? {} : { via }) });
+  return resticFinding(error.code, error.message, { repository: redactRepository(repository), kitPassword, ...(via === undefined ? {} : { via }) });
 }
 
 export async function runDrill(input: DrillInput): Promise<DrillReport> {
@@ -264,7 +265,7 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   } catch (error) {
     findings.push(errorFinding(error, restic?.displayName ?? offsite.repository, undefined, false));
   }
-  const repositoryName = restic?.displayName ?? offsite.repository;
+  const repositoryName = restic?.displayName ?? redactRepository(offsite.repository);
   if (restic !== null && latest !== null) {
     try {
       const result = await restic.check();

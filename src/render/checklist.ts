@@ -9,11 +9,14 @@ import { readPackageText } from './assets.js';
 import { KitDocument, type Paper } from './pdf.js';
 import { fillString, type TemplateValues } from './template.js';
 import { kitValues } from './values.js';
+import { CHECKLIST_MARK } from '../core/printed-file.js';
 
 interface ChecklistWords {
   title: string;
   intro: string;
   supersedes: string;
+  /** printed when the kit was made with --no-check */
+  unverified?: string;
   tableTitle: string;
   columns: Record<'number' | 'custodian' | 'fingerprint' | 'seal' | 'handed', string>;
   handOver: { title: string; steps: string[] };
@@ -25,6 +28,8 @@ export interface ChecklistOptions {
   paper: Paper;
   /** the kit id (any form) this kit replaces */
   supersedes?: string;
+  /** made with --no-check */
+  unverified?: boolean;
 }
 
 export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocument {
@@ -34,7 +39,7 @@ export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocumen
   }
   // a kit id typed without its dash is shown as printed on the sheets: XXXX-XXXX
   const supersedes = options.supersedes?.trim().toUpperCase().replace(/^([0-9A-Z]{4})-?([0-9A-Z]{4})$/, '$1-$2');
-  const values: TemplateValues = { ...kitValues(kit), supersedes };
+  const values: TemplateValues = { ...kitValues(kit), supersedes, unverified: options.unverified === true };
   const t = (text: string) => fillString(text, values, 'templates/checklist/checklist.yaml');
   const pdf = new KitDocument({ paper: options.paper, title: `drkit owner's checklist, kit ${kit.kitIdDisplay}`, date: new Date(`${kit.createdOn}T00:00:00Z`), margin: 40 });
 
@@ -43,6 +48,7 @@ export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocumen
   if (supersedes !== undefined && supersedes !== '') {
     pdf.paragraph(t(words.supersedes), { font: 'sansBold', size: 10.5, after: 6 });
   }
+  if (options.unverified === true && words.unverified !== undefined) pdf.paragraph(t(words.unverified), { font: 'sansBold', size: 10.5, after: 6 });
 
   // the table: sheet, holder, fingerprint, then blank columns to fill in by hand
   pdf.y += 4;
@@ -83,5 +89,14 @@ export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocumen
   pdf.paragraph(t(words.recheck.title), { font: 'sansBold', size: 13, after: 5 });
   pdf.paragraph(t(words.recheck.text), { size: 10, after: 9 });
   section(words.retire.title, words.retire.steps);
+  // a footer on every page names the document whatever its words say: kit verify and recover recognise it by this
+  const range = pdf.doc.bufferedPageRange();
+  for (let index = 0; index < range.count; index++) {
+    pdf.doc.switchToPage(range.start + index);
+    const bottomMargin = pdf.doc.page.margins.bottom;
+    pdf.doc.page.margins.bottom = 0;
+    pdf.line(`${CHECKLIST_MARK}${kit.kitIdDisplay} · page ${index + 1} of ${range.count}`, pdf.left, pdf.pageHeight - 26, { size: 7.5, color: '#555555' });
+    pdf.doc.page.margins.bottom = bottomMargin;
+  }
   return pdf;
 }

@@ -13,6 +13,7 @@ import { answersToCorrect, backendEnv, explainCause, generatePassword, repositor
 import { questionFor, STEPS } from './steps.js';
 import { custodianProblem } from './steps-plan.js';
 import type { CheckResult, Custodian, Draft, Probe, Prompter, Question, StepContext } from './types.js';
+import { redactRepository } from '../core/redact.js';
 
 export interface WizardRun {
   /** answers given beforehand (flags, the answers file, environment), used without asking */
@@ -344,7 +345,7 @@ async function connectionCheck(run: WizardRun, start: Draft, heading: () => void
     if (repository === undefined || draft.password === undefined) throw new UserError('E_WIZARD_ANSWER', 'the offsite answers do not name a repository', { hints: ['answer the offsite questions (see docs/wizard.md)'] });
     const access = { kind: draft.offsite ?? 'url', repository, password: draft.password, env: backendEnv(draft) };
     heading();
-    say(`  checking ${repository} …`);
+    say(`  checking ${redactRepository(repository)} …`);
     const result = await probe.openRepository(access);
     if (result.kind === 'opened') {
       say(`  opened the repository: id ${result.repositoryId.slice(0, 8)}`);
@@ -362,12 +363,12 @@ async function connectionCheck(run: WizardRun, start: Draft, heading: () => void
       say(`  the check failed: ${result.message}`);
       say(`  likely cause: ${explainCause(result.cause, draft.offsite)}`);
       if (prompter === null) {
-        throw new UserError('E_WIZARD_CONNECTION', `the offsite repository ${repository} did not open: ${result.message}`, {
+        throw new UserError('E_WIZARD_CONNECTION', `the offsite repository ${redactRepository(repository)} did not open: ${result.message}`, {
           hints: [explainCause(result.cause, draft.offsite), 'correct the answer in the answers file and run drkit init --answers FILE --yes again'],
         });
       }
     }
-    if (prompter === null) throw new UserError('E_WIZARD_CONNECTION', `no repository at ${repository}`);
+    if (prompter === null) throw new UserError('E_WIZARD_CONNECTION', `no repository at ${redactRepository(repository)}`);
     const cause = result.kind === 'failed' ? result.cause : 'bucket-missing';
     const keys = answersToCorrect(cause, draft.offsite).filter((key) => key !== 'password' || draft.offsite !== 'none');
     const choices = [
