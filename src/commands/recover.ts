@@ -115,27 +115,35 @@ async function typeKit(io: CommandIO): Promise<{ shares: NamedText[]; envelope: 
   return { shares, envelope: { name: 'envelope', text: envelope.join('\n') } };
 }
 
-async function restore(bundle: Bundle, target: string, io: CommandIO): Promise<{ snapshot: string; files: number | null; bytes: number | null }> {
+async function restore(bundle: Bundle, target: string, io: CommandIO): Promise<{ snapshot: string | null; files: number | null; bytes: number | null }> {
   const { openResticRepository } = await import('../adapters/restic/index.js');
   const restic = await openResticRepository({ repository: bundle.repository, password: { value: bundle.resticPassword }, env: bundle.env });
-  const snapshots = await restic.snapshots();
-  const latest = snapshots.at(-1);
-  if (latest === undefined) throw new UserError('E_RESTORE_EMPTY', `the repository at ${restic.displayName} holds no snapshot`, { hints: ['the offsite backup never ran, or this is another repository'] });
-  io.note(`restoring snapshot ${latest.id.slice(0, 8)} of ${latest.time} (${snapshots.length} in the repository) into ${target}`);
+  // no choice to make: restic resolves "latest" (the newest snapshot of any host) itself, in the same repository
+  // open as the restore, instead of a separate `restic snapshots` listing first
+  io.note(`restoring the newest snapshot into ${target}`);
   let lastShown = 0;
-  const result = await restic.restore({ snapshot: latest.id, target, verify: true }, (status) => {
+  const result = await restic.restore({ snapshot: 'latest', target, verify: true }, (status) => {
     if (io.jsonMode) { io.json({ message_type: 'restore_progress', ...status }); return; }
     const now = Date.now();
     if (now - lastShown > 1000 && status.percentDone !== undefined) {
       lastShown = now;
       io.note(`  ${Math.round(status.percentDone * 100)}%`);
     }
+  }).catch((error: unknown) => {
+    // "latest" in a repository without snapshots (the adapter's E_RESTIC_NO_SNAPSHOT)
+    if (error instanceof DrkitError && error.code === 'E_RESTIC_NO_SNAPSHOT') {
+      throw new UserError('E_RESTORE_EMPTY', `the repository at ${restic.displayName} holds no snapshot`, { hints: ['the offsite backup never ran, or this is another repository'] });
+    }
+    throw error;
   });
   if (result.errors.length > 0) {
     throw new UserError('E_RESTORE_ERRORS', `restore wrote ${target}, but ${result.errors.length} item(s) failed: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}`, { hints: ['run the same command again into an empty folder; check free space'] });
   }
-  return { snapshot: latest.id, files: result.filesRestored, bytes: result.bytesRestored };
+  // the id restic printed (0.14, 0.15), made full from the snapshot file names; else the only snapshot there is
+  const snapshot = await restic.plainFullSnapshotId(result.snapshotId ?? '') ?? result.snapshotId;
+  return { snapshot, files: result.filesRestored, bytes: result.bytesRestored };
 }
+
 
 export async function run(options: RecoverOptions, io: CommandIO): Promise<number> {
   if (options.out === undefined && options.restoreTo === undefined) {
@@ -171,6 +179,6 @@ export async function run(options: RecoverOptions, io: CommandIO): Promise<numbe
   }
   io.out(`kit ${combined.kitIdDisplay} opened with shares ${combined.sharesUsed.join(', ')}${options.out === undefined ? '' : `; credentials written to ${options.out} (mode 0600)`}`);
   io.out(`repository: ${printableRepository(bundle.repository)}`);
-  if (restored !== null) io.out(`restored snapshot ${restored.snapshot.slice(0, 8)} into ${options.restoreTo ?? ''}${restored.files === null ? '' : `: ${restored.files} files`}`);
+  if (restored !== null) io.out(`restored ${restored.snapshot === null ? 'the newest snapshot' : `snapshot ${restored.snapshot.slice(0, 8)}`} into ${options.restoreTo ?? ''}${restored.files === null ? '' : `: ${restored.files} files`}`);
   return ExitCode.ok;
 }

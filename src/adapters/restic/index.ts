@@ -155,6 +155,8 @@ export interface BackupResult {
 }
 
 export interface RestoreResult {
+  /** the snapshot's id as restic printed it (0.14 to 0.15: "restoring <Snapshot 1a2b3c4d of …>"); null when it did not */
+  snapshotId: string | null;
   /** null on restic < 0.16, which prints no JSON summary for restore */
   filesRestored: number | null;
   bytesRestored: number | null;
@@ -175,6 +177,8 @@ export interface ForgetResult {
 }
 
 const MAX_KEPT_ITEM_ERRORS = 100;
+/** restore's first text line before JSON output (0.14, 0.15): "restoring <Snapshot 1a2b3c4d of [/data] at … by …> to /t" */
+const RESTORING_LINE = /^restoring <Snapshot ([0-9a-f]{8,64}) of /;
 /** text lines of `restic check` (0.14 prints no JSON for it) that name a problem */
 const CHECK_PROBLEM_LINE = /error|damaged|not found|missing|invalid|does not match|does not exist|failed to download|unreferenced/i;
 /** lines that mention errors but are not findings: the all-clear, and restic's own retry notes */
@@ -329,12 +333,14 @@ export class Restic {
   async restore(args: RestoreArgs, onStatus?: (status: RestoreStatus) => void): Promise<RestoreResult> {
     let filesRestored: number | null = null;
     let bytesRestored: number | null = null;
+    let snapshotId: string | null = null;
     const errors: ItemError[] = [];
     await this.run({
       operation: { command: 'restore', args }, name: 'restore', collectStdout: false,
       onStdoutLine: (line) => {
         const message = parseRestoreLine(line);
-        if (message.type === 'restore_status') onStatus?.(message);
+        if (message.type === 'text') snapshotId = RESTORING_LINE.exec(message.text)?.[1] ?? snapshotId;
+        else if (message.type === 'restore_status') onStatus?.(message);
         else if (message.type === 'restore_summary') {
           filesRestored = message.filesRestored ?? 0;
           bytesRestored = message.bytesRestored ?? 0;
@@ -344,8 +350,8 @@ export class Restic {
         const message = parseStderrLine(line);
         if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push(message);
       },
-    }, () => { filesRestored = null; bytesRestored = null; errors.length = 0; });
-    return { filesRestored, bytesRestored, errors };
+    }, () => { filesRestored = null; bytesRestored = null; snapshotId = null; errors.length = 0; });
+    return { snapshotId, filesRestored, bytesRestored, errors };
   }
 
   /** `restic stats`; mode 'restore-size' (default) is what a restore writes, 'raw-data' what the repository holds. */
