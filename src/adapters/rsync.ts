@@ -85,6 +85,18 @@ export function excludesForSource(source: string, excludes: readonly string[]): 
   });
 }
 
+/**
+ * The argument array to copy one onsite snapshot back (`drkit recover --onsite`): a plain `rsync -a` of the
+ * snapshot folder's content into `destination`, with progress. Pure. Both paths must be absolute.
+ */
+export function buildRsyncCopyArgs(options: { source: string; destination: string }): string[] {
+  for (const path of [options.source, options.destination]) {
+    if (!path.startsWith('/')) throw new RangeError(`rsync copy path ${JSON.stringify(path)} must be an absolute path`);
+  }
+  const folder = (path: string) => (path.endsWith('/') ? path : `${path}/`);
+  return ['--archive', '--info=progress2', '--stats', folder(options.source), folder(options.destination)];
+}
+
 export interface RsyncProgress {
   /** bytes transferred so far in this run */
   bytesDone: number;

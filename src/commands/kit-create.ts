@@ -4,18 +4,22 @@
  * into place only after the self-test, so a failure leaves no half-written kit.
  */
 import { basename, join } from 'node:path';
-import { ensurePrivateDir, listDir, publishStagedFiles, readUserFile, removeFiles, removeTree, writePrivateFile } from '../adapters/files.js';
+import { assertWritableFolder, ensurePrivateDir, listDir, publishStagedFiles, readUserFile, removeFiles, removeTree, writePrivateFile } from '../adapters/files.js';
+import { registerCleanupPath, sweepKitStaging, textKitStagingName } from '../adapters/cleanup.js';
 import { systemRandom } from '../adapters/random.js';
-import { parseBundleText, validateBundleInput, type BundleInput } from '../core/bundle.js';
-import { openEnvelope } from '../core/envelope.js';
-import { combineKit, createKit, validateKitShape, type Kit } from '../core/kit.js';
+import { validateBundleInput, type BundleInput } from '../core/bundle.js';
+import { createKit, validateKitShape, type Kit } from '../core/kit.js';
+import { selfTestCombinations } from '../core/self-test.js';
+import { parseCustodianFile, parseCustodianList, type Custodian } from '../core/custodians.js';
 import { InternalError, ExitCode, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
-import { subsets } from '../core/subsets.js';
 
 export interface KitCreateOptions {
   bundle: string;
-  custodians: string;
+  /** "Ann Smith <ann@example.org, +44 …>,Ben Jones"; or custodiansFile */
+  custodians?: string;
+  /** one custodian per line: NAME or NAME <CONTACT> */
+  custodiansFile?: string;
   threshold: number;
   out: string;
   format: 'text' | 'pdf';
@@ -39,8 +43,16 @@ export async function loadBundle(path: string): Promise<BundleInput> {
   return validateBundleInput(parsed);
 }
 
-export function parseCustodians(list: string): string[] {
-  return list.split(',').map((name) => name.trim());
+/** The custodians from --custodians or --custodians-file (exactly one of them). */
+export async function loadCustodians(options: Pick<KitCreateOptions, 'custodians' | 'custodiansFile'>): Promise<Custodian[]> {
+  if ((options.custodians === undefined) === (options.custodiansFile === undefined)) {
+    throw new UserError('E_USAGE', options.custodians === undefined ? 'no custodians given' : 'both --custodians and --custodians-file given', {
+      hints: ['name the custodians with --custodians "Ann Smith <ann@example.org, +44 …>,Ben Jones,…" or list them in a file, one per line, with --custodians-file FILE'],
+    });
+  }
+  if (options.custodians !== undefined) return parseCustodianList(options.custodians);
+  const file = options.custodiansFile ?? '';
+  return parseCustodianFile(await readUserFile(file, '--custodians-file'), `--custodians-file ${file}`);
 }
 
 
@@ -48,23 +60,7 @@ export function parseCustodians(list: string): string[] {
 export async function selfTestTextKit(dir: string, kit: Kit, passphrase: string, bundle: BundleInput): Promise<{ subsets: number }> {
   const shares = await Promise.all(kit.shares.map(async (share) => ({ name: `share-${share.number}.txt`, text: await readUserFile(join(dir, `share-${share.number}.txt`), 'share file') })));
   const envelope = { name: 'envelope.txt', text: await readUserFile(join(dir, 'envelope.txt'), 'envelope file') };
-  let count = 0;
-  let openpgp: Uint8Array | null = null;
-  for (const subset of subsets(shares, kit.k)) {
-    const combined = await combineKit(subset, envelope);
-    if (combined.passphrase !== passphrase) {
-      throw new InternalError(`self-test: shares ${combined.sharesUsed.join(', ')} combine to another key`);
-    }
-    openpgp = combined.openpgp;
-    count++;
-  }
-  if (openpgp === null) throw new InternalError('self-test: no subset combined');
-  const recovered = parseBundleText(await openEnvelope(openpgp, passphrase));
-  const { kitId: _kitId, createdOn: _createdOn, ...content } = recovered;
-  const expected = JSON.stringify(bundle, Object.keys(bundle).sort());
-  if (JSON.stringify(content, Object.keys(bundle).sort()) !== expected || recovered.kitId !== kit.kitId) {
-    throw new InternalError('self-test: the envelope does not decrypt to the bundle that was sealed');
-  }
+  const count = await selfTestCombinations({ kit, shares, envelope, passphrase, bundle, fail: (files, what) => new InternalError(`self-test: ${files}: ${what}`) });
   return { subsets: count };
 }
 
@@ -72,18 +68,18 @@ export async function selfTestTextKit(dir: string, kit: Kit, passphrase: string,
 function kitRecord(kit: Kit, options: KitCreateOptions): string {
   const record = {
     kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n,
-    custodians: kit.shares.map((share) => ({ share: share.number, name: share.custodian, fingerprint: share.fingerprint })),
+    custodians: kit.shares.map((share) => ({ share: share.number, name: share.custodian, ...(share.contact === undefined ? {} : { contact: share.contact }), fingerprint: share.fingerprint })),
     repository: kit.summary.repository, format: options.format,
     ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes.toUpperCase() }),
   };
   return `${JSON.stringify(record, null, 2)}\n`;
 }
 
-async function writePdf(options: KitCreateOptions, kit: Kit, passphrase: string, existing: readonly string[], io: CommandIO): Promise<number> {
+async function writePdf(options: KitCreateOptions, kit: Kit, passphrase: string, bundle: BundleInput, existing: readonly string[], io: CommandIO): Promise<number> {
   // pdfkit, qrcode and the read-back are heavy: loaded only for this path
   const { writePdfKit } = await import('../render/kit-pdf.js');
   const { files, report } = await writePdfKit(kit, {
-    outDir: options.out, paper: options.paper, passphrase,
+    outDir: options.out, paper: options.paper, passphrase, bundle,
     ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes.toUpperCase() }),
   });
   await ensurePrivateDir(options.out);
@@ -101,17 +97,22 @@ async function writePdf(options: KitCreateOptions, kit: Kit, passphrase: string,
   io.out('  guide.pdf: the restore guide, for every custodian and the owner');
   io.out('  checklist.pdf: the owner\'s record of who holds what');
   if (report !== null) {
-    io.out(`self-test: read back ${report.sheets.length} sheets (text and QR codes), combined all ${report.subsets} sets of ${kit.k} shares, opened the envelope, checked ${report.guide.commands} guide commands and the combiner listing`);
+    io.out(`self-test: read back ${report.sheets.length} sheets (text and QR codes), combined all ${report.subsets} sets of ${kit.k} shares, opened the envelope, checked ${report.guide.commands} guide commands, the combiner listing and its ${report.guide.combinerQrCodes} QR codes`);
   }
   io.note(`note: ${options.out} holds every sheet, which together open the kit: print, seal and hand them out, then delete the folder`);
   return ExitCode.ok;
 }
 
 export async function run(options: KitCreateOptions, io: CommandIO): Promise<number> {
-  const custodians = parseCustodians(options.custodians);
+  const named = await loadCustodians(options);
+  const custodians = named.map((custodian) => custodian.name);
   validateKitShape(custodians, options.threshold);
   const bundle = await loadBundle(options.bundle);
 
+  await assertWritableFolder(options.out, '--out');
+  // a killed run's staging folder may hold a whole kit: it goes before anything else is written
+  const swept = sweepKitStaging(options.out);
+  if (swept.length > 0) io.note(`removed ${swept.length} staging folder${swept.length > 1 ? 's' : ''} left by an interrupted kit create: ${swept.join(', ')}`);
   const existing = (await listDir(options.out)).filter((name) => KIT_FILE.test(name));
   if (existing.length > 0 && !options.force) {
     throw new UserError('E_KIT_EXISTS', `--out ${options.out} already holds a kit (${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''})`, {
@@ -122,10 +123,11 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
   if (options.supersedes !== undefined && !/^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$/.test(options.supersedes)) {
     throw new UserError('E_USAGE', `--supersedes: "${options.supersedes}" is not a kit id`, { hints: ['a kit id looks like 7QF2-9KXA: it is printed on every sheet of the old kit'] });
   }
-  const { kit, passphrase } = await createKit(bundle, { custodians, threshold: options.threshold, random: systemRandom, now: new Date() });
-  if (options.format === 'pdf') return writePdf(options, kit, passphrase, existing, io);
+  const { kit, passphrase } = await createKit(bundle, { custodians, contacts: named.map((custodian) => custodian.contact), threshold: options.threshold, random: systemRandom, now: new Date() });
+  if (options.format === 'pdf') return writePdf(options, kit, passphrase, bundle, existing, io);
   await ensurePrivateDir(options.out);
-  const staging = join(options.out, `.drkit-staging-${kit.kitId}`);
+  const staging = join(options.out, textKitStagingName());
+  const releaseStaging = registerCleanupPath(staging);
   await ensurePrivateDir(staging);
   try {
     const files: string[] = [];
@@ -153,5 +155,6 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
     return ExitCode.ok;
   } finally {
     await removeTree(staging);
+    releaseStaging();
   }
 }

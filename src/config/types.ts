@@ -4,15 +4,13 @@
  * without loading the YAML parser or the schema library (see ./cache.ts).
  */
 import type { KeepPolicy } from '../adapters/restic/args.js';
+import type { RetentionPolicy } from '../core/retention.js';
 
-/** Age thinning of the onsite snapshots: keep every snapshot for `all`, one a day for `daily`, ... (ms; null = forever). */
-export interface OnsiteKeep {
-  all: number;
-  daily: number;
-  weekly: number;
-  /** how long monthly snapshots are kept; null keeps them forever */
-  monthly: number | null;
-}
+/**
+ * Age thinning of the onsite snapshots: keep every snapshot for `all`, one a day for `daily`, ... (ms; null =
+ * forever). The one onsite retention type: the core's policy (its defaults are DEFAULT_RETENTION there).
+ */
+export type OnsiteKeep = RetentionPolicy;
 
 /**
  * restic's forget policy as the config states it; each field becomes `--keep-<name>` (`within` uses restic's
@@ -43,6 +41,21 @@ export interface OnsiteConfig {
   schedule: Schedule;
   healthcheck?: HealthcheckUrls;
   ssh?: { port?: number; identityFile?: string };
+  /**
+   * absolute path of the mount point of a removable disk the target lives on (`removable: true`: the target
+   * itself): nothing is read from or written to the target unless a file system is mounted there
+   */
+  removable?: string;
+}
+
+/** The repository check (`drkit check`): restic check on its own schedule, recorded like a job. */
+export interface RepositoryCheckConfig {
+  schedule: Schedule;
+  /** restic check --read-data-subset (e.g. "5%", "1/10", "500M"): the share of the data read back and verified */
+  readDataSubset?: string;
+  /** `drkit status` fails when the last good check is older than this (ms) */
+  maxAge: number;
+  maxAgeText: string;
 }
 
 export interface OffsiteConfig {
@@ -62,6 +75,8 @@ export interface OffsiteConfig {
   giveUpAfter: number;
   tags: string[];
   healthcheck?: HealthcheckUrls;
+  /** absent when the config says `check: false` */
+  check?: RepositoryCheckConfig;
 }
 
 export interface Config {

@@ -1,14 +1,15 @@
 /**
  * Schedules for the backup jobs, as systemd user units or crontab lines. Pure: the program paths, the config path
  * and the jobs' schedules come in; unit texts and lines come out. Rules:
- * - one `.service` (Type=oneshot) and one `.timer` per job; timers are `Persistent=true`, so a run missed while
+ * - one `.service` (Type=oneshot) and one `.timer` per job, the repository check included (`drkit check`); timers are `Persistent=true`, so a run missed while
  *   the machine was off happens at the next boot (the reason to prefer systemd over cron on laptops);
  * - a small RandomizedDelaySec spreads runs of many machines on one server;
  * - ExecStart is quoted for systemd (`"…"`, with `%` and `$` doubled, so no specifier or variable expands);
  * - crontab lines quote each argument for /bin/sh and escape `%` (cron turns a bare `%` into a newline).
  */
 
-export type ScheduledJob = 'onsite' | 'offsite';
+/** the two backups and the repository check (`drkit check`, config offsite.check) */
+export type ScheduledJob = 'onsite' | 'offsite' | 'check';
 
 export interface JobSchedule {
   job: ScheduledJob;
@@ -35,10 +36,11 @@ export interface UnitFile {
 const DESCRIPTION: Record<ScheduledJob, string> = {
   onsite: 'drkit onsite backup (rsync snapshot)',
   offsite: 'drkit offsite backup (restic)',
+  check: 'drkit repository check (restic check)',
 };
 
 export function unitBaseName(job: ScheduledJob): string {
-  return `drkit-backup-${job}`;
+  return job === 'check' ? 'drkit-check' : `drkit-backup-${job}`;
 }
 
 function quoteSystemd(arg: string): string {
@@ -51,7 +53,7 @@ function quoteShell(arg: string): string {
 }
 
 function command(input: ScheduleInput, job: ScheduledJob): string[] {
-  return [input.node, input.cli, 'backup', job, '--config', input.config];
+  return job === 'check' ? [input.node, input.cli, 'check', '--config', input.config] : [input.node, input.cli, 'backup', job, '--config', input.config];
 }
 
 function timeOf(schedule: JobSchedule): [string, string] {
@@ -77,7 +79,7 @@ export function cronTime(schedule: JobSchedule): string {
 export function systemdUnits(input: ScheduleInput): UnitFile[] {
   return input.jobs.flatMap((schedule): UnitFile[] => {
     const base = unitBaseName(schedule.job);
-    const network = schedule.job === 'offsite' ? 'Wants=network-online.target\nAfter=network-online.target\n' : '';
+    const network = schedule.job !== 'onsite' ? 'Wants=network-online.target\nAfter=network-online.target\n' : '';
     const service = `# written by drkit schedule install; rerun it after changing the schedule
 [Unit]
 Description=${DESCRIPTION[schedule.job]}
@@ -109,7 +111,7 @@ export function enableCommand(jobs: readonly JobSchedule[]): string {
   return `systemctl --user daemon-reload && systemctl --user enable --now ${jobs.map((job) => `${unitBaseName(job.job)}.timer`).join(' ')}`;
 }
 
-/** One crontab line per job, each tagged with a `# drkit-backup-<job>` comment so it can be found and replaced. */
+/** One crontab line per job, each tagged with its unit's name (`# drkit-backup-<job>`, `# drkit-check`) so it can be found and replaced. */
 export function crontabLines(input: ScheduleInput): string[] {
   return input.jobs.map((schedule) => {
     const line = command(input, schedule.job).map(quoteShell).join(' ').replace(/%/g, '\\%');

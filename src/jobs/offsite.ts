@@ -11,20 +11,21 @@
  *   another repository (or a swapped disk) fails before anything is written. With `cache`, the check is the
  *   `config` file's fingerprint when it matches, `restic cat config` otherwise (src/adapters/restic/identity.ts);
  * - with `cache`, the keep policy runs only when due (src/core/forget-due.ts), as one `forget --prune`;
- * - failures are returned, not thrown: every DrkitError from restic (wrong password, server down, …) becomes
- *   outcome 'failed' with the error's code, message and hints, and a 'done' event. Only bugs (InternalError,
- *   or anything that is not a DrkitError) are thrown. The caller maps the outcome to an exit code; the typed
- *   error's kind is in `result.error.kind`.
- * - a failed retention after a good backup is a 'warning': the data is safe, the housekeeping is not done.
+ * - failures are returned, not thrown (the engine contract of src/jobs/types.ts): every DrkitError from restic
+ *   (wrong password, server down, …) becomes outcome 'failed' carrying that error, and a 'done' event. Only bugs
+ *   (InternalError, or anything that is not a DrkitError) are thrown.
+ * - a failed retention after a good backup is a 'warning': the data is safe, the housekeeping is not done;
+ *   except a prune that finds data missing (E_RESTIC_DAMAGED): damage is a failure, never a warning.
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { DrkitError, InternalError, UserError, exitCodeFor } from '../errors.js';
+import { DrkitError, InternalError, UserError } from '../errors.js';
 import {
   openResticRepository, type BackupStatus, type KeepPolicy, type PasswordSource, type Restic, type ResticRunnerOptions,
   type Snapshot,
 } from '../adapters/restic/index.js';
 import type { JobEvent, JobResult, Reporter } from './types.js';
+import { redactRepository } from '../core/redact.js';
 import { confirmRepositoryId } from '../adapters/restic/identity.js';
 import { knownRepositoryFile, readKnownRepository, retentionGroupKey, updateKnownRepository } from '../adapters/restic/known.js';
 import { forgetDecision, policyKey, type RetentionLedger } from '../core/forget-due.js';
@@ -176,8 +177,11 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
         if (forgotten.removed > 0) info(`forgot ${forgotten.removed} old snapshot(s)${forgotten.pruned ? ' and pruned their data' : ''}`);
       } catch (error) {
         if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
-        // the backup is safe; the next run retries retention
-        warn(`retention failed: ${error.message}`);
+        // missing data is never housekeeping: the run fails with the damage verdict (the snapshot id is kept)
+        if (error.code === 'E_RESTIC_DAMAGED') throw error;
+        // the backup is safe; the next run retries retention. The hints travel with the warning: a warning
+        // repeated every run (a stale lock) must say how to end it
+        warn(`retention failed: ${[error.message, ...error.hints.map((hint) => `hint: ${hint}`)].join('; ')}`);
         if (error.kind === 'user') throw error;
         return finish({ outcome: 'warning', snapshotId, filesTotal, bytesTotal, bytesAdded });
       }
@@ -189,11 +193,11 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
     return finish({ outcome: 'success', snapshotId, filesTotal, bytesTotal, bytesAdded, ...(snapshotCount === undefined ? {} : { snapshotCount }) });
   } catch (error) {
     if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
-    if (restic === undefined) emit({ type: 'start', job: 'offsite', at: startedAt, target: options.repository.replace(/(\/\/)[^/@\s]+@/, '$1***@') });
+    if (restic === undefined) emit({ type: 'start', job: 'offsite', at: startedAt, target: redactRepository(options.repository) });
     return finish({
       outcome: 'failed',
       ...(snapshotId === undefined ? {} : { snapshotId, filesTotal, bytesTotal, bytesAdded }),
-      error: { code: error.code, message: error.message, hints: [...error.hints], kind: error.kind, exitCode: exitCodeFor(error) },
+      error,
     });
   }
 }

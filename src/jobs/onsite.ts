@@ -31,9 +31,8 @@
  * renamed, because every file in it was copied whole; the result's outcome is 'warning' and its `warnings` name
  * what rsync could not read. See src/adapters/rsync.ts for the full exit-code mapping.
  *
- * A failure is thrown as a DrkitError (UserError, ToolError) after a `done` event with a 'failed' result (its
- * `error` holding code, message, hints, kind and exit code) has been sent to the reporter, so the caller gets both
- * the typed error and a result to record (src/commands/backup.ts takes both).
+ * A failure is returned, not thrown (the engine contract of src/jobs/types.ts): a 'failed' result carrying the
+ * DrkitError (UserError, ToolError), also sent as the `done` event. Only a bug in drkit rejects.
  *
  * Known limits of reusing an interrupted snapshot (both only affect that one resumed snapshot):
  * - when the sources were changed in between, folders of the removed sources stay in it (rsync --delete only
@@ -47,16 +46,16 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { asDrkitError, ExitCode, exitCodeFor, UserError } from '../errors.js';
+import { asDrkitError, ExitCode, InternalError, UserError } from '../errors.js';
 import { DEFAULT_RETENTION, planRetention, type RetentionPolicy } from '../core/retention.js';
 import { classifyEntries, inProgressName, newSnapshotName, parseInProgressName } from '../core/snapshot-names.js';
 import { buildRsyncArgs, excludesForSource, runRsync, type RsyncOutcome, type RsyncStats } from '../adapters/rsync.js';
-import { checkHostName, openTarget, requireTargetMarker, type SshSettings } from '../adapters/onsite-target.js';
+import { checkHostName, openTarget, requireMounted, requireTargetMarker, type SshSettings } from '../adapters/onsite-target.js';
 import type { JobResult, Reporter } from './types.js';
 
 export type { RetentionPolicy } from '../core/retention.js';
 export type { SnapshotListing, SshSettings } from '../adapters/onsite-target.js';
-export { listSnapshots, openTarget, readTargetMarker, requireTargetMarker, writeTargetMarker } from '../adapters/onsite-target.js';
+export { listSnapshots, openTarget, readTargetMarker, requireMounted, requireTargetMarker, writeTargetMarker } from '../adapters/onsite-target.js';
 
 export interface OnsiteSnapshotOptions {
   /** a local folder or `user@host:path` (config `onsite.target`) */
@@ -73,6 +72,8 @@ export interface OnsiteSnapshotOptions {
   keep?: RetentionPolicy;
   /** how to reach a `user@host:path` target */
   ssh?: SshSettings;
+  /** the mount point of the removable disk the target is on (config `onsite.removable`): it must be mounted */
+  mountPoint?: string;
   /** the clock (tests pass a fixed one); names the snapshot and drives retention */
   clock?: () => Date;
   /** rsync --bwlimit, KiB/s (a NAS on a slow link; tests use it to interrupt a run) */
@@ -108,8 +109,8 @@ async function resolveSources(sources: readonly string[]): Promise<string[]> {
 }
 
 /**
- * Takes one onsite snapshot (see the module comment for the layout and the steps). Resolves with the result of a
- * successful run ('success' or 'warning'); throws the DrkitError of a failed one, after reporting it.
+ * Takes one onsite snapshot (see the module comment for the layout and the steps). Resolves with the result of
+ * every run, a failed one included (its `error` is the typed error); rejects only on a bug in drkit.
  */
 export async function runOnsiteSnapshot(options: OnsiteSnapshotOptions, reporter: Reporter, signal?: AbortSignal): Promise<JobResult> {
   const clock = options.clock ?? (() => new Date());
@@ -123,13 +124,13 @@ export async function runOnsiteSnapshot(options: OnsiteSnapshotOptions, reporter
     return result;
   } catch (thrown) {
     const error = asDrkitError(thrown);
+    if (error instanceof InternalError) throw error;
     const result: JobResult = {
       // no snapshotId: a failed run made no snapshot (its in-progress folder is named in the error's message)
-      job: 'onsite', outcome: 'failed', startedAt: startedAt.toISOString(), finishedAt: clock().toISOString(), warnings,
-      error: { code: error.code, message: error.message, hints: [...error.hints], kind: error.kind, exitCode: exitCodeFor(error) },
+      job: 'onsite', outcome: 'failed', startedAt: startedAt.toISOString(), finishedAt: clock().toISOString(), warnings, error,
     };
     reporter.event({ type: 'done', job: 'onsite', result });
-    throw error;
+    return result;
   }
 }
 
@@ -149,7 +150,9 @@ async function snapshot(
   const target = openTarget(options.target, options.ssh);
   if (signal?.aborted) throw interrupted();
 
-  // 1. identity first: nothing is written to a target that does not prove it is ours
+  // 1. identity first: nothing is written to a target that does not prove it is ours (nor read from an empty
+  // mount point of an unplugged disk)
+  if (options.mountPoint !== undefined) await requireMounted(options.mountPoint, options.target);
   await requireTargetMarker(target, options.expectedMarker);
 
   // 2. name, seed, previous

@@ -9,6 +9,7 @@ import { readPackageText } from './assets.js';
 import { KitDocument, type Paper } from './pdf.js';
 import { fillString, type TemplateValues } from './template.js';
 import { kitValues } from './values.js';
+import { CHECKLIST_MARK } from '../core/printed-file.js';
 
 interface ChecklistWords {
   title: string;
@@ -83,5 +84,14 @@ export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocumen
   pdf.paragraph(t(words.recheck.title), { font: 'sansBold', size: 13, after: 5 });
   pdf.paragraph(t(words.recheck.text), { size: 10, after: 9 });
   section(words.retire.title, words.retire.steps);
+  // a footer on every page names the document whatever its words say: kit verify and recover recognise it by this
+  const range = pdf.doc.bufferedPageRange();
+  for (let index = 0; index < range.count; index++) {
+    pdf.doc.switchToPage(range.start + index);
+    const bottomMargin = pdf.doc.page.margins.bottom;
+    pdf.doc.page.margins.bottom = 0;
+    pdf.line(`${CHECKLIST_MARK}${kit.kitIdDisplay} · page ${index + 1} of ${range.count}`, pdf.left, pdf.pageHeight - 26, { size: 7.5, color: '#555555' });
+    pdf.doc.page.margins.bottom = bottomMargin;
+  }
   return pdf;
 }

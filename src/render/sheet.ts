@@ -23,7 +23,7 @@ import { fillString, type TemplateValues } from './template.js';
 import { holderList, kitValues } from './values.js';
 
 interface SheetWords {
-  outside: Record<'title' | 'holder' | 'kit' | 'doNotOpen' | 'needed' | 'contact' | 'sealSerial' | 'signature' | 'keep', string>;
+  outside: Record<'title' | 'holder' | 'kit' | 'doNotOpen' | 'needed' | 'contact' | 'contactLine' | 'noContact' | 'sealSerial' | 'signature' | 'seal' | 'keep', string>;
   fold: Record<'howTo', string>;
   inside: Record<'title' | 'share' | 'shareNote' | 'fingerprints' | 'whatElse' | 'envelope' | 'envelopeNote' | 'qrShare' | 'qrEnvelope' | 'continued', string> & { steps: string[] };
 }
@@ -61,21 +61,35 @@ export function renderSheet(kit: Kit, share: KitShare, options: SheetOptions, wo
 
   // ---- outside panel -------------------------------------------------------------------------------------
   pdf.y = 34;
-  pdf.paragraph(t(words.outside.title), { font: 'sansBold', size: 17, after: 2 });
-  pdf.paragraph(t(words.outside.holder), { font: 'sansBold', size: 13, after: 2 });
-  pdf.paragraph(t(words.outside.kit), { size: 10, after: 8 });
+  pdf.paragraph(t(words.outside.title), { font: 'sansBold', size: 16, after: 1 });
+  pdf.paragraph(t(words.outside.holder), { font: 'sansBold', size: 12.5, after: 1 });
+  pdf.paragraph(t(words.outside.kit), { size: 9.5, after: 5 });
   const warnTop = pdf.y;
   pdf.y += 5;
-  pdf.paragraph(t(words.outside.doNotOpen), { font: 'sansBold', size: 10.5, x: left + 8, width: width - 16, after: 3 });
+  pdf.paragraph(t(words.outside.doNotOpen), { font: 'sansBold', size: 10, x: left + 8, width: width - 16, after: 2 });
   pdf.doc.save().lineWidth(1.5).rect(left, warnTop, width, pdf.y - warnTop).stroke().restore();
-  pdf.y += 7;
+  pdf.y += 5;
   // the contact list grows with the number of holders: the largest size that leaves room for the boxes
-  const boxHeight = 40;
+  const boxHeight = 32;
   const boxTop = panel - boxHeight - 16;
-  const smallTexts = [t(words.outside.needed), t(words.outside.contact), t(words.outside.keep)];
-  const heightAt = (size: number) => smallTexts.reduce((sum, text) => sum + pdf.wrap(text, 'sans', size, width).length * size * 1.3 + 2, 0);
-  const smallSize = [9.5, 9, 8.5, 8, 7.5, 7, 6.5, 6, 5.5].find((size) => pdf.y + heightAt(size) <= boxTop - 4) ?? 5.5;
-  smallTexts.forEach((text, index) => pdf.paragraph(text, { size: smallSize, after: 2, ...(index === 2 ? { color: '#333333' } : {}) }));
+  // one line per other holder, with the contact details given at kit creation: after a fire, reaching them is the hard part
+  const contactLines = kit.shares.filter((other) => other.number !== share.number).map((other) => fillString(words.outside.contactLine, {
+    ...values, holderName: other.custodian, holderNumber: other.number, holderContact: other.contact ?? t(words.outside.noContact),
+  }, 'templates/sheet/sheet.yaml'));
+  // one holder per line when that fits at a readable size; with many holders, one running paragraph
+  const layouts = [true, false].map((listed) => [
+    { text: t(words.outside.needed) },
+    ...(listed ? [{ text: t(words.outside.contact) }, ...contactLines.map((text) => ({ text, indent: true }))] : [{ text: `${t(words.outside.contact)} ${contactLines.join('; ')}.` }]),
+    { text: t(words.outside.seal), grey: true }, { text: t(words.outside.keep), grey: true },
+  ] as { text: string; indent?: boolean; grey?: boolean }[]);
+  const heightAt = (items: typeof layouts[number], size: number) => items.reduce((sum, item) => sum + pdf.wrap(item.text, 'sans', size, width - (item.indent ? 12 : 0)).length * size * 1.3 + (item.indent ? 0 : 2), 0);
+  const fits = (items: typeof layouts[number], sizes: number[]) => sizes.find((size) => pdf.y + heightAt(items, size) <= boxTop - 4);
+  const listSize = fits(layouts[0] ?? [], [9.5, 9, 8.5, 8, 7.5, 7, 6.5]);
+  const smallTexts = (listSize === undefined ? layouts[1] : layouts[0]) ?? [];
+  const smallSize = listSize ?? fits(smallTexts, [8, 7.5, 7, 6.5, 6, 5.5]) ?? 5.5;
+  for (const item of smallTexts) {
+    pdf.paragraph(item.text, { size: smallSize, after: item.indent ? 0 : 2, ...(item.indent ? { x: left + 12, hanging: '•' } : {}), ...(item.grey ? { color: '#333333' } : {}) });
+  }
   if (pdf.y > boxTop) {
     throw new UserError('E_SHEET_LAYOUT', `sheet ${share.number}: the outside panel does not fit (owner "${kit.summary.owner.slice(0, 40)}", custodian "${share.custodian.slice(0, 40)}")`, {
       hints: ['use shorter names for the owner and the custodians (or shorten templates/sheet/sheet.yaml outside texts)'],
@@ -91,10 +105,11 @@ export function renderSheet(kit: Kit, share: KitShare, options: SheetOptions, wo
   };
   foldMark(panel, 'fold 2');
   foldMark(panel * 2, 'fold 1');
-  pdf.line(t(words.fold.howTo), left, panel + 3, { size: 6.5, color: '#555555', maxWidth: width });
+  pdf.y = panel + 3;
+  pdf.paragraph(t(words.fold.howTo), { size: 6.5, color: '#555555', leading: 1.2, after: 0 });
 
   // ---- inside ------------------------------------------------------------------------------------------------
-  pdf.y = panel + 14;
+  pdf.y = Math.max(pdf.y + 3, panel + 14);
   pdf.paragraph(t(words.inside.title), { font: 'sansBold', size: 10.5, after: 4 });
 
   // share: QR on the left, the share's text file on the right

@@ -5,6 +5,7 @@
  */
 import type { Kit } from '../core/kit.js';
 import type { TemplateValues } from './template.js';
+import { redactRepository } from '../core/redact.js';
 
 const KIND_TEXT: Record<string, string> = {
   s3: 'S3-compatible object storage, such as Backblaze B2 or Amazon S3',
@@ -19,9 +20,10 @@ const KIND_TEXT: Record<string, string> = {
 };
 
 
-/** "Ann (sheet 1), Ben (sheet 2) and Cy (sheet 3)" */
+/** "Ann (sheet 1, ann@example.org), Ben (sheet 2) and Cy (sheet 3, +44 …)" */
 export function holderList(kit: Kit, except?: number): string {
-  const items = kit.shares.filter((share) => share.number !== except).map((share) => `${share.custodian} (sheet ${share.number})`);
+  const items = kit.shares.filter((share) => share.number !== except)
+    .map((share) => `${share.custodian} (sheet ${share.number}${share.contact === undefined ? '' : `, ${share.contact}`})`);
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] ?? ''}`;
 }
@@ -43,7 +45,7 @@ export function kitValues(kit: Kit): Record<string, string | number | boolean | 
     n: kit.n,
     k: kit.k,
     custodianList: holderList(kit),
-    repository: summary.repository,
+    repository: redactRepository(summary.repository),
     repositoryKind: summary.repositoryKind,
     repositoryKindText: KIND_TEXT[summary.repositoryKind] ?? summary.repositoryKind,
     repositoryId: summary.repositoryId?.slice(0, 8),

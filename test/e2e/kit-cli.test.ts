@@ -81,7 +81,7 @@ test('recover writes the bundle 0600 from any 3 shares and refuses 2', async () 
 
   const few = await runCli(['recover', '--from', join(out, 'share-5.txt'), '--from', join(out, 'share-1.txt'), '--envelope', join(out, 'envelope.txt'), '--out', join(work, 'never.json')]);
   assert.equal(few.exitStatus, 2);
-  assert.match(few.stderr, /error: 2 shares given, kit .* needs 3/);
+  assert.match(few.stderr, /error: kit .* needs 3 shares, 2 given/);
   assert.throws(() => statSync(join(work, 'never.json')));
 });
 
@@ -90,7 +90,7 @@ test('bad input is refused with a clear error and nothing written', async () => 
     [['--custodians', 'Ann,Ben,Cy', '--threshold', '1'], /--threshold: 1 is below 2/],
     [['--custodians', 'Ann,Ben,Cy', '--threshold', '4'], /--threshold: 4 is more than the 3 custodians/],
     [['--custodians', Array.from({ length: 16 }, (_, i) => `P${i}`).join(','), '--threshold', '3'], /16 named, a kit has at most 15/],
-    [['--custodians', 'Ann,,Cy', '--threshold', '2'], /--custodians: name 2 is empty/],
+    [['--custodians', 'Ann,,Cy', '--threshold', '2'], /--custodians: custodian 2 has no name/],
     [['--custodians', 'Ann,Ben,ann', '--threshold', '2'], /"ann" is named twice/],
     [['--custodians', 'Ann,Ben', '--threshold', 'two'], /--threshold must be a whole number/],
   ];

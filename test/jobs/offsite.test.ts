@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { exitCodeFor } from '../../src/errors.js';
 import { openResticRepository } from '../../src/adapters/restic/index.js';
 import { runOffsiteBackup, type OffsiteBackupOptions, type OffsiteRuntime } from '../../src/jobs/offsite.js';
 import type { JobEvent, Reporter } from '../../src/jobs/types.js';
@@ -48,6 +49,21 @@ function makeSources(name: string, files: number, size: number): string {
 async function newRepository(repository: string, extra: { env?: Record<string, string>; cacert?: string } = {}): Promise<string> {
   const restic = await openResticRepository({ repository, password: { value: PASSWORD }, ...extra });
   return (await restic.init()).repositoryId;
+}
+
+
+/** true when `pid` is this test process or one of its descendants (parent chain read from /proc/PID/stat) */
+function descendsFromUs(pid: number): boolean {
+  for (let current = pid, hops = 0; current > 1 && hops < 64; hops++) {
+    if (current === process.pid) return true;
+    try {
+      const stat = readFileSync(`/proc/${current}/stat`, 'utf8');
+      current = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 describe('offsite backup job', () => {
@@ -123,7 +139,7 @@ describe('offsite backup job', () => {
     assert.equal(result.outcome, 'failed');
     assert.equal(result.error?.code, 'E_RESTIC_WRONG_PASSWORD');
     assert.equal(result.error?.kind, 'user');
-    assert.equal(result.error?.exitCode, 2);
+    assert.equal(exitCodeFor(result.error), 2);
     assert.ok((result.error?.hints ?? []).length > 0);
     assert.equal(result.snapshotId, undefined);
     assert.ok(!JSON.stringify(reporter.events).includes('guessed-wrong-1234'));
@@ -194,7 +210,8 @@ describe('offsite backup job', () => {
             const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
             sampled.add(cmdline);
             // argv[0] must be restic itself: the test runner's own command line names files like restic-real.test.js
-            if (/^(\S*\/)?restic .*\bbackup\b/.test(cmdline) && !/--limit-upload 200 /.test(cmdline)) {
+            // ours only: other test runs on the same machine have restic processes of their own
+            if (/^(\S*\/)?restic .*\bbackup\b/.test(cmdline) && !/--limit-upload 200 /.test(cmdline) && descendsFromUs(Number(pid))) {
               resticSeen = true;
               environSeen ||= readFileSync(`/proc/${pid}/environ`, 'utf8');
             }
@@ -222,7 +239,9 @@ describe('offsite backup job', () => {
         assert.ok(!cmdline.includes(backendSecret), `backend secret on a command line: ${cmdline}`);
       }
       const environ = environSeen.split('\0');
-      assert.ok(environ.some((entry) => entry.startsWith('RESTIC_PASSWORD_FILE=')), 'the password travels as a file');
+      // the password goes down a pipe on restic's fd 3 (read by RESTIC_PASSWORD_COMMAND): no file holds it
+      assert.ok(environ.some((entry) => entry.startsWith('RESTIC_PASSWORD_COMMAND=')), `the password travels down a pipe: ${environ.filter((entry) => entry.startsWith('RESTIC')).map((entry) => entry.split('=')[0]).join(', ')}`);
+      assert.ok(!environ.some((entry) => entry.startsWith('RESTIC_PASSWORD_FILE=')), 'never as a file that could outlive the run');
       assert.ok(!environ.some((entry) => entry.startsWith('RESTIC_PASSWORD=')), 'never as RESTIC_PASSWORD');
     } finally {
       sampling = false;
@@ -241,6 +260,6 @@ describe('offsite backup job', () => {
     }, reporter, controller.signal, fast);
     assert.equal(result.outcome, 'failed');
     assert.equal(result.error?.code, 'E_RESTIC_INTERRUPTED');
-    assert.equal(result.error?.exitCode, 130);
+    assert.equal(exitCodeFor(result.error), 130);
   });
 });

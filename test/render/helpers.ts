@@ -23,10 +23,14 @@ export const GOLDEN_BUNDLE: BundleInput = {
 export const FIXED_DATE = new Date('2026-11-27T09:30:00Z');
 export const CUSTODIANS = ['Ann Smith', 'Ben Jones', 'Cy Young', 'Dee Patel', 'Eve Moreau'];
 
-export async function makeKit(options: { seed?: string; custodians?: string[]; threshold?: number; bundle?: BundleInput } = {}): Promise<{ kit: Kit; passphrase: string }> {
+/** contact details of the golden kit's custodians (one without, as the owner may not know them all) */
+export const CONTACTS = ['ann@example.org, +44 20 7946 0001', '+44 20 7946 0002', undefined, '12 High Street, Oxford OX1 1AA', 'eve@example.org'];
+
+export async function makeKit(options: { seed?: string; custodians?: string[]; contacts?: (string | undefined)[]; threshold?: number; bundle?: BundleInput } = {}): Promise<{ kit: Kit; passphrase: string }> {
   const seed = options.seed ?? 'render-golden';
   return createKit(options.bundle ?? GOLDEN_BUNDLE, {
     custodians: options.custodians ?? CUSTODIANS,
+    ...(options.contacts === undefined ? {} : { contacts: options.contacts }),
     threshold: options.threshold ?? 3,
     random: seededRandom(seed),
     split: seededLibrarySplit(seed),

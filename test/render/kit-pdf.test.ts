@@ -16,7 +16,7 @@ import { renderGuide } from '../../src/render/guide.js';
 import { selfTestPdfKit, writePdfKit, type SelfTestReport } from '../../src/render/kit-pdf.js';
 import type { KitDocument } from '../../src/render/pdf.js';
 import { renderSheet } from '../../src/render/sheet.js';
-import { GOLDEN_BUNDLE, makeKit, normalise, pdftotext, qrPayloads, tempDir } from './helpers.js';
+import { CONTACTS, GOLDEN_BUNDLE, makeKit, normalise, pdftotext, qrPayloads, tempDir } from './helpers.js';
 
 let kit: Kit;
 let passphrase: string;
@@ -24,7 +24,7 @@ let dir: string;
 let report: SelfTestReport | null;
 
 before(async () => {
-  ({ kit, passphrase } = await makeKit());
+  ({ kit, passphrase } = await makeKit({ contacts: CONTACTS }));
   dir = join(tempDir('kit'), 'kit');
   ({ report } = await writePdfKit(kit, { outDir: dir, paper: 'a4', passphrase, supersedes: 'qqqqrrrr' }));
 });
@@ -37,7 +37,7 @@ test('writes one sheet per custodian, the guide and the checklist, after a self-
   assert.equal(report.sheets.length, 5);
   assert.ok(report.sheets.every((sheet) => sheet.textLayer === 'ok' && sheet.qr === 'ok' && sheet.envelopeText === 'ok' && sheet.envelopeQr === 'ok'));
   assert.equal(report.subsets, 10); // C(5, 3)
-  assert.equal(report.guide.commands, 17);
+  assert.equal(report.guide.commands, 18);
   assert.equal(readdirSync(join(dir, '..')).length, 1, 'no temporary folder is left beside the kit');
 });
 
@@ -90,8 +90,8 @@ test('no secret appears in any text layer or QR code', () => {
 test('the outside panel says who, which kit, when to open, how many sheets and whom to contact', () => {
   const text = normalise(pdftotext(join(dir, 'sheet-2.pdf'), '-raw'));
   for (const expected of ['Sealed recovery sheet 2 of 5', 'Kept by Ben Jones', `Kit ${kit.kitIdDisplay} · made on 2026-11-27 · for Ann Example`,
-    'Do not open unless Ann Example', 'any 3 of the 5 sheets are needed', 'Ann Smith (sheet 1), Cy Young (sheet 3)', 'Seal serial number',
-    'Signature across the seal', 'fold 1', 'fold 2', '# fingerprints: ' + kit.fingerprints.map((fp, i) => `${i + 1}=${fp}`).join(' ')]) {
+    'Do not open unless Ann Example', 'any 3 of the 5 sheets together, and a copy of the restore guide', 'Ann Smith (sheet 1): ann@example.org, +44 20 7946 0001', 'Cy Young (sheet 3): no contact details given', 'Dee Patel (sheet 4): 12 High Street, Oxford OX1 1AA',
+    'Number on the envelope\'s seal sticker', 'signed across the flap', 'a copy of the restore guide', 'polyester sleeve', 'fold 1', 'fold 2', '# fingerprints: ' + kit.fingerprints.map((fp, i) => `${i + 1}=${fp}`).join(' ')]) {
     assert.ok(text.includes(expected), `sheet-2 lacks ${JSON.stringify(expected)}`);
   }
   const checklist = normalise(pdftotext(join(dir, 'checklist.pdf'), '-raw'));
@@ -185,4 +185,16 @@ test('names the font cannot print are a clear error; accented Latin, Greek and C
   const { kit: cjk } = await makeKit({ seed: 'cjk', custodians: ['Ann', '李雷'], threshold: 2 });
   await assert.rejects(writePdfKit(cjk, { outDir: join(tempDir('cjk'), 'kit'), paper: 'a4' }), (error: unknown) =>
     error instanceof DrkitError && error.code === 'E_UNPRINTABLE' && /'李', '雷'/.test(error.message));
+});
+
+test('the guide\'s Part 7 is a specification for an archivist: no project paths, build commands or markdown syntax', () => {
+  const layer = pdftotext(join(dir, 'guide.pdf'), '-layout');
+  const part7 = layer.slice(layer.indexOf('Part 7. '));
+  assert.ok(part7.length > 5000, 'Part 7 is printed');
+  for (const bad of [/\b(?:src|test|fixtures|scripts|bench|templates)\//, /\bnpm\b/, /\.ts\b/, /`/, /\*\*/, /^\s*#{2,3} /m, /\|\s*-{3}/, /<!--/]) {
+    assert.doesNotMatch(part7, bad);
+  }
+  for (const expected of ['E_LINE_FOREIGN', 'is from another share or kit', 'x = 0 is never written', 'UTC', 'DK1S followed by the share\'s 64 payload characters: 68 characters']) {
+    assert.ok(normalise(part7).includes(expected), `Part 7 lacks ${expected}`);
+  }
 });

@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../state.js';
+import { writeFileAtomicSync as writeFileAtomic } from '../files.js';
 import type { RetentionLedger } from '../../core/forget-due.js';
 
 export interface KnownRepository {

@@ -7,15 +7,15 @@
  */
 import { readFileSync, statSync, mkdirSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { stateDir } from '../../config/paths.js';
-import { writeFileAtomic } from '../state.js';
+import { stateHome } from '../../config/paths.js';
+import { writeFileAtomicSync as writeFileAtomic } from '../files.js';
 import { drkitCacheDir } from './known.js';
 
 interface Entry { size: number; mtimeMs: number; text: string }
 type CacheFile = Record<string, Entry>;
 
 export function versionCacheFile(): string {
-  return join(drkitCacheDir(stateDir()), 'restic-versions.json');
+  return join(drkitCacheDir(stateHome()), 'restic-versions.json');
 }
 
 /** The executable `binary` names: itself when it has a '/', else the first match on PATH (as spawn finds it). */
