@@ -148,7 +148,9 @@ export async function buildProgram(): Promise<CommandType> {
   const kit = program.command('kit').description('create or check the printed recovery kit');
   kit.command('create')
     .description('encrypt the credentials, split the key among custodians, write the kit')
-    .requiredOption('--bundle <file>', 'JSON file with the credentials to protect (see docs/format.md)')
+    .option('--config <path>', 'build the bundle from this config and its secrets (see docs/config.md, `kit:`)')
+    .option('--bundle <file>', 'or: a JSON file with the credentials to protect (see docs/format.md)')
+    .option('--no-check', 'seal without first opening the repository with the bundle (the checklist then says "credentials NOT verified")')
     .option('--custodians <names>', 'comma-separated custodians, one share each (n = their count): "Ann Smith <ann@example.org, +44 …>,Ben Jones"')
     .option('--custodians-file <file>', 'the custodians, one per line: NAME or NAME <phone, email or address>')
     .requiredOption('--threshold <k>', 'how many shares open the kit', integer('--threshold'))

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomicSync } from './files.js';
 import type { DrillRecord, RunRecord } from '../core/status.js';
+import type { KitRecord } from '../core/kit-record.js';
 
 export const RUNS_KEPT = 200;
 
@@ -36,6 +37,8 @@ export interface StateData {
   offsite?: OffsiteIdentity;
   runs: RunRecord[];
   drills: DrillRecord[];
+  /** the newest kit made by `drkit kit create` (src/adapters/kit-store.ts) */
+  kit?: KitRecord;
 }
 
 export function statusFile(dir: string): string {

@@ -30,6 +30,7 @@ import { acquireLock, type HeldLock } from '../adapters/lock.js';
 import { ping } from '../adapters/healthcheck.js';
 import { redactRepository, redactText } from '../core/redact.js';
 import type { RecordJob, RunRecord } from '../core/status.js';
+import { existingCanary } from '../adapters/kit-store.js';
 import type { JobResult, Reporter } from '../jobs/types.js';
 import { reporterFor, type ClosableReporter } from '../ui/reporters.js';
 
@@ -72,6 +73,12 @@ function selectJobs(config: Config, which: BackupOptions['job']): RunnableJob[] 
   return (['onsite', 'offsite'] as const).filter((job) => config[job] !== undefined);
 }
 
+/** the kit's canary goes into every snapshot once a kit exists (src/adapters/kit-store.ts) */
+const canaryOf = (dir: string): { canary?: string } => {
+  const canary = existingCanary(dir);
+  return canary === undefined ? {} : { canary };
+};
+
 const notInitialised = (config: Config, what: string): UserError => new UserError('E_NOT_INITIALIZED', what, {
   hints: [`run: drkit init --config ${config.file} --yes`],
 });
@@ -98,7 +105,7 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
       const result = await runOnsiteSnapshot({
         target: onsite.target, expectedMarker: state.onsite.markerId, host: config.host, sources: config.sources,
         excludes: config.exclude, keep: onsite.keep, ...(onsite.ssh ? { ssh: onsite.ssh } : {}),
-        ...(onsite.removable === undefined ? {} : { mountPoint: onsite.removable }),
+        ...(typeof onsite.removable === 'string' ? { mountPoint: onsite.removable } : {}), ...canaryOf(stateDir(config.file)),
       }, reporter, signal);
       return { result, reported: true };
     }
@@ -128,6 +135,7 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
     const [{ runOffsiteBackup }, { drkitCacheDir }] = await Promise.all([import('../jobs/offsite.js'), import('../adapters/restic/known.js')]);
     const result = await runOffsiteBackup({
       ...repository, cache: drkitCacheDir(stateDir(config.file)), sources: config.sources, excludes: config.exclude, keep: offsite.keep, host: config.host, tags: offsite.tags,
+      ...canaryOf(stateDir(config.file)),
     }, reporter, signal, runtime);
     return { result, reported: true };
   } catch (thrown) {

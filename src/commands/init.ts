@@ -20,7 +20,7 @@ import { defaultConfigPath, stateDir } from '../config/paths.js';
 import { offsiteAccess } from '../config/offsite.js';
 import { readState, statusFile, updateState, type OffsiteIdentity, type OnsiteIdentity } from '../adapters/state.js';
 import { readSecretsFile } from '../adapters/secrets.js';
-import { readTargetMarker, requireMounted, writeTargetMarker } from '../adapters/onsite-target.js';
+import { readTargetMarker, requireMounted, requireMountedIfRemovablePlace, writeTargetMarker } from '../adapters/onsite-target.js';
 import { openResticRepository } from '../adapters/restic/index.js';
 import { redactRepository } from '../core/redact.js';
 import { anyWizardFlag, type WizardFlags } from '../wizard/answers.js';
@@ -53,7 +53,7 @@ export async function run(options: InitOptions, io: CommandIO): Promise<number> 
   let onsite: OnsiteIdentity | undefined;
   if (config.onsite) {
     const ssh = config.onsite.ssh ?? {};
-    if (config.onsite.removable !== undefined) await requireMounted(config.onsite.removable, config.onsite.target);
+    if (typeof config.onsite.removable === 'string') await requireMounted(config.onsite.removable, config.onsite.target);
     const existing = await readTargetMarker(config.onsite.target, ssh);
     let created = false;
     let markerId: string;
@@ -64,13 +64,15 @@ export async function run(options: InitOptions, io: CommandIO): Promise<number> 
         throw new UserError('E_FOREIGN_MARKER', `onsite target ${config.onsite.target} already holds the marker ${existing.slice(0, 36)}, which this setup did not write`, {
           hints: [
             'is it the right disk? another drkit setup (or an earlier install) uses it; its snapshots are there',
-            `to use it for this config anyway, run: drkit init --config ${configPath} --yes --adopt-marker`,
+            `to use it for this config anyway, run: drkit init --config ${configPath} --yes --adopt-marker (two setups sharing a disk need different \`host\` names, or their snapshots and retention mix)`,
           ],
           details: { target: config.onsite.target, markerId: existing },
         });
       }
       say(known ? `onsite: target ${config.onsite.target} already set up (marker ${markerId})` : `onsite: adopted the existing marker ${markerId} of ${config.onsite.target}`);
     } else {
+      // no removable setting, but a folder under /media or /mnt: it must be a mounted disk before a marker goes there
+      if (config.onsite.removable === undefined && config.onsite.target.startsWith('/')) await requireMountedIfRemovablePlace(config.onsite.target);
       markerId = randomUUID();
       await writeTargetMarker(config.onsite.target, markerId, ssh);
       created = true;

@@ -15,6 +15,7 @@ import { formatAge } from '../config/duration.js';
 import { readState } from '../adapters/state.js';
 import { judgeStatus, type JobStatusInput, type JobVerdict, type StatusReport } from '../core/status.js';
 import { formatBytes, shortId } from '../ui/format.js';
+import { judgeKit, type KitVerdict } from '../core/kit-record.js';
 
 export interface StatusOptions {
   config?: string;
@@ -52,6 +53,20 @@ function describe(verdict: JobVerdict): string[] {
   return lines;
 }
 
+/** kit.maxAge without a `kit:` section (src/config/load.ts DEFAULT_KIT_MAX_AGE): the checklist's yearly re-check */
+const KIT_MAX_AGE_DEFAULT = { ms: 365 * 86_400_000, text: '365d' } as const;
+
+const KIT_LABEL: Record<KitVerdict['state'], string> = {
+  ok: 'ok', outdated: 'OUTDATED', due: 'DUE FOR RE-CHECK', unverified: 'NOT VERIFIED', unknown: 'unknown', none: 'none made yet',
+};
+
+export function renderKit(verdict: KitVerdict): string[] {
+  const kit = verdict.kit;
+  const head = `kit: ${KIT_LABEL[verdict.state]}${verdict.problem !== null && verdict.state !== 'none' ? ` — ${verdict.problem}` : ''}`;
+  if (kit === null) return [head];
+  return [head, `  kit ${kit.kitId} made on ${kit.createdOn} (${formatAge(verdict.ageMs ?? 0)} ago; maxAge ${verdict.maxAgeText}): any ${kit.k} of ${kit.n} sheets (${kit.custodians.join(', ')})`];
+}
+
 export function renderStatus(report: StatusReport): string[] {
   const lines = report.jobs.flatMap(describe);
   const drill = report.lastDrill;
@@ -71,10 +86,15 @@ export async function run(options: StatusOptions, io: CommandIO): Promise<number
     { job: 'check', configured: check !== undefined, maxAge: check?.maxAge ?? 0, maxAgeText: check?.maxAgeText ?? '' },
   ];
   const report = judgeStatus(jobs, state.runs, state.drills, options.now ?? new Date(), formatAge);
+  // the kit's fingerprint is recomputed from the current config and secrets only when there is a kit to compare
+  const kitBundle = state.kit === undefined ? undefined : await import('../config/kit-bundle.js');
+  const current = kitBundle === undefined ? { unknown: 'no kit' } : await kitBundle.currentKitCredentials(config, state, dir);
+  const kit = judgeKit(state.kit, current, config.kit?.maxAge ?? KIT_MAX_AGE_DEFAULT.ms, config.kit?.maxAgeText ?? KIT_MAX_AGE_DEFAULT.text, options.now ?? new Date(), formatAge);
   if (io.jsonMode) {
-    io.json({ message_type: 'status', setup: dir, ...report });
+    io.json({ message_type: 'status', setup: dir, ...report, kit, stale: report.stale || kit.stale });
   } else {
-    for (const line of renderStatus(report)) io.out(line);
+    // without a kit there is nothing to say yet (the JSON still carries state "none")
+    for (const line of [...renderStatus(report), ...(kit.kit === null ? [] : renderKit(kit))]) io.out(line);
   }
-  return report.stale ? ExitCode.stale : ExitCode.ok;
+  return report.stale || kit.stale ? ExitCode.stale : ExitCode.ok;
 }

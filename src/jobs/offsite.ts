@@ -43,6 +43,8 @@ export interface OffsiteBackupOptions {
   /** the id recorded at `drkit init`; when set, a repository with another id is refused */
   expectedRepositoryId?: string;
   sources: readonly string[];
+  /** the kit's canary file (src/adapters/kit-store.ts), backed up with the sources when given */
+  canary?: string;
   excludes?: readonly string[];
   /** restic forget policy; without it, no snapshot is ever forgotten */
   keep?: KeepPolicy;
@@ -137,7 +139,7 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
     const backup = await restic.backup({
       // restic records a source as it is given; absolute paths make snapshots, forget groups and restore
       // filters independent of the folder drkit happened to run in
-      paths: options.sources.map((source) => resolve(source)),
+      paths: [...options.sources.map((source) => resolve(source)), ...(options.canary === undefined ? [] : [options.canary])],
       ...(options.excludes === undefined ? {} : { excludes: options.excludes }),
       host, tags,
       ...(options.oneFileSystem ? { oneFileSystem: true } : {}),

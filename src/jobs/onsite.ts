@@ -68,6 +68,8 @@ export interface OnsiteSnapshotOptions {
   sources: readonly string[];
   /** rsync exclude patterns (config `exclude`) */
   excludes: readonly string[];
+  /** the kit's canary file (src/adapters/kit-store.ts, absolute), copied with the sources when given */
+  canary?: string;
   /** age thinning (config `onsite.keep`); DEFAULT_RETENTION when absent */
   keep?: RetentionPolicy;
   /** how to reach a `user@host:path` target */
@@ -145,7 +147,8 @@ async function snapshot(
   };
   const { host } = options;
   checkHostName(host);
-  const sources = await resolveSources(options.sources);
+  // the canary joins after the check that some source exists: on its own it must not make an empty snapshot
+  const sources = [...await resolveSources(options.sources), ...(options.canary === undefined ? [] : [options.canary])];
   const keep = options.keep ?? DEFAULT_RETENTION;
   const target = openTarget(options.target, options.ssh);
   if (signal?.aborted) throw interrupted();

@@ -43,6 +43,10 @@ export interface WritePdfKitOptions {
   passphrase?: string;
   /** the bundle that was sealed: the self-test decodes the decrypted bundle text and compares it */
   bundle?: BundleInput;
+  /** made with --no-check: the checklist says "credentials NOT verified" */
+  unverified?: boolean;
+  /** the canary file the backups carry (absolute path as recorded) and its text, for the guide */
+  canary?: { path: string; text: string };
 }
 
 export interface SelfTestReport {
@@ -237,9 +241,9 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
     }
     // a failed check must not go unhandled while the guide renders; it is reported by Promise.all below
     for (const check of checks) check.catch(() => undefined);
-    const guide = renderGuide(kit, { paper: options.paper, combiner });
+    const guide = renderGuide(kit, { paper: options.paper, combiner, ...(options.canary === undefined ? {} : { canary: options.canary }) });
     await guide.pdf.save(join(temp, GUIDE_FILE));
-    await renderChecklist(kit, { paper: options.paper, ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes }) }).save(join(temp, CHECKLIST_FILE));
+    await renderChecklist(kit, { paper: options.paper, unverified: options.unverified === true, ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes }) }).save(join(temp, CHECKLIST_FILE));
     const report = !selfTest ? null : await selfTestPdfKit(temp, kit, { combiner, commands: guide.commands, combinerQrPages: guide.combinerQrPages, sheets: await Promise.all(checks), ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }), ...(options.bundle === undefined ? {} : { bundle: options.bundle }) });
     const names = kitFileNames(kit);
     if (!(await exists(outDir)) && dirname(temp) === parent) {

@@ -257,3 +257,19 @@ describe('restic exit codes and messages', () => {
     assert.deepEqual([1, 2, 3, 4].map((retry) => backoffDelay(policy, retry)), [1000, 3000, 5000, 5000]);
   });
 });
+
+describe('restic 0.18: faults it handles differently', () => {
+  const base = { command: 'cat config', repository: 's3:https://127.0.0.1:9000/b', signal: null } as const;
+  test('a TLS retry that drkit stopped is the untrusted certificate, not an interruption', () => {
+    const line = 'Stat(<config/>) returned error, retrying after 612ms: Stat: Head "https://127.0.0.1:9000/b/config": tls: failed to verify certificate: x509: certificate signed by unknown authority';
+    const outcome = classifyResticRun({ ...base, exitStatus: null, signal: 'SIGTERM', stderrTail: line, stoppedOnPermanentFault: true }, current);
+    assert.equal(outcome.kind === 'error' ? outcome.error.code : outcome.kind, 'E_RESTIC_TLS');
+  });
+  test('a run the caller aborted is interrupted even when restic caught the signal and exited 1', () => {
+    const outcome = classifyResticRun({ ...base, command: 'backup', exitStatus: 1, stderrTail: 'signal terminated received, cleaning up\nFatal: context canceled', abortedByCaller: true }, current);
+    assert.equal(outcome.kind === 'error' ? outcome.error.code : outcome.kind, 'E_RESTIC_INTERRUPTED');
+  });
+  test('check errors on stderr carry a top-level message', () => {
+    assert.deepEqual(parseStderrLine('{"message_type":"error","message":"pack f6b6e3c2: does not exist\\n"}'), { type: 'error', message: 'pack f6b6e3c2: does not exist' });
+  });
+});

@@ -175,7 +175,17 @@ test('onsite.removable: true is the target itself; a path must hold the target; 
   const config = (extra: string, target = '/media/usb/backups'): string => `sources: [/data]\nonsite:\n  target: ${target}\n${extra}`;
   assert.equal(parseConfig(config('  removable: true\n'), FILE, 'box').onsite?.removable, '/media/usb/backups');
   assert.equal(parseConfig(config('  removable: /media/usb\n'), FILE, 'box').onsite?.removable, '/media/usb');
-  assert.equal(parseConfig(config('  removable: false\n'), FILE, 'box').onsite?.removable, undefined);
+  assert.equal(parseConfig(config('  removable: false\n'), FILE, 'box').onsite?.removable, false, 'false: the owner says it is an internal disk');
   assert.match(mistakeOf(config('  removable: /mnt/other\n')), /onsite.removable: the target \/media\/usb\/backups is not under the mount point \/mnt\/other/);
   assert.match(mistakeOf(config('  removable: true\n', 'nas:/b')), /onsite.removable: applies to a local target only/);
+});
+
+test('the kit: section: owner, notes, onsite and maxAge (default 365d); mistakes named with their line', () => {
+  const config = parseConfig('sources: [/data]\noffsite:\n  repository: /repo\nkit:\n  owner: Ann Example\n  notes: |\n    the NAS is in the attic\n  maxAge: 180d\n', FILE, 'box');
+  assert.deepEqual(config.kit, { owner: 'Ann Example', notes: 'the NAS is in the attic\n', maxAge: 180 * 86_400_000, maxAgeText: '180d' });
+  assert.equal(parseConfig('sources: [/data]\noffsite:\n  repository: /repo\nkit:\n  owner: Ann\n', FILE, 'box').kit?.maxAgeText, '365d');
+  assert.equal(parseConfig('sources: [/data]\noffsite:\n  repository: /repo\n', FILE, 'box').kit, undefined);
+  assert.equal(mistakeOf('sources: [/data]\noffsite:\n  repository: /repo\nkit:\n  owner: Ann\n  maxAge: yearly\n'),
+    'config.yaml:6: kit.maxAge: must be a duration such as "26h", "8d" or "2w" (units s, m, h, d, w, y)');
+  assert.match(mistakeOf('sources: [/data]\noffsite:\n  repository: /repo\nkit:\n  ownr: Ann\n'), /^config\.yaml:5: kit\.ownr: unknown key "ownr"/);
 });

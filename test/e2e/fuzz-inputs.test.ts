@@ -4,7 +4,7 @@
  * status files (`status`). Each input is random bytes or a valid file mutated (a character changed, a line dropped,
  * doubled or swapped, the file cut short, bytes or odd characters inserted). No input may give exit 70 (a drkit bug,
  * with a stack trace) or kill the CLI. A seeded generator makes every failure reproducible: the failing input is
- * written next to the message. About a hundred runs, several at a time, so the file stays well under a minute.
+ * written next to the message. About eighty runs, three at a time, so the file stays well under a minute.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -121,17 +121,25 @@ before(async () => {
   }, null, 2)}\n`);
 });
 
+const statusEnv = (dir: string): Record<string, string> => ({ XDG_STATE_HOME: join(dir, 'state'), XDG_CONFIG_HOME: join(dir, 'config') });
+function placeStatus(dir: string): string {
+  mkdirSync(join(dir, 'config', 'drkit'), { recursive: true });
+  writeFileSync(join(dir, 'config', 'drkit', 'config.yaml'), valid['config.yaml'] ?? '');
+  return join(dir, 'state', 'drkit', 'status.json');
+}
+
 const kinds: Kind[] = [
-  { name: 'share (kit verify)', file: 'share.txt', valid: () => valid['share.txt'] ?? Buffer.alloc(0), args: (path) => ['kit', 'verify', path], cases: 16 },
-  { name: 'share (recover --from)', file: 'share.txt', valid: () => valid['share.txt'] ?? Buffer.alloc(0), args: (path, dir) => ['recover', '--from', path, join(work, 'text', 'share-2.txt'), '--envelope', join(work, 'text', 'envelope.txt'), '--out', join(dir, 'out.json')], cases: 10 },
-  { name: 'envelope (recover --envelope)', file: 'envelope.txt', valid: () => valid['envelope.txt'] ?? Buffer.alloc(0), args: (path, dir) => ['recover', '--from', join(work, 'text', 'share-1.txt'), join(work, 'text', 'share-3.txt'), '--envelope', path, '--out', join(dir, 'out.json')], cases: 14 },
-  { name: 'sheet PDF (kit verify)', file: 'sheet.pdf', valid: () => valid['sheet.pdf'] ?? Buffer.alloc(0), args: (path) => ['kit', 'verify', path], cases: 8 },
-  { name: 'photo (kit verify)', file: 'photo.png', valid: () => valid['photo.png'] ?? Buffer.alloc(0), args: (path) => ['kit', 'verify', path], cases: 8 },
-  { name: 'bundle (kit create --bundle)', file: 'bundle.json', valid: () => valid['bundle.json'] ?? Buffer.alloc(0), args: (path, dir) => ['kit', 'create', '--format', 'text', '--bundle', path, '--custodians', 'A,B', '--threshold', '2', '--out', join(dir, 'kit')], cases: 12 },
-  { name: 'config (status)', file: 'config.yaml', valid: () => valid['config.yaml'] ?? Buffer.alloc(0), args: (path) => ['status', '--config', path], env: (dir) => ({ XDG_STATE_HOME: join(dir, 'state') }), cases: 14 },
-  { name: 'config (schedule print)', file: 'config.yaml', valid: () => valid['config.yaml'] ?? Buffer.alloc(0), args: (path) => ['schedule', 'print', '--config', path], env: (dir) => ({ XDG_STATE_HOME: join(dir, 'state') }), cases: 6 },
-  { name: 'status file (status)', file: 'status.json', valid: () => valid['status.json'] ?? Buffer.alloc(0), args: () => ['status', '--config', join(work, 'config.yaml')], env: (dir) => ({ XDG_STATE_HOME: join(dir, 'state') }), place: (dir) => join(dir, 'state', 'drkit', 'status.json'), cases: 12 },
-  { name: 'status file (status --json)', file: 'status.json', valid: () => valid['status.json'] ?? Buffer.alloc(0), args: () => ['status', '--json', '--config', join(work, 'config.yaml')], env: (dir) => ({ XDG_STATE_HOME: join(dir, 'state') }), place: (dir) => join(dir, 'state', 'drkit', 'status.json'), cases: 8 },
+  { name: 'share (kit verify)', file: 'share.txt', valid: () => valid['share.txt'] ?? Buffer.alloc(0), args: (path) => ['kit', 'verify', path], cases: 12 },
+  { name: 'share (recover --from)', file: 'share.txt', valid: () => valid['share.txt'] ?? Buffer.alloc(0), args: (path, dir) => ['recover', '--from', path, join(work, 'text', 'share-2.txt'), '--envelope', join(work, 'text', 'envelope.txt'), '--out', join(dir, 'out.json')], cases: 8 },
+  { name: 'envelope (recover --envelope)', file: 'envelope.txt', valid: () => valid['envelope.txt'] ?? Buffer.alloc(0), args: (path, dir) => ['recover', '--from', join(work, 'text', 'share-1.txt'), join(work, 'text', 'share-3.txt'), '--envelope', path, '--out', join(dir, 'out.json')], cases: 10 },
+  { name: 'sheet PDF (kit verify)', file: 'sheet.pdf', valid: () => valid['sheet.pdf'] ?? Buffer.alloc(0), args: (path) => ['kit', 'verify', path], cases: 5 },
+  { name: 'photo (kit verify)', file: 'photo.png', valid: () => valid['photo.png'] ?? Buffer.alloc(0), args: (path) => ['kit', 'verify', path], cases: 5 },
+  { name: 'bundle (kit create --bundle)', file: 'bundle.json', valid: () => valid['bundle.json'] ?? Buffer.alloc(0), args: (path, dir) => ['kit', 'create', '--format', 'text', '--bundle', path, '--custodians', 'A,B', '--threshold', '2', '--out', join(dir, 'kit')], cases: 10 },
+  { name: 'config (status)', file: 'config.yaml', valid: () => valid['config.yaml'] ?? Buffer.alloc(0), args: (path) => ['status', '--config', path], env: (dir) => ({ XDG_STATE_HOME: join(dir, 'state') }), cases: 10 },
+  { name: 'config (schedule print)', file: 'config.yaml', valid: () => valid['config.yaml'] ?? Buffer.alloc(0), args: (path) => ['schedule', 'print', '--config', path], env: (dir) => ({ XDG_STATE_HOME: join(dir, 'state') }), cases: 4 },
+  // the default config ($XDG_CONFIG_HOME/drkit/config.yaml) keeps its status file at $XDG_STATE_HOME/drkit/status.json
+  { name: 'status file (status)', file: 'status.json', valid: () => valid['status.json'] ?? Buffer.alloc(0), args: () => ['status'], env: statusEnv, place: placeStatus, cases: 12 },
+  { name: 'status file (status --json)', file: 'status.json', valid: () => valid['status.json'] ?? Buffer.alloc(0), args: () => ['status', '--json'], env: statusEnv, place: placeStatus, cases: 6 },
 ];
 
 /** Runs `jobs` with at most `width` at a time. */

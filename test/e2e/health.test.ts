@@ -193,7 +193,7 @@ describe('an unplugged USB disk', () => {
     const refused = await setup.drkit(['init', '--yes']);
     assert.equal(refused.exitStatus, 2, said(refused));
     assert.match(refused.stderr, /^error: onsite target .* already holds the marker aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee, which this setup did not write$/m);
-    assert.match(refused.stderr, /^hint: .*--adopt-marker$/m);
+    assert.match(refused.stderr, /^hint: to use it for this config anyway, run: drkit init --config .* --yes --adopt-marker /m);
     assert.equal(existsSync(join(setup.stateDir, 'status.json')), false, 'nothing recorded');
     const adopted = await setup.drkit(['init', '--yes', '--adopt-marker']);
     assert.equal(adopted.exitStatus, 0, said(adopted));
@@ -221,6 +221,33 @@ describe('an unplugged USB disk', () => {
       assert.equal(runsOf(setup).at(-1)?.error?.code, 'E_TARGET_NOT_MOUNTED');
     } finally {
       if (mounted) spawnSync('umount', [setup.target]);
+    }
+  });
+});
+
+describe('an unplugged USB disk, without onsite.removable', () => {
+  test('a target under /mnt that is not mounted: init refuses to write the marker; mounted, it writes it', { skip: process.getuid?.() === 0 ? false : 'needs root for /mnt and a tmpfs' }, async () => {
+    const mountPoint = mkdtempSync('/mnt/drkit-test-usb-');
+    try {
+      const setup = makeSetup(join(scratch, 'usb-mnt'), { offsite: null });
+      const target = join(mountPoint, 'drkit');
+      writeFileSync(setup.config, readFileSync(setup.config, 'utf8').replace(`target: ${setup.target}`, `target: ${target}`));
+      const refused = await setup.drkit(['init', '--yes']);
+      assert.equal(refused.exitStatus, 2, said(refused));
+      assert.match(refused.stderr, /^error: target absent: .* is under \/mnt, where removable disks are mounted, but no disk is mounted on it; nothing was written$/m);
+      assert.match(refused.stderr, /^hint: set onsite.removable to the disk's mount point/m);
+      assert.deepEqual(readdirSync(mountPoint), [], 'nothing written on the internal disk');
+      assert.equal(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'drkit-test-usb', mountPoint]).status, 0);
+      try {
+        const init = await setup.drkit(['init', '--yes']);
+        assert.equal(init.exitStatus, 0, said(init));
+        assert.ok(existsSync(join(target, '.drkit-target')));
+      } finally {
+        spawnSync('umount', [mountPoint]);
+      }
+      assert.deepEqual(readdirSync(mountPoint), [], 'the marker went to the mounted disk, not under it');
+    } finally {
+      rmSync(mountPoint, { recursive: true, force: true });
     }
   });
 });

@@ -53,6 +53,16 @@ export interface FinishedRun {
   exitErrorMessage?: string;
   /** the run was stopped by drkit because the backend kept failing (see ./index.ts, backendGiveUpMs) */
   gaveUpOnBackend?: boolean;
+  /**
+   * the run was stopped by drkit at restic's first retry of a fault that waiting cannot cure (an untrusted TLS
+   * certificate, refused credentials: see PERMANENT_BACKEND_FAULT); it is classified by its text as a failed run
+   */
+  stoppedOnPermanentFault?: boolean;
+  /**
+   * the caller aborted the run (SIGINT/SIGTERM in the CLI). restic ≥ 0.17 catches the SIGTERM drkit sends, cleans
+   * up and exits 1 with "context canceled", which is an interruption, not a failure
+   */
+  abortedByCaller?: boolean;
 }
 
 const WRONG_PASSWORD = /wrong password|no key found/i;
@@ -63,6 +73,12 @@ const REPO_MISSING = /is there a repository at the following location|repository
 const REPO_EXISTS = /config file already exists|repository master key and config already initialized|already initialized/i;
 const TLS = /x509:|certificate signed by unknown authority|certificate is not valid|tls: /i;
 const BACKEND_AUTH = /access denied|invalidaccesskeyid|signaturedoesnotmatch|403 forbidden|401 unauthorized|status code 40[13]/i;
+/**
+ * Backend faults restic ≥ 0.16 retries like a network fault (its retry backend retries every error of Stat/Load
+ * for up to 15 minutes; 0.14 gave up on these at once) although no retry can cure them: the certificate stays
+ * untrusted and the key stays refused. ./index.ts stops restic at the first such retry line.
+ */
+export const PERMANENT_BACKEND_FAULT = new RegExp(`${TLS.source}|${BACKEND_AUTH.source}`, 'i');
 const NO_SNAPSHOT = /no matching id found|no snapshot found|snapshot .* not found|invalid id/i;
 const SOURCES_MISSING = /all (target|source) directories\/files do not exist/i;
 const PASSWORD_SOURCE = /password-command|password command|resolving password failed|reading password|password file|empty password|please specify repository location|--password-file/i;
@@ -116,7 +132,9 @@ function reasonOf(text: string, pattern: RegExp): string {
 
 /** Maps a finished run to its outcome. `features` decides whether 10/11/12 can be trusted as exit codes. */
 export function classifyResticRun(run: FinishedRun, features: ResticFeatures): ResticRunOutcome {
-  const { exitStatus, command, repository } = run;
+  const { command, repository } = run;
+  // stopped by drkit on a permanent fault: judged as the failure restic would have reported, not as interrupted
+  const exitStatus = run.stoppedOnPermanentFault ? 1 : run.exitStatus;
   if (exitStatus === 0) return { kind: 'ok' };
   const text = [run.exitErrorMessage ?? '', run.stderrTail].join('\n');
   const said = lastResticMessage(run.exitErrorMessage ?? run.stderrTail);
@@ -138,7 +156,7 @@ export function classifyResticRun(run: FinishedRun, features: ResticFeatures): R
     };
   }
   if (exitStatus === 3 && command === 'backup') return { kind: 'partial' };
-  if (exitStatus === 130 || (exitStatus === null && run.signal !== null)) {
+  if (exitStatus === 130 || (exitStatus === null && run.signal !== null) || (run.abortedByCaller === true && exitStatus !== 3)) {
     return { kind: 'error', transient: false, error: tool('E_RESTIC_INTERRUPTED', `restic ${command} was interrupted${run.signal ? ` (${run.signal})` : ''}`, { exitCode: ExitCode.interrupted }) };
   }
   const wrongPassword = (features.exitCodeWrongPassword && exitStatus === 12) || (exitStatus === 1 && WRONG_PASSWORD.test(text)) || (exitStatus === 12 && WRONG_PASSWORD.test(text));

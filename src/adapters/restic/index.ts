@@ -21,7 +21,7 @@ import {
   buildResticArgs, clearedSelectingVariables, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
   type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsArgs,
 } from './args.js';
-import { DAMAGE, UNREACHABLE, classifyResticRun, lastResticMessage, repositoryDamaged, type ResticRunOutcome } from './errors.js';
+import { DAMAGE, PERMANENT_BACKEND_FAULT, UNREACHABLE, classifyResticRun, lastResticMessage, repositoryDamaged, type ResticRunOutcome } from './errors.js';
 import { redactRepository, redactText, repositorySecrets } from '../../core/redact.js';
 import {
   parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseLsFileLine, parseRepositoryConfig, parseRestoreLine,
@@ -73,6 +73,11 @@ export interface ResticRunnerOptions {
   signal?: AbortSignal;
   /** called with each retry decision, e.g. to tell the user "retrying in 15 s" */
   onRetry?: (info: { attempt: number; delayMs: number; error: DrkitError }) => void;
+  /**
+   * run restic with only these variables (and the repository's own), not drkit's environment: the kit check
+   * proves a bundle opens the repository with nothing else (no RESTIC_* or AWS_* of the owner's shell)
+   */
+  isolatedEnv?: Readonly<Record<string, string>>;
 }
 
 /** The delay before retry number `retry` (1-based): initial × factor^(retry−1), capped. Pure. */
@@ -450,12 +455,23 @@ export class Restic {
     const signal = this.options.signal ? AbortSignal.any([this.options.signal, stopper.signal]) : stopper.signal;
     let retryingSince: number | null = null;
     let gaveUpOnBackend = false;
+    let stoppedOnPermanentFault = false;
     let exitErrorMessage: string | undefined;
+    let giveUpTimer: NodeJS.Timeout | undefined;
+    const giveUp = (): void => {
+      if (retryingSince === null || gaveUpOnBackend) return;
+      gaveUpOnBackend = true;
+      stopper.abort();
+    };
 
     const { password, secretInput } = this.passwordHandOff();
     const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env), inherited: process.env });
+    // a pre-seal check (kit create) runs restic in a cleared environment: nothing of the owner's setup leaks in
+    const isolated = this.options.isolatedEnv;
     const result = await runProgram(this.options.binary ?? 'restic', args, {
-      env, signal, debianPackage: 'restic', collectStdout: request.collectStdout,
+      env: isolated === undefined ? env : { ...isolated, ...env }, cleanEnv: isolated !== undefined,
+      // restic gets 10 s to remove its lock after SIGTERM; a dead server would keep it retrying for a minute
+      signal, killGraceMs: 10_000, debianPackage: 'restic', collectStdout: request.collectStdout,
       ...(request.onSpawn ? { onSpawn: request.onSpawn } : {}),
       ...(secretInput === undefined ? {} : { secretInput }),
       ...(request.onStdoutLine ? { onStdoutLine: request.onStdoutLine } : {}),
@@ -463,23 +479,32 @@ export class Restic {
         // only network faults count: 0.14 also retries a pack that is simply missing ("no such file"), which
         // is damage for `check` to report, not a server to give up on
         if (BACKEND_RETRY_LINE.test(line) && UNREACHABLE.test(line)) {
+          if (retryingSince === null) {
+            // restic >= 0.16 backs off for up to a minute between retries: a timer, not only the next line, ends the wait
+            giveUpTimer ??= setTimeout(giveUp, giveUpMs);
+          }
           retryingSince ??= now();
           if (now() - retryingSince >= giveUpMs && !gaveUpOnBackend) {
             gaveUpOnBackend = true;
             stopper.abort();
           }
+        } else if (BACKEND_RETRY_LINE.test(line) && PERMANENT_BACKEND_FAULT.test(line) && !stoppedOnPermanentFault) {
+          stoppedOnPermanentFault = true;
+          stopper.abort();
         } else if (BACKEND_RECOVERED_LINE.test(line)) {
           retryingSince = null;
+          clearTimeout(giveUpTimer);
+          giveUpTimer = undefined;
         }
         const message = parseStderrLine(line);
         if (message.type === 'exit_error') exitErrorMessage = message.message;
         request.onStderrLine?.(line);
       },
-    });
+    }).finally(() => clearTimeout(giveUpTimer));
     const redacted: RunResult = { ...result, stderrTail: redactText(result.stderrTail, this.secrets) };
     let outcome = classifyResticRun({
       command: request.name, repository: this.displayName, exitStatus: result.exitStatus, signal: result.signal,
-      stderrTail: redacted.stderrTail, gaveUpOnBackend,
+      stderrTail: redacted.stderrTail, gaveUpOnBackend, stoppedOnPermanentFault, abortedByCaller: this.options.signal?.aborted === true,
       ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactText(exitErrorMessage, this.secrets) }),
     }, this.features);
     if (request.interpret) outcome = request.interpret(redacted, outcome);
