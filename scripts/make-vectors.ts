@@ -6,7 +6,8 @@
  * kit-*.json: a kit's inputs (seed, date, custodians, threshold, bundle) and every output (texts, passphrase).
  * reject-*.json: typed inputs that must fail, with the error code and the exact message both decoders print.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatBundleText, type BundleInput } from '../src/core/bundle.js';
 import { combineKit, createKit, type Kit } from '../src/core/kit.js';
@@ -48,7 +49,21 @@ function editLine(text: string, n: number, f: (line: string) => string): string 
   return text.split('\n').map((line) => (line !== '' && !line.startsWith('#') && ++seen === n ? f(line) : line)).join('\n');
 }
 
+/**
+ * The combiner's last line is the SHA-256 of the lines above it: combine.py checks it before anything else, so a
+ * mistyped combiner names itself rather than blaming a sheet. Editing templates/recover/combine.py needs this run.
+ */
+function sealCombiner(): void {
+  const path = join(process.cwd(), 'templates', 'recover', 'combine.py');
+  const source = readFileSync(path, 'utf8');
+  const cut = source.lastIndexOf('\n#=');
+  const body = cut < 0 ? source.replace(/\n*$/, '\n') : source.slice(0, cut + 1);
+  const sealed = `${body}#=${createHash('sha256').update(body).digest('hex')}\n`;
+  if (sealed !== source) writeFileSync(path, sealed);
+}
+
 async function main(): Promise<void> {
+  sealCombiner();
   mkdirSync(dir, { recursive: true });
   for (const file of readdirSync(dir)) if (file.endsWith('.json')) rmSync(join(dir, file));
   const made = new Map<string, Kit>();
@@ -80,6 +95,7 @@ async function main(): Promise<void> {
     secretShare[0] = (secretShare[0] ?? 0) ^ 0x5a;
     return formatShareText({ ...decoded, secretShare }, kit.fingerprints).text;
   })();
+  const withoutHeader = (text: string) => text.split('\n').filter((line) => !line.startsWith('# drkit share')).join('\n');
   const withoutFingerprints = (text: string) => text.split('\n').filter((line) => !line.startsWith('# fingerprints')).join('\n');
 
   const rejects: { name: string; shares: string[]; envelope: string; note: string }[] = [
@@ -99,7 +115,9 @@ async function main(): Promise<void> {
     { name: 'tampered-share-other-list', note: 'share 2 rewritten and its fingerprint line dropped; share 1 lists its true fingerprint', shares: [s(1), withoutFingerprints(tampered), s(3)], envelope: env },
     { name: 'tampered-share-no-lists', note: 'share 2 rewritten, no fingerprint lines typed: the key check value catches it', shares: [withoutFingerprints(s(1)), withoutFingerprints(tampered), withoutFingerprints(s(3))], envelope: env },
     { name: 'envelope-typo', note: 'one character changed on envelope line 7', shares: [s(1), s(2), s(3)], envelope: editLine(env, 7, (l) => replaceChar(l, 10, otherSymbol)) },
-    { name: 'envelope-of-another-kit', note: "another kit's envelope", shares: [s(1), s(2), s(3)], envelope: other.envelope.text },
+    { name: 'envelope-of-another-kit', note: "another kit's envelope, typed without its header comment: no line matches this kit", shares: [s(1), s(2), s(3)], envelope: other.envelope.text.split('\n').filter((l) => !l.startsWith('#')).join('\n') },
+    { name: 'line-1-from-another-share', note: "share 1's line 1 replaced by share 4's line 1, header comment left out: lines 2 and 3 fail under it, so line 1 is named", shares: [editLine(withoutHeader(s(1)), 1, () => s(4).split('\n')[1] ?? ''), s(2), s(3)], envelope: env },
+    { name: 'envelope-share-qr', note: "a share's QR code scanned into envelope.txt", shares: [s(1), s(2), s(3)], envelope: `${kit.shares[0]?.qrPayload ?? ''}\n` },
     { name: 'envelope-missing-line', note: 'the envelope\'s last line left out', shares: [s(1), s(2), s(3)], envelope: env.split('\n').filter((l, i, all) => i !== all.length - 2).join('\n') },
     { name: 'envelope-qr-incomplete', note: 'the envelope scanned with zbarimg: part 1 of 2, the second QR code missing', shares: [s(1), s(2), s(3)], envelope: `${(kit.envelope.qrPayloads[0] ?? '').replace(/^DK1E11/, 'DK1E12')}\n` },
   ];

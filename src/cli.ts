@@ -118,7 +118,7 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--onsite-schedule <when>', 'hourly or daily')
     .option('--offsite-schedule <when>', 'e.g. "daily at 03:00"')
     .addOption(new Option('--drill-schedule <when>', 'a monthly restore drill, or none').choices(['monthly', 'none']))
-    .option('--custodian <name:contact>', 'a custodian and how to reach them; repeat for each', collect)
+    .option('--custodians <list>', 'the custodians, as kit create takes them: "Ann Smith <ann@example.org, +44 …>,Ben Jones"')
     .option('--threshold <k>', 'how many sheets open the kit');
   init.action(async (options: { json: boolean }) => invoke(() => import('./commands/init.js'), options, options.json));
   program.command('backup')
@@ -149,7 +149,9 @@ export async function buildProgram(): Promise<CommandType> {
   const kit = program.command('kit').description('create or check the printed recovery kit');
   kit.command('create')
     .description('encrypt the credentials, split the key among custodians, write the kit')
-    .requiredOption('--bundle <file>', 'JSON file with the credentials to protect (see docs/format.md)')
+    .option('--config <path>', 'build the bundle from this config and its secrets (see docs/config.md, `kit:`)')
+    .option('--bundle <file>', 'or: a JSON file with the credentials to protect (see docs/format.md)')
+    .option('--no-check', 'seal without first opening the repository with the bundle (the checklist then says "credentials NOT verified")')
     .option('--custodians <names>', 'comma-separated custodians, one share each (n = their count): "Ann Smith <ann@example.org, +44 …>,Ben Jones"')
     .option('--custodians-file <file>', 'the custodians, one per line: NAME or NAME <phone, email or address>')
     .requiredOption('--threshold <k>', 'how many shares open the kit', integer('--threshold'))
@@ -165,6 +167,19 @@ export async function buildProgram(): Promise<CommandType> {
     .argument('<file>', 'a share: text file, sheet PDF, or a photo or scan of the sheet (PNG, JPEG)')
     .option('--json', 'print the result as JSON', false)
     .action(async (file: string, options: { json: boolean }) => invoke(() => import('./commands/kit-verify.js'), { ...options, file }, options.json));
+
+  // --- kit print (src/commands/kit-print.ts) ---
+  kit.command('print')
+    .description('send the kit to a CUPS printer, check a photo of a printed sheet, then offer to delete the PDFs')
+    .argument('[dir]', 'the kit\'s folder (default: ~/drkit-kit)')
+    .option('--printer <name>', 'the CUPS printer (default: asked, or the only or default one)')
+    .option('--photo <file>', 'a photo of one printed sheet to check (PNG or JPEG)')
+    .option('--guide-copies <n>', 'copies of the restore guide (default: one per custodian and one for you)', integer('--guide-copies'))
+    .option('--delete', 'with --yes: delete the files holding shares once the photo verified', false)
+    .option('--yes', 'ask nothing', false)
+    .option('--json', 'print the result as JSON', false)
+    .action(async (dir: string | undefined, options: { json: boolean }) => invoke(() => import('./commands/kit-print.js'), { ...options, ...(dir === undefined ? {} : { dir }) }, options.json));
+  // --- end of kit print ---
 
   program.command('recover')
     .description('combine k shares, check them, open the envelope; write the credentials and/or restore the newest backup')

@@ -145,8 +145,9 @@ export const TEMP_PREFIX = { qrPages: 'drkit-qr' } as const;
 
 const TEMP_LEFTOVERS: LeftoverPattern[] = [
   { pattern: /^drkit-qr-(\d+)-[0-9a-f]{8}$/, legacy: /^drkit-qr-[A-Za-z0-9]{6}$/ },
-  // password files of drkit before the password went through a pipe: always removed (nothing makes them now)
-  { pattern: /^drkit-restic-(\d+)-[0-9a-f]{8}$/, legacy: /^drkit-restic-[A-Za-z0-9]{6}$/, legacyAgeMs: 0 },
+  // password files of drkit before the password went through a pipe (nothing makes them now); restic reads the file
+  // once, as it starts, so one 10 minutes old is no longer needed even by an older drkit still running
+  { pattern: /^drkit-restic-(\d+)-[0-9a-f]{8}$/, legacy: /^drkit-restic-[A-Za-z0-9]{6}$/, legacyAgeMs: 10 * 60_000 },
 ];
 
 /** Sweeps the temp folder (and $XDG_RUNTIME_DIR) of what killed drkit runs left there. */

@@ -36,6 +36,11 @@ export interface RunOptions {
   collectStdout?: boolean;
   maxStdoutBytes?: number;
   signal?: AbortSignal;
+  /**
+   * after `signal` stops the program (SIGTERM), SIGKILL follows when it has not exited within this many ms:
+   * restic ≥ 0.17 answers SIGTERM by retrying to remove its lock from an unreachable server for a minute
+   */
+  killGraceMs?: number;
   /** the Debian package that brings the program, named in the error when it is missing */
   debianPackage?: string;
   /** called once the program runs, with its pid (e.g. to measure its progress from /proc while it works) */
@@ -123,7 +128,15 @@ export function runProgram(program: string, args: readonly string[], options: Ru
         reject(error);
       }
     });
+    let killTimer: NodeJS.Timeout | undefined;
+    if (options.killGraceMs !== undefined && options.signal !== undefined) {
+      const grace = options.killGraceMs;
+      options.signal.addEventListener('abort', () => {
+        killTimer = setTimeout(() => child.kill('SIGKILL'), grace);
+      }, { once: true });
+    }
     child.on('close', (code, signal) => {
+      clearTimeout(killTimer);
       if (options.onStdoutLine && pendingOut !== '') options.onStdoutLine(pendingOut);
       if (options.onStderrLine && pendingErr !== '') options.onStderrLine(pendingErr);
       resolve({ program, exitStatus: code, signal, stdout, stderrTail, pid: child.pid });

@@ -71,7 +71,7 @@ function atomicTempName(path: string): string {
 /** What a killed writer leaves beside a file of `dir`: `.<name>.drkit-<pid>-<hex>.tmp`. */
 const ATOMIC_TEMP = { pattern: /^\..+\.drkit-(\d+)-[0-9a-f]{8}\.tmp$/ };
 
-/** Removes the temp files that killed writers left in `dir` (their pid is gone). */
+/** Removes the temp files that killed writers left in `dir` (their pid is gone); every write sweeps its folder first. */
 export function sweepAtomicLeftovers(dir: string): string[] {
   return sweepStale(dir, [ATOMIC_TEMP]);
 }
@@ -100,6 +100,7 @@ function writeError(path: string, what: string | undefined, error: unknown): unk
  * the new one, never a torn one. The temp file is removed on every exit (cleanup registry, sweep after SIGKILL).
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  sweepAtomicLeftovers(dirname(path));
   const temp = atomicTempName(path);
   const release = registerCleanupPath(temp);
   try {
@@ -127,6 +128,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
 
 /** `writeFileAtomic` for callers that must stay synchronous (the status file under its lock, the config cache). */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+  sweepAtomicLeftovers(dirname(path));
   const temp = atomicTempName(path);
   const release = registerCleanupPath(temp);
   try {
@@ -289,7 +291,4 @@ export async function removeTree(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true });
 }
 
-/** A sheet PDF or a photo or scan of one (read through the PDF/QR read-back), rather than a typed text file. */
-export function isPrintedKitFile(path: string): boolean {
-  return /\.(pdf|png|jpe?g)$/i.test(path);
-}
+// which files are sheets or photos: src/adapters/printed-file.ts (by content, not by name)

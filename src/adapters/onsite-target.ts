@@ -462,6 +462,37 @@ export async function requireMounted(mountPoint: string, display: string = mount
   throw notMounted(`nothing is mounted on ${folder} (it is a plain folder of the disk it sits on)`);
 }
 
+/** Where desktops and fstab conventionally mount removable disks. */
+const REMOVABLE_PLACES = ['/media', '/run/media', '/mnt'];
+
+/**
+ * For a target the config does not call removable (nor explicitly `removable: false`) under a place where
+ * removable disks are mounted (/media, /run/media, /mnt): throws E_TARGET_NOT_MOUNTED unless the target or a folder
+ * between it and that place is a mount point. `drkit init` calls it before writing a marker, so the folder an
+ * unplugged disk leaves behind is never mistaken for a new, empty target.
+ */
+export async function requireMountedIfRemovablePlace(target: string): Promise<void> {
+  const folder = path.resolve(target);
+  const place = REMOVABLE_PLACES.find((prefix) => folder.startsWith(`${prefix}/`));
+  if (place === undefined) return;
+  const candidates: string[] = [];
+  for (let current = folder; current !== place && current.length > place.length; current = path.dirname(current)) candidates.push(current);
+  const mounts = await mountPoints();
+  for (const candidate of candidates) {
+    const own = await stat(candidate).catch(() => null);
+    const parent = await stat(path.dirname(candidate)).catch(() => null);
+    if (own !== null && parent !== null && own.dev !== parent.dev) return;
+    if (mounts?.has(candidate)) return;
+  }
+  throw new UserError('E_TARGET_NOT_MOUNTED', `target absent: ${target} is under ${place}, where removable disks are mounted, but no disk is mounted on it; nothing was written`, {
+    hints: [
+      'plug in the backup disk and mount it, then run `drkit init` again',
+      `set onsite.removable to the disk's mount point (e.g. ${candidates.at(-1) ?? folder}) so every backup checks it too, or to false if this folder really is on the internal disk`,
+    ],
+    details: { target, place },
+  });
+}
+
 /**
  * Reads the marker and throws UserError E_TARGET_ABSENT unless it holds `expected`. Call before any write.
  */

@@ -8,8 +8,10 @@
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, extname, join } from 'node:path';
-import { decodeShareBytes } from '../core/share.js';
+import { basename, join } from 'node:path';
+import { kitDocumentKind, type FileKind } from '../core/printed-file.js';
+import { printedFileKind } from './printed-file.js';
+import { decodeShareBytes, formatKitId } from '../core/share.js';
 import { ToolError, UserError } from '../errors.js';
 import {
   envelopeTextFromLayer, envelopeTextFromQr, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer, shareTextFromQr,
@@ -36,9 +38,9 @@ export async function pdfTextLayer(path: string, mode: TextLayerMode = 'raw', pa
  * Renders every page of a PDF to greyscale images in `dir` (PGM by default: writing PNG costs pdftoppm far more
  * time than rendering, and zbarimg reads both); returns their paths in page order.
  */
-export async function renderPdfPages(path: string, dir: string, dpi: number, format: 'pgm' | 'png' = 'pgm'): Promise<string[]> {
+export async function renderPdfPages(path: string, dir: string, dpi: number, format: 'pgm' | 'png' = 'pgm', page?: number): Promise<string[]> {
   const prefix = join(dir, `page-${dpi}`);
-  const args = ['-r', String(dpi), '-gray', ...(format === 'png' ? ['-png'] : []), path, prefix];
+  const args = ['-r', String(dpi), '-gray', ...(format === 'png' ? ['-png'] : []), ...(page === undefined ? [] : ['-f', String(page), '-l', String(page)]), path, prefix];
   const result = await runProgram('pdftoppm', args, { debianPackage: 'poppler-utils' });
   if (result.exitStatus !== 0) {
     throw new ToolError('E_PDFTOPPM', `pdftoppm could not render ${path}`, { program: 'pdftoppm', exitStatus: result.exitStatus, stderrTail: result.stderrTail });
@@ -75,21 +77,66 @@ export async function scanPdfQrCodes(path: string, dpi = 150): Promise<string[][
   }
 }
 
-type FileKind = 'pdf' | 'image' | 'text';
+/**
+ * The one QR code on each of `pages` of a PDF, exactly as `zbarimg --raw` prints it (without the line break it adds
+ * after each code): the combiner's codes hold several lines each. A page without exactly one code gives null.
+ */
+export async function scanPdfPagesRaw(path: string, pages: readonly number[], dpi = 150): Promise<(string | null)[]> {
+  const dir = join(tmpdir(), ownedTempName(TEMP_PREFIX.qrPages));
+  await mkdir(dir, { mode: 0o700 });
+  const release = registerCleanupPath(dir);
+  try {
+    const found: (string | null)[] = [];
+    for (const page of pages) {
+      const [image] = await renderPdfPages(path, dir, dpi, 'pgm', page);
+      if (image === undefined) { found.push(null); continue; }
+      const result = await runProgram('zbarimg', ['--raw', '-q', '-Sdisable', '-Sqrcode.enable', image], { debianPackage: 'zbar-tools' });
+      found.push(result.exitStatus === 0 && result.stdout.endsWith('\n') ? result.stdout.slice(0, -1) : null);
+      await rm(image, { force: true });
+    }
+    return found;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    release();
+  }
+}
 
-function kindOf(path: string): FileKind {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.pdf') return 'pdf';
-  if (['.png', '.jpg', '.jpeg', '.gif', '.bmp', '.tif', '.tiff', '.pnm', '.ppm', '.pgm', '.webp'].includes(ext)) return 'image';
-  return 'text';
+/**
+ * A user's file that a tool could not read: a damaged PDF or image. The tool's own messages (poppler prints pages
+ * of them) are left out; its first line goes into a hint.
+ */
+function unreadable(name: string, kind: FileKind, error: unknown): unknown {
+  if (!(error instanceof ToolError)) return error;
+  const first = error.stderrTail.split('\n').map((line) => line.trim()).find((line) => line !== '');
+  return new UserError('E_FILE_UNREADABLE', `${name}: cannot be read as ${kind === 'pdf' ? 'a PDF' : 'an image'} (damaged, or not what its first bytes say)`, {
+    hints: [...(first === undefined ? [] : [`${error.program} said: ${first.slice(0, 120)}`]), 'make the PDF again, or take a new photo or scan of the sheet'],
+  });
+}
+
+async function readOrExplain<T>(name: string, kind: FileKind, task: () => Promise<T>): Promise<T> {
+  try {
+    return await task();
+  } catch (error) {
+    throw unreadable(name, kind, error);
+  }
+}
+
+/** A kit PDF that is not a sheet (the guide, the checklist) named for what it is. */
+function notASheet(name: string, layer: string): UserError | null {
+  const kind = kitDocumentKind(layer);
+  if (kind === 'guide') return new UserError('E_NOT_A_SHEET', `${name}: this is the restore guide, not a sheet`, { hints: ['give the sheet PDF (sheet-N.pdf) or a photo of a sheet: the guide holds no share'] });
+  if (kind === 'checklist') return new UserError('E_NOT_A_SHEET', `${name}: this is the owner's checklist, not a sheet`, { hints: ['give the sheet PDF (sheet-N.pdf) or a photo of a sheet: the checklist holds no share'] });
+  return null;
 }
 
 async function qrPayloadsOf(path: string, kind: FileKind): Promise<string[]> {
-  if (kind === 'image') return scanQrCodes(path);
-  let payloads = (await scanPdfQrCodes(path, 150)).flat();
+  if (kind === 'image') return readOrExplain(basename(path), kind, () => scanQrCodes(path));
+  let payloads = (await readOrExplain(basename(path), kind, () => scanPdfQrCodes(path, 150))).flat();
   if (payloads.length === 0) payloads = (await scanPdfQrCodes(path, 200)).flat();
   return payloads;
 }
+
+const kindOf = printedFileKind;
 
 export interface NamedText {
   name: string;
@@ -102,10 +149,13 @@ export interface NamedText {
  */
 export async function readShareFromFile(path: string): Promise<NamedText> {
   const name = basename(path);
-  const kind = kindOf(path);
+  const kind = await kindOf(path);
   if (kind === 'text') return { name, text: await readFile(path, 'utf8') };
   if (kind === 'pdf') {
-    const fromText = shareTextFromLayer(await pdfTextLayer(path));
+    const layer = await readOrExplain(name, kind, () => pdfTextLayer(path));
+    const other = notASheet(name, layer);
+    if (other !== null) throw other;
+    const fromText = shareTextFromLayer(layer);
     if (fromText !== null) return { name, text: fromText };
   }
   const share = (await qrPayloadsOf(path, kind)).find(isShareQr);
@@ -123,20 +173,34 @@ export async function readShareFromFile(path: string): Promise<NamedText> {
  */
 export async function readEnvelopeFromFile(path: string, kitId?: Uint8Array): Promise<NamedText> {
   const name = basename(path);
-  const kind = kindOf(path);
+  const kind = await kindOf(path);
   if (kind === 'text') return { name, text: await readFile(path, 'utf8') };
   if (kind === 'pdf') {
-    const fromText = envelopeTextFromLayer(await pdfTextLayer(path));
+    const layer = await readOrExplain(name, kind, () => pdfTextLayer(path));
+    const other = notASheet(name, layer);
+    if (other !== null) throw other;
+    const fromText = envelopeTextFromLayer(layer);
     if (fromText !== null) return { name, text: fromText };
   }
   const payloads = await qrPayloadsOf(path, kind);
+  const shareOnSheet = payloads.find(isShareQr);
+  const sheetKit = shareOnSheet === undefined ? undefined : decodeShareBytes(shareBytesFromQr(shareOnSheet)).kitId;
+  if (kitId !== undefined && sheetKit !== undefined && formatKitId(sheetKit) !== formatKitId(kitId)) {
+    throw new UserError('E_ENVELOPE_OTHER_KIT', `${name}: is a sheet of kit ${formatKitId(sheetKit)}, the shares are of kit ${formatKitId(kitId)}`, {
+      hints: ['every sheet of one kit carries the same envelope: use a sheet of the kit the shares come from'],
+    });
+  }
+  if (!payloads.some(isEnvelopeQr) && shareOnSheet !== undefined) {
+    throw new UserError('E_NO_ENVELOPE', `${name}: holds a share's QR code, not the envelope's`, {
+      hints: ['photograph the envelope\'s QR code (the large one beside the envelope\'s lines), or the whole sheet'],
+    });
+  }
   if (!payloads.some(isEnvelopeQr)) {
     throw new UserError('E_NO_ENVELOPE', `${name}: no drkit envelope found (no envelope text and no envelope QR code)`, {
       hints: ['photograph the whole sheet, with every envelope QR code in the picture'],
     });
   }
-  const share = payloads.find(isShareQr);
-  const id = kitId ?? (share === undefined ? undefined : decodeShareBytes(shareBytesFromQr(share)).kitId);
+  const id = kitId ?? sheetKit;
   if (id === undefined) {
     throw new UserError('E_NO_KIT_ID', `${name}: the envelope QR codes were found, but no share QR code to tell the kit id`, {
       hints: ['include the share QR code of the same sheet in the picture, or type the envelope'],

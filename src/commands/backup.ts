@@ -28,8 +28,9 @@ import { offsiteAccess } from '../config/offsite.js';
 import { locksDir, readState, recordRun, type StateData } from '../adapters/state.js';
 import { acquireLock, type HeldLock } from '../adapters/lock.js';
 import { ping } from '../adapters/healthcheck.js';
-import { redact } from '../adapters/secrets.js';
+import { redactRepository, redactText } from '../core/redact.js';
 import type { RecordJob, RunRecord } from '../core/status.js';
+import { existingCanary } from '../adapters/kit-store.js';
 import type { JobResult, Reporter } from '../jobs/types.js';
 import { reporterFor, type ClosableReporter } from '../ui/reporters.js';
 
@@ -72,6 +73,12 @@ function selectJobs(config: Config, which: BackupOptions['job']): RunnableJob[] 
   return (['onsite', 'offsite'] as const).filter((job) => config[job] !== undefined);
 }
 
+/** the kit's canary goes into every snapshot once a kit exists (src/adapters/kit-store.ts) */
+const canaryOf = (dir: string): { canary?: string } => {
+  const canary = existingCanary(dir);
+  return canary === undefined ? {} : { canary };
+};
+
 const notInitialised = (config: Config, what: string): UserError => new UserError('E_NOT_INITIALIZED', what, {
   hints: [`run: drkit init --config ${config.file} --yes`],
 });
@@ -98,7 +105,7 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
       const result = await runOnsiteSnapshot({
         target: onsite.target, expectedMarker: state.onsite.markerId, host: config.host, sources: config.sources,
         excludes: config.exclude, keep: onsite.keep, ...(onsite.ssh ? { ssh: onsite.ssh } : {}),
-        ...(onsite.removable === undefined ? {} : { mountPoint: onsite.removable }),
+        ...(typeof onsite.removable === 'string' ? { mountPoint: onsite.removable } : {}), ...canaryOf(stateDir(config.file)),
       }, reporter, signal);
       return { result, reported: true };
     }
@@ -106,10 +113,11 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
     if (offsite === undefined) throw new Error('offsite not configured');
     const access = offsiteAccess(config, offsite);
     secretsOut.push(...access.secretValues);
-    if (state.offsite === undefined || state.offsite.repository !== offsite.repository) {
+    // the status file keeps the repository as it may be shown (no URL password); older files kept it whole
+    if (state.offsite === undefined || ![offsite.repository, redactRepository(offsite.repository)].includes(state.offsite.repository)) {
       throw notInitialised(config, state.offsite === undefined
-        ? `the offsite repository ${offsite.repository} has not been set up (no repository id recorded)`
-        : `offsite.repository changed from ${state.offsite.repository} to ${offsite.repository} since it was set up`);
+        ? `the offsite repository ${redactRepository(offsite.repository)} has not been set up (no repository id recorded)`
+        : `offsite.repository changed from ${redactRepository(state.offsite.repository)} to ${redactRepository(offsite.repository)} since it was set up`);
     }
     const { DEFAULT_RETRY } = await import('../adapters/restic/index.js');
     const runtime = { restic: { retry: { ...DEFAULT_RETRY, attempts: offsite.retries + 1 }, backendGiveUpMs: offsite.giveUpAfter } };
@@ -127,6 +135,7 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
     const [{ runOffsiteBackup }, { drkitCacheDir }] = await Promise.all([import('../jobs/offsite.js'), import('../adapters/restic/known.js')]);
     const result = await runOffsiteBackup({
       ...repository, cache: drkitCacheDir(stateDir(config.file)), sources: config.sources, excludes: config.exclude, keep: offsite.keep, host: config.host, tags: offsite.tags,
+      ...canaryOf(stateDir(config.file)),
     }, reporter, signal, runtime);
     return { result, reported: true };
   } catch (thrown) {
@@ -137,7 +146,7 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
 }
 
 function toRecord(result: JobResult, secrets: readonly string[]): RunRecord {
-  const clean = (text: string): string => redact(text, secrets);
+  const clean = (text: string): string => redactText(text, secrets);
   const record: RunRecord = {
     job: result.job,
     outcome: result.outcome,
@@ -202,7 +211,7 @@ async function runJob(job: RunnableJob, config: Config, dir: string, reporter: C
 
 /** A job's failure, printed the one way of src/errors.ts (formatError, errorToJson), named after the job and scrubbed. */
 function reportError(io: CommandIO, error: DrkitError, job: RunnableJob, secrets: readonly string[] = []): void {
-  const clean = (text: string): string => redact(text, secrets);
+  const clean = (text: string): string => redactText(text, secrets);
   if (io.jsonMode) {
     io.json(JSON.parse(clean(JSON.stringify({ ...errorToJson(error), job }))) as Record<string, unknown>);
     return;

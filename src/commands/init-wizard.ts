@@ -6,15 +6,14 @@
  * Rules:
  * - nothing is written before the owner confirms the summary; Ctrl-C or a closed terminal before that leaves the
  *   disk as it was (exit 130). The secrets file and the config are each written whole (temp file + rename), the
- *   secrets first, with SIGINT held off between the two renames, so no run leaves one new and the other old;
+ *   secrets first, in one synchronous step no signal can cut, so no run leaves one new and the other old;
  * - secrets are typed masked, travel in memory, and land only in the secrets file (0600 in a 0700 folder); they
  *   are never in argv, the summary, the config or the wizard's record (answers.yaml beside the config);
  * - an existing setup is edited: its values are the defaults, secrets are kept unless retyped, keys the wizard does
  *   not ask about stay in the config with their comments, and what the answers remove is listed in the summary;
  * - without a terminal the wizard needs `--yes`; a non-TTY without it is a usage error (exit 2).
  */
-import { readFileSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,14 +23,15 @@ import { defaultConfigPath } from '../config/paths.js';
 import { parseConfig } from '../config/load.js';
 import { configSchema } from '../config/schema.js';
 import { readSecretsFile } from '../adapters/secrets.js';
-import { ensurePrivateDir, writePrivateFile } from '../adapters/files.js';
+import { writeFileAtomicSync } from '../adapters/files.js';
 import { systemRandom } from '../adapters/random.js';
 import { runProgram } from '../adapters/exec.js';
 import {
   configText, draftFromFlags, draftFromSetup, parseAnswers, recordText, secretsFromEnv, secretsText,
   type AnswersFile, type FollowUp, type WizardFlags,
 } from '../wizard/answers.js';
-import { describeCustodian, maskId, repositoryOf } from '../wizard/derive.js';
+import { custodianList, maskId, repositoryOf } from '../wizard/derive.js';
+import { describeCustodian } from '../core/custodians.js';
 import { runWizard, type WizardOutcome } from '../wizard/run.js';
 import { WizardCancelled } from '../wizard/prompter.js';
 import { systemProbe } from '../wizard/probe.js';
@@ -78,6 +78,8 @@ interface ExistingSetup {
   secretsSetting: string | undefined;
   secrets: Record<string, string>;
   draft: Draft | null;
+  /** onsite.ssh of the config being edited */
+  ssh?: { port?: number; identityFile?: string };
 }
 
 function readExisting(configPath: string): ExistingSetup {
@@ -93,7 +95,7 @@ function readExisting(configPath: string): ExistingSetup {
   let record: Draft | null = null;
   const recordFile = recordPath(configPath);
   if (statSync(recordFile, { throwIfNoEntry: false }) !== undefined) record = parseAnswers(readFileSync(recordFile, 'utf8'), recordFile).draft;
-  return { configText: text, secretsPath: config.secrets, secretsSetting: setting, secrets, draft: draftFromSetup(text, secrets, record) };
+  return { configText: text, secretsPath: config.secrets, secretsSetting: setting, secrets, draft: draftFromSetup(text, secrets, record), ...(config.onsite?.ssh === undefined ? {} : { ssh: config.onsite.ssh }) };
 }
 
 /** True when the config schema (with the drill command's keys) accepts a drill schedule. */
@@ -125,19 +127,20 @@ function summary(interactive: boolean, draft: Draft, outcome: WizardOutcome, con
   return lines;
 }
 
-/** Holds SIGINT off while `work` runs, then re-raises it: a pair of renames is never cut in half. */
-async function withoutInterruption<T>(work: () => Promise<T>): Promise<T> {
-  let interrupted = false;
-  const hold = (): void => { interrupted = true; };
-  process.on('SIGINT', hold);
-  let result: T;
-  try {
-    result = await work();
-  } finally {
-    process.removeListener('SIGINT', hold);
+/**
+ * Writes the secrets, the config and the record, each whole (temp file + rename, 0600), the secrets first.
+ * Synchronous on purpose: no signal handler (src/cli.ts stops on SIGINT) can run between the renames, so an
+ * interrupted run never leaves a new secrets file beside an old config.
+ */
+function writeSetup(files: { secrets?: { path: string; text: string }; config: { path: string; text: string }; record: { path: string; text: string } }): void {
+  mkdirSync(dirname(files.config.path), { recursive: true, mode: 0o700 });
+  if (files.secrets !== undefined) {
+    mkdirSync(dirname(files.secrets.path), { recursive: true, mode: 0o700 });
+    chmodSync(dirname(files.secrets.path), 0o700);
+    writeFileAtomicSync(files.secrets.path, files.secrets.text, { what: 'secrets file' });
   }
-  if (interrupted) throw new UserError('E_INTERRUPTED', 'interrupted after the files were written: the setup is saved but not yet provisioned', { exitCode: ExitCode.interrupted, hints: ['run drkit init --yes to finish it'] });
-  return result;
+  writeFileAtomicSync(files.config.path, files.config.text, { what: 'config file' });
+  writeFileAtomicSync(files.record.path, files.record.text, { what: 'answers record' });
 }
 
 const cliPath = (): string => fileURLToPath(new URL('../cli.js', import.meta.url));
@@ -173,14 +176,12 @@ export async function run(options: InitWizardOptions, io: CommandIO, deps: Wizar
   const given: Draft = { ...(answers?.draft ?? {}), ...secretsFromEnv(process.env), ...draftFromFlags(options) };
   const say = (line: string): void => { if (prompter !== null) prompter.say(line); else if (!io.jsonMode) io.note(line); };
 
-  const abort = new AbortController();
-  const onSignal = (): void => abort.abort();
-  process.on('SIGINT', onSignal);
   let prompter: Prompter | null = null;
   let outcome: WizardOutcome;
   try {
     prompter = interactive ? (deps.prompter ?? await (await import('../wizard/prompter.js')).inquirerPrompter()) : null;
-    const probe = deps.probe ?? systemProbe({ signal: abort.signal });
+    // Ctrl-C while restic runs is the process-wide handler's (src/cli.ts): it stops restic and exits 130
+    const probe = deps.probe ?? systemProbe(existing.ssh === undefined ? {} : { ssh: existing.ssh });
     if (prompter !== null) {
       prompter.say(existing.draft === null
         ? 'drkit init: a few questions, then a summary to confirm; nothing is written before you confirm. Ctrl-C stops at any time.'
@@ -190,10 +191,7 @@ export async function run(options: InitWizardOptions, io: CommandIO, deps: Wizar
     outcome = await runWizard({ given, context, prompter, probe, random: systemRandom, say });
   } catch (error) {
     if (error instanceof DrkitError && error.code === 'E_RESTIC_INTERRUPTED') throw new WizardCancelled('interrupted', true);
-    if (abort.signal.aborted && !(error instanceof WizardCancelled)) throw new WizardCancelled('interrupted', true);
     throw error;
-  } finally {
-    process.removeListener('SIGINT', onSignal);
   }
   const draft = outcome.draft;
 
@@ -210,14 +208,10 @@ export async function run(options: InitWizardOptions, io: CommandIO, deps: Wizar
     return ExitCode.ok;
   }
 
-  await withoutInterruption(async () => {
-    await mkdir(dirname(configPath), { recursive: true, mode: 0o700 });
-    if (secrets !== null) {
-      await ensurePrivateDir(dirname(secretsFile));
-      await writePrivateFile(secretsFile, secrets.text, { overwrite: true });
-    }
-    await writePrivateFile(configPath, plan.text, { overwrite: true });
-    await writePrivateFile(recordPath(configPath), recordText(draft), { overwrite: true });
+  writeSetup({
+    ...(secrets === null ? {} : { secrets: { path: secretsFile, text: secrets.text } }),
+    config: { path: configPath, text: plan.text },
+    record: { path: recordPath(configPath), text: recordText(draft) },
   });
   say(`wrote ${configPath}${secrets === null ? '' : ` and ${secretsFile}`}`);
   if (secrets?.credentialsChanged) say('note: the credentials changed, so a printed kit made before no longer opens this repository: make a new kit (drkit kit create)');
@@ -244,24 +238,39 @@ async function followUps(answers: AnswersFile | undefined, draft: Draft, configP
     exitCode = await backup.run({ job: 'all', config: configPath, json: io.jsonMode }, io);
     if (exitCode !== ExitCode.ok && exitCode !== ExitCode.warning) return exitCode;
   }
+  // the kit, then a drill of it (the drill reads the sheet PDFs), then the paper (after which the PDFs may go)
+  let kitDir: string | undefined;
   if (draft.offsite !== 'none' && (draft.custodians ?? []).length > 0) {
     if (!(await kitFromConfigAvailable())) {
       if (wanted.has('kit') || prompter !== null) say('the kit: this drkit cannot yet build it from the config (kit create --config); make it with drkit kit create --bundle … (see the README)');
     } else if (await offer('kit', 'create the printed kit now?', true)) {
       const out = resolveHome((answers?.kitOut ?? (prompter === null ? undefined : await prompter.input({ message: 'folder for the kit\'s PDFs', default: join(homedir(), 'drkit-kit') }))) ?? join(homedir(), 'drkit-kit'));
       const kitCreate = await import('./kit-create.js');
+      // built against kit create's documented flags; the check above asks the command tree that --config exists
       const kitOptions = {
-        config: configPath, custodians: (draft.custodians ?? []).map((custodian) => custodian.name).join(','), threshold: Number(draft.threshold),
+        config: configPath, custodians: custodianList(draft.custodians ?? []), threshold: Number(draft.threshold),
         out, format: 'pdf', paper: 'a4', force: false, json: io.jsonMode, check: true,
       };
       const made = await (kitCreate.run as unknown as (kitOptions: Record<string, unknown>, io: CommandIO) => Promise<number>)(kitOptions, io);
       if (made !== ExitCode.ok) return made;
-      say(`next: print it with drkit kit print ${out}`);
+      kitDir = out;
     }
   }
-  const drill = draft.offsite === 'none' ? null : await loadDrill();
-  if (drill !== null && await offer('drill', 'run a restore drill now (restores from the kit in a sandbox and compares)?', false)) {
-    exitCode = await drill.run({ config: configPath, json: io.jsonMode }, io);
+  const drill = kitDir === undefined ? null : await loadDrill();
+  if (drill !== null && await offer('drill', 'run a restore drill of the new kit now (a restore from its sheets in a sandbox, compared with your files)?', true)) {
+    exitCode = await drill.run({ config: configPath, kit: kitDir, via: 'both', onsite: false, json: io.jsonMode }, io);
+    if (exitCode !== ExitCode.ok) return exitCode;
+  } else if (kitDir === undefined && draft.offsite !== 'none' && prompter !== null) {
+    say('a drill needs the kit: once it is made, run drkit drill --kit DIR');
+  }
+  if (kitDir !== undefined) {
+    if (prompter !== null && await prompter.confirm({ message: 'print the kit now?', default: true })) {
+      const kitPrint = await import('./kit-print.js');
+      const printed = await kitPrint.run({ dir: kitDir, json: io.jsonMode }, io, { prompter });
+      if (printed !== ExitCode.ok) return printed;
+    } else {
+      say(`next: print the kit with drkit kit print ${kitDir}`);
+    }
   }
   say('setup done: drkit status shows how the backups are doing');
   return exitCode;

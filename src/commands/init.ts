@@ -20,8 +20,9 @@ import { defaultConfigPath, stateDir } from '../config/paths.js';
 import { offsiteAccess } from '../config/offsite.js';
 import { readState, statusFile, updateState, type OffsiteIdentity, type OnsiteIdentity } from '../adapters/state.js';
 import { readSecretsFile } from '../adapters/secrets.js';
-import { readTargetMarker, requireMounted, writeTargetMarker } from '../adapters/onsite-target.js';
+import { readTargetMarker, requireMounted, requireMountedIfRemovablePlace, writeTargetMarker } from '../adapters/onsite-target.js';
 import { openResticRepository } from '../adapters/restic/index.js';
+import { redactRepository } from '../core/redact.js';
 import { anyWizardFlag, type WizardFlags } from '../wizard/answers.js';
 
 export interface InitOptions extends WizardFlags {
@@ -52,7 +53,7 @@ export async function run(options: InitOptions, io: CommandIO): Promise<number> 
   let onsite: OnsiteIdentity | undefined;
   if (config.onsite) {
     const ssh = config.onsite.ssh ?? {};
-    if (config.onsite.removable !== undefined) await requireMounted(config.onsite.removable, config.onsite.target);
+    if (typeof config.onsite.removable === 'string') await requireMounted(config.onsite.removable, config.onsite.target);
     const existing = await readTargetMarker(config.onsite.target, ssh);
     let created = false;
     let markerId: string;
@@ -63,13 +64,15 @@ export async function run(options: InitOptions, io: CommandIO): Promise<number> 
         throw new UserError('E_FOREIGN_MARKER', `onsite target ${config.onsite.target} already holds the marker ${existing.slice(0, 36)}, which this setup did not write`, {
           hints: [
             'is it the right disk? another drkit setup (or an earlier install) uses it; its snapshots are there',
-            `to use it for this config anyway, run: drkit init --config ${configPath} --yes --adopt-marker`,
+            `to use it for this config anyway, run: drkit init --config ${configPath} --yes --adopt-marker (two setups sharing a disk need different \`host\` names, or their snapshots and retention mix)`,
           ],
           details: { target: config.onsite.target, markerId: existing },
         });
       }
       say(known ? `onsite: target ${config.onsite.target} already set up (marker ${markerId})` : `onsite: adopted the existing marker ${markerId} of ${config.onsite.target}`);
     } else {
+      // no removable setting, but a folder under /media or /mnt: it must be a mounted disk before a marker goes there
+      if (config.onsite.removable === undefined && config.onsite.target.startsWith('/')) await requireMountedIfRemovablePlace(config.onsite.target);
       markerId = randomUUID();
       await writeTargetMarker(config.onsite.target, markerId, ssh);
       created = true;
@@ -88,24 +91,27 @@ export async function run(options: InitOptions, io: CommandIO): Promise<number> 
     });
     let repositoryId: string;
     let created = false;
+    // the repository as output and the status file may hold it: no password from its URL
+    const shown = redactRepository(access.repository);
+    const sameRepository = (recorded: string): boolean => recorded === shown || recorded === access.repository;
     try {
       repositoryId = await restic.repositoryId();
-      say(`offsite: opened the existing repository ${access.repository} (id ${repositoryId.slice(0, 8)})`);
+      say(`offsite: opened the existing repository ${shown} (id ${repositoryId.slice(0, 8)})`);
     } catch (error) {
       if (!(error instanceof DrkitError) || error.code !== 'E_RESTIC_REPO_MISSING') throw error;
       ({ repositoryId } = await restic.init());
       created = true;
-      say(`offsite: created the repository ${access.repository} (id ${repositoryId.slice(0, 8)})`);
+      say(`offsite: created the repository ${shown} (id ${repositoryId.slice(0, 8)})`);
     }
     // the config file's fingerprint, so each backup checks the id without opening the repository (issue 11)
     const { rememberRepository } = await import('../adapters/restic/identity.js');
     const { drkitCacheDir, knownRepositoryFile } = await import('../adapters/restic/known.js');
     await rememberRepository(restic, knownRepositoryFile(drkitCacheDir(dir), repositoryId), created);
-    if (previous.offsite !== undefined && previous.offsite.repository === access.repository && previous.offsite.repositoryId !== repositoryId) {
-      io.note(`note: ${access.repository} now holds repository ${repositoryId.slice(0, 8)}, not ${previous.offsite.repositoryId.slice(0, 8)} recorded before`);
+    if (previous.offsite !== undefined && sameRepository(previous.offsite.repository) && previous.offsite.repositoryId !== repositoryId) {
+      io.note(`note: ${shown} now holds repository ${repositoryId.slice(0, 8)}, not ${previous.offsite.repositoryId.slice(0, 8)} recorded before`);
     }
-    offsite = { repositoryId, repository: access.repository, initializedAt: now };
-    summary.offsite = { repository: access.repository, repositoryId, created };
+    offsite = { repositoryId, repository: shown, initializedAt: now };
+    summary.offsite = { repository: shown, repositoryId, created };
   }
 
   await updateState(dir, (state) => {

@@ -7,16 +7,20 @@ import { basename, join } from 'node:path';
 import { assertWritableFolder, ensurePrivateDir, listDir, publishStagedFiles, readUserFile, removeFiles, removeTree, writePrivateFile } from '../adapters/files.js';
 import { registerCleanupPath, sweepKitStaging, textKitStagingName } from '../adapters/cleanup.js';
 import { systemRandom } from '../adapters/random.js';
-import { parseBundleText, validateBundleInput, type BundleInput } from '../core/bundle.js';
-import { openEnvelope } from '../core/envelope.js';
-import { combineKit, createKit, validateKitShape, type Kit } from '../core/kit.js';
+import { validateBundleInput, type BundleInput } from '../core/bundle.js';
+import { createKit, validateKitShape, type Kit } from '../core/kit.js';
+import { selfTestCombinations } from '../core/self-test.js';
 import { parseCustodianFile, parseCustodianList, type Custodian } from '../core/custodians.js';
 import { InternalError, ExitCode, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
-import { subsets } from '../core/subsets.js';
+import type { PreparedBundle } from './kit-create-source.js';
 
 export interface KitCreateOptions {
-  bundle: string;
+  /** exactly one of bundle and config (./kit-create-source.ts) */
+  bundle?: string;
+  config?: string;
+  /** false with --no-check */
+  check?: boolean;
   /** "Ann Smith <ann@example.org, +44 …>,Ben Jones"; or custodiansFile */
   custodians?: string;
   /** one custodian per line: NAME or NAME <CONTACT> */
@@ -61,23 +65,7 @@ export async function loadCustodians(options: Pick<KitCreateOptions, 'custodians
 export async function selfTestTextKit(dir: string, kit: Kit, passphrase: string, bundle: BundleInput): Promise<{ subsets: number }> {
   const shares = await Promise.all(kit.shares.map(async (share) => ({ name: `share-${share.number}.txt`, text: await readUserFile(join(dir, `share-${share.number}.txt`), 'share file') })));
   const envelope = { name: 'envelope.txt', text: await readUserFile(join(dir, 'envelope.txt'), 'envelope file') };
-  let count = 0;
-  let openpgp: Uint8Array | null = null;
-  for (const subset of subsets(shares, kit.k)) {
-    const combined = await combineKit(subset, envelope);
-    if (combined.passphrase !== passphrase) {
-      throw new InternalError(`self-test: shares ${combined.sharesUsed.join(', ')} combine to another key`);
-    }
-    openpgp = combined.openpgp;
-    count++;
-  }
-  if (openpgp === null) throw new InternalError('self-test: no subset combined');
-  const recovered = parseBundleText(await openEnvelope(openpgp, passphrase));
-  const { kitId: _kitId, createdOn: _createdOn, ...content } = recovered;
-  const expected = JSON.stringify(bundle, Object.keys(bundle).sort());
-  if (JSON.stringify(content, Object.keys(bundle).sort()) !== expected || recovered.kitId !== kit.kitId) {
-    throw new InternalError('self-test: the envelope does not decrypt to the bundle that was sealed');
-  }
+  const count = await selfTestCombinations({ kit, shares, envelope, passphrase, bundle, fail: (files, what) => new InternalError(`self-test: ${files}: ${what}`) });
   return { subsets: count };
 }
 
@@ -92,20 +80,22 @@ function kitRecord(kit: Kit, options: KitCreateOptions): string {
   return `${JSON.stringify(record, null, 2)}\n`;
 }
 
-async function writePdf(options: KitCreateOptions, kit: Kit, passphrase: string, existing: readonly string[], io: CommandIO): Promise<number> {
+async function writePdf(options: KitCreateOptions, kit: Kit, passphrase: string, bundle: BundleInput, existing: readonly string[], io: CommandIO, prepared: PreparedBundle): Promise<number> {
   // pdfkit, qrcode and the read-back are heavy: loaded only for this path
   const { writePdfKit } = await import('../render/kit-pdf.js');
+  const canary = prepared.canaryFor(kit);
   const { files, report } = await writePdfKit(kit, {
-    outDir: options.out, paper: options.paper, passphrase,
+    outDir: options.out, paper: options.paper, passphrase, bundle, unverified: !prepared.verified, ...(canary === undefined ? {} : { canary }),
     ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes.toUpperCase() }),
   });
   await ensurePrivateDir(options.out);
   // a text kit replaced by a PDF kit: its share files would still open the old kit
   await removeFiles(options.out, existing.filter((name) => /^(share-\d+\.txt|envelope\.txt)$/.test(name)));
   await writePrivateFile(join(options.out, 'kit.json'), kitRecord(kit, options), { overwrite: true });
+  await prepared.recordKit(kit);
   if (io.jsonMode) {
     io.json({ message_type: 'kit_created', kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n, out: options.out,
-      files: [...files.map((file) => basename(file)), 'kit.json'], fingerprints: kit.fingerprints,
+      files: [...files.map((file) => basename(file)), 'kit.json'], fingerprints: kit.fingerprints, credentialsVerified: prepared.verified,
       selfTest: report === null ? null : { subsetsCombined: report.subsets, sheets: report.sheets.length, guideCommands: report.guide.commands, durationMs: report.durationMs } });
     return ExitCode.ok;
   }
@@ -114,7 +104,7 @@ async function writePdf(options: KitCreateOptions, kit: Kit, passphrase: string,
   io.out('  guide.pdf: the restore guide, for every custodian and the owner');
   io.out('  checklist.pdf: the owner\'s record of who holds what');
   if (report !== null) {
-    io.out(`self-test: read back ${report.sheets.length} sheets (text and QR codes), combined all ${report.subsets} sets of ${kit.k} shares, opened the envelope, checked ${report.guide.commands} guide commands and the combiner listing`);
+    io.out(`self-test: read back ${report.sheets.length} sheets (text and QR codes), combined all ${report.subsets} sets of ${kit.k} shares, opened the envelope, checked ${report.guide.commands} guide commands, the combiner listing and its ${report.guide.combinerQrCodes} QR codes`);
   }
   io.note(`note: ${options.out} holds every sheet, which together open the kit: print, seal and hand them out, then delete the folder`);
   return ExitCode.ok;
@@ -124,7 +114,9 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
   const named = await loadCustodians(options);
   const custodians = named.map((custodian) => custodian.name);
   validateKitShape(custodians, options.threshold);
-  const bundle = await loadBundle(options.bundle);
+  const { prepareKitBundle } = await import('./kit-create-source.js');
+  const prepared = await prepareKitBundle({ ...options, check: options.check ?? true }, loadBundle, io);
+  const bundle = prepared.bundle;
 
   await assertWritableFolder(options.out, '--out');
   // a killed run's staging folder may hold a whole kit: it goes before anything else is written
@@ -141,7 +133,7 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
     throw new UserError('E_USAGE', `--supersedes: "${options.supersedes}" is not a kit id`, { hints: ['a kit id looks like 7QF2-9KXA: it is printed on every sheet of the old kit'] });
   }
   const { kit, passphrase } = await createKit(bundle, { custodians, contacts: named.map((custodian) => custodian.contact), threshold: options.threshold, random: systemRandom, now: new Date() });
-  if (options.format === 'pdf') return writePdf(options, kit, passphrase, existing, io);
+  if (options.format === 'pdf') return writePdf(options, kit, passphrase, bundle, existing, io, prepared);
   await ensurePrivateDir(options.out);
   const staging = join(options.out, textKitStagingName());
   const releaseStaging = registerCleanupPath(staging);
@@ -160,9 +152,10 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
     const test = await selfTestTextKit(staging, kit, passphrase, bundle);
 
     await publishStagedFiles(staging, options.out, files, existing);
+    await prepared.recordKit(kit);
 
     if (io.jsonMode) {
-      io.json({ message_type: 'kit_created', kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n, out: options.out, files, fingerprints: kit.fingerprints, selfTest: { subsetsCombined: test.subsets } });
+      io.json({ message_type: 'kit_created', kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n, out: options.out, files, fingerprints: kit.fingerprints, credentialsVerified: prepared.verified, selfTest: { subsetsCombined: test.subsets } });
     } else {
       io.out(`kit ${kit.kitIdDisplay} created in ${options.out}: ${kit.n} shares, any ${kit.k} open it`);
       for (const share of kit.shares) io.out(`  share ${share.number} (fingerprint ${share.fingerprint}) for ${share.custodian}: share-${share.number}.txt`);

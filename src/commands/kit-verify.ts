@@ -4,7 +4,8 @@
  */
 import { parseEnvelopeText } from '../core/envelope.js';
 import { formatKitId, parseShareText } from '../core/share.js';
-import { assertReadableFile, isPrintedKitFile, readUserFile } from '../adapters/files.js';
+import { assertReadableFile, readUserFile } from '../adapters/files.js';
+import { isPrintedFile } from '../adapters/printed-file.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
 
@@ -15,7 +16,7 @@ export interface KitVerifyOptions {
 
 async function verify(options: KitVerifyOptions, io: CommandIO): Promise<number> {
   await assertReadableFile(options.file, 'file');
-  const printed = isPrintedKitFile(options.file);
+  const printed = await isPrintedFile(options.file);
   // sheets and photos go through the read-back (pdftotext, zbarimg), loaded only for them
   const readback = printed ? await import('../adapters/pdf-readback.js') : null;
   const input = readback !== null ? await readback.readShareFromFile(options.file) : { name: options.file, text: await readUserFile(options.file, 'file') };

@@ -10,7 +10,8 @@
  * notes from the bundle.
  */
 import { createInterface } from 'node:readline';
-import { parseTarget } from '../adapters/onsite-target.js';
+import { join, resolve } from 'node:path';
+import { checkHostName, listSnapshots, openTarget, parseTarget } from '../adapters/onsite-target.js';
 import { buildRsyncCopyArgs, runRsync } from '../adapters/rsync.js';
 import { folderBytes, folderEntries, freeBytes, makeFolder, readFolder, writtenBytesOf } from '../adapters/restore-target.js';
 import type { Bundle } from '../core/bundle.js';
@@ -19,8 +20,8 @@ import {
   nonEmptyTargetError, parseSnapshotAnswer, topFolders, type SnapshotRow,
 } from '../core/restore.js';
 import { addSample, progressView, type ProgressSample } from '../core/restore-progress.js';
-import { classifyEntries, LATEST_LINK, parseSnapshotName } from '../core/snapshot-names.js';
-import { DrkitError, ExitCode, UserError } from '../errors.js';
+import { parseSnapshotName } from '../core/snapshot-names.js';
+import { DrkitError, ExitCode, ToolError, UserError } from '../errors.js';
 import { formatBytes, shortId } from '../ui/format.js';
 import type { CommandIO } from '../ui/io.js';
 import { restoreProgressReporter } from '../ui/restore-progress.js';
@@ -100,19 +101,18 @@ async function askForSnapshot(rows: readonly SnapshotRow[], io: CommandIO, what:
 }
 
 /** Measures a restore that reports nothing itself (restic 0.14): the bytes restic has written, once a second. */
-function pollWrittenBytes(target: string, onBytes: (bytes: number) => void): { start(pid: number): void; stop(): Promise<void> } {
+function pollWrittenBytes(target: string, bytesBefore: number, onBytes: (bytes: number) => void): { start(pid: number): void; stop(): Promise<void> } {
   let timer: NodeJS.Timeout | undefined;
   let pending: Promise<void> = Promise.resolve();
-  let baseline: number | null = null;
   return {
     start(pid) {
+      // a retried restore is a new restic process: measure that one
+      if (timer !== undefined) clearInterval(timer);
       const tick = async () => {
         const fromProc = await writtenBytesOf(pid);
         if (fromProc !== null) { onBytes(fromProc); return; }
         // no /proc: the sizes in the folder (which restic 0.14 preallocates, so this runs ahead)
-        const inFolder = await folderBytes(target);
-        baseline ??= inFolder;
-        onBytes(Math.max(0, inFolder - baseline));
+        onBytes(Math.max(0, (await folderBytes(target)) - bytesBefore));
       };
       timer = setInterval(() => { pending = pending.then(tick).catch(() => undefined); }, POLL_MS);
     },
@@ -191,7 +191,7 @@ export function describeRestored(restored: Restored, notes: string | undefined, 
 /** Restores one offsite snapshot into `options.restoreTo` (the kit is open: `bundle` holds the credentials). */
 export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & { restoreTo: string }, io: CommandIO): Promise<Restored> {
   const target = options.restoreTo;
-  await checkRestoreRequest(options);
+  const entries = await checkRestoreRequest(options);
   const { openResticRepository } = await import('../adapters/restic/index.js');
   const restic = await openResticRepository({ repository: bundle.repository, password: { value: bundle.resticPassword }, env: bundle.env });
   const chosen = await chooseOffsite(restic, options, io);
@@ -199,6 +199,8 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
   const warning = checkFreeSpace({ target, needed: chosen.size, available: await freeBytes(target), partial: include.length > 0 }, formatBytes);
   if (warning !== null) io.note(`warning: ${warning}`);
   await makeFolder(target, '--restore-to');
+  // what a --force restore finds there already, so the files restic writes can be told apart on 0.14
+  const bytesBefore = entries !== null && entries.length > 0 && !restic.features.restoreJson ? await folderBytes(target) : 0;
   io.note(`restoring ${chosen.snapshot === 'latest' ? 'the newest snapshot' : `snapshot ${shortId(chosen.snapshot)}`} (${formatBytes(chosen.size)}) into ${target}; restic checks every file it writes`);
 
   const reporter = await restoreProgressReporter(io, 'restoring');
@@ -212,7 +214,7 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
     samples = addSample(samples, { atMs: now - started, bytes });
     reporter.update(progressView(samples, measuredTotal), now, files);
   };
-  const poller = pollWrittenBytes(target, (bytes) => record(bytes));
+  const poller = pollWrittenBytes(target, bytesBefore, (bytes) => record(bytes));
   const restoreArgs = {
     snapshot: chosen.snapshot, target, verify: true, ...(include.length > 0 ? { include } : {}),
     ...(chosen.shown || options.host === undefined ? {} : { host: options.host }), ...(chosen.shown || options.path === undefined ? {} : { paths: options.path }),
@@ -223,44 +225,77 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
       if (status.totalBytes !== undefined && status.totalBytes > 0) measuredTotal = status.totalBytes;
       record(status.bytesRestored ?? 0, { ...(status.filesRestored === undefined ? {} : { done: status.filesRestored }), ...(status.totalFiles === undefined ? {} : { total: status.totalFiles }) });
     }, restic.features.restoreJson ? {} : { onSpawn: (pid) => poller.start(pid) });
-  } finally {
+  } catch (error) {
+    // the bar stops where it was: a failed restore never shows 100 %
     await poller.stop();
+    reporter.finish(progressView(samples, measuredTotal));
+    throw explainFailedFiles(error, target);
   }
-  const finalBytes = result.bytesRestored ?? measuredTotal ?? samples.at(-1)?.bytes ?? 0;
-  samples = addSample(samples, { atMs: Date.now() - started, bytes: finalBytes });
-  reporter.finish(progressView(samples, measuredTotal ?? finalBytes, { finished: true }));
+  await poller.stop();
   if (result.errors.length > 0) {
+    reporter.finish(progressView(samples, measuredTotal));
     throw new UserError('E_RESTORE_ERRORS', `restore wrote ${target}, but ${result.errors.length} item(s) failed: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}`, { hints: ['run the same command again into an empty folder; check free space'] });
   }
+  // restic 0.14 says nothing at the end either: with every file written (at its full size), the folder tells
+  const finalBytes = result.bytesRestored ?? measuredTotal ?? Math.max(0, (await folderBytes(target)) - bytesBefore);
+  samples = addSample(samples, { atMs: Date.now() - started, bytes: finalBytes });
+  reporter.finish(progressView(samples, measuredTotal ?? finalBytes, { finished: true }));
   const snapshot = chosen.snapshot !== 'latest' ? chosen.snapshot : (result.snapshotShortId ?? 'latest');
-  return { target, snapshot, files: result.filesRestored, bytes: result.bytesRestored, folders: await foldersIn(target) };
+  return { target, snapshot, files: result.filesRestored, bytes: result.bytesRestored ?? finalBytes, folders: await foldersIn(target) };
+}
+
+/**
+ * restic ends a restore that could not read or write some files with "There were N errors" (exit 1): the other
+ * files are there. Says so, and what the two usual causes mean for the restorer (the guide's troubleshooting).
+ */
+function explainFailedFiles(error: unknown, target: string): unknown {
+  if (!(error instanceof ToolError)) return error;
+  const count = /there were (\d+) errors/i.exec(`${error.message}\n${error.stderrTail}`)?.[1];
+  if (count === undefined) return error;
+  const noSpace = /no space left on device/i.test(error.stderrTail);
+  // 0.14: "ignoring error for /home/ann/x: …"; ≥ 0.16: {"message_type":"error",…,"item":"/home/ann/x"}
+  const named = [...error.stderrTail.matchAll(/ignoring error for (\S+?):|"item":"([^"]+)"/g)].map((match) => match[1] ?? match[2] ?? '');
+  const files = [...new Set(named)].filter(Boolean);
+  const some = files.length === 0 ? '' : `; files affected: ${files.slice(0, 3).join(', ')}${files.length > 3 ? `, … (${files.length})` : ''}`;
+  return new ToolError('E_RESTORE_ERRORS', `restic met ${count} error(s) restoring into ${target}${some}; the other files are restored`, {
+    program: error.program, exitStatus: error.exitStatus, signal: error.signal, stderrTail: error.stderrTail, details: error.details,
+    hints: noSpace
+      ? ['the disk is full: the live USB keeps files in memory; plug in an external disk and restore there (--restore-to a folder under /media/)']
+      : ['"no such file" or "ciphertext verification failed" above: the backup is damaged in the storage; restore an older snapshot (run drkit recover in a terminal without --snapshot to pick one) or the onsite copy (drkit recover --onsite DISK)'],
+  });
 }
 
 interface OnsiteRow extends SnapshotRow { folder: string }
 
-/** The complete snapshots of every host folder on the disk (or of `host`), newest first. */
+/** The complete snapshots of every host folder on the disk (or of `host`), newest first, and where `latest` points. */
 async function onsiteSnapshots(root: string, host: string | undefined): Promise<{ rows: OnsiteRow[]; latest: Map<string, string> }> {
-  const hosts = host === undefined ? ((await folderEntries(root, '--onsite')) ?? []).filter((name) => !name.startsWith('.')) : [host];
+  const disk = openTarget(root);
+  // anything at the top that is not a host name (the marker, lost+found, the owner's own files) is not ours
+  const hosts = host === undefined ? ((await folderEntries(root, '--onsite')) ?? []).filter(isHostName) : [host];
   const rows: OnsiteRow[] = [];
   const latest = new Map<string, string>();
-  const { readlink } = await import('node:fs/promises');
   for (const name of hosts) {
-    const entries = await folderEntries(`${root}/${name}`, 'host folder').catch(() => null);
-    if (entries === null) continue;
-    const { complete } = classifyEntries(entries);
-    for (const snapshot of complete) {
-      const folder = `${root}/${name}/${snapshot}`;
+    const listing = await listSnapshots(disk, name).catch(() => null);
+    if (listing === null) continue;
+    for (const snapshot of listing.complete) {
+      const folder = join(root, name, snapshot);
       const time = parseSnapshotName(snapshot)?.toISOString() ?? snapshot;
       const paths = (await topFolders(folder, readFolder).catch(() => [])).map((path) => path.slice(folder.length) || '/');
       rows.push({ id: snapshot, shortId: snapshot, time, hostname: name, paths, folder });
     }
-    if (entries.includes(LATEST_LINK)) {
-      const pointed = await readlink(`${root}/${name}/${LATEST_LINK}`).catch(() => null);
-      const base = pointed?.replace(/\/+$/, '').split('/').at(-1);
-      if (base !== undefined && complete.includes(base)) latest.set(name, base);
-    }
+    const pointed = listing.latest?.replace(/\/+$/, '').split('/').at(-1);
+    if (pointed !== undefined && listing.complete.includes(pointed)) latest.set(name, pointed);
   }
   return { rows: newestFirst(rows), latest };
+}
+
+function isHostName(name: string): boolean {
+  try {
+    checkHostName(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `drkit recover --onsite DISK [--restore-to DIR]`: lists the disk's snapshots, or copies one. */
@@ -317,18 +352,26 @@ export async function recoverOnsite(options: RestoreOptions & { onsite: string }
   const warning = checkFreeSpace({ target, needed: size, available: await freeBytes(target), partial: false }, formatBytes);
   if (warning !== null) io.note(`warning: ${warning}`);
   await makeFolder(target, '--restore-to');
-  const absoluteTarget = (await import('node:path')).resolve(target);
+  const absoluteTarget = resolve(target);
   io.note(`copying ${chosen.folder} (${formatBytes(size)}) into ${absoluteTarget}`);
   const reporter = await restoreProgressReporter(io, 'copying');
   let samples: ProgressSample[] = [];
   const started = Date.now();
-  const { outcome, stats } = await runRsync(buildRsyncCopyArgs({ source: chosen.folder, destination: absoluteTarget }), absoluteTarget, {
-    onProgress: (progress) => {
-      const now = Date.now();
-      samples = addSample(samples, { atMs: now - started, bytes: progress.bytesDone });
-      reporter.update(progressView(samples, size), now, { ...(progress.filesDone === undefined ? {} : { done: progress.filesDone }), ...(progress.filesTotal === undefined ? {} : { total: progress.filesTotal }) });
-    },
-  });
+  const copy = async () => {
+    try {
+      return await runRsync(buildRsyncCopyArgs({ source: chosen.folder, destination: absoluteTarget }), absoluteTarget, {
+        onProgress: (progress) => {
+          const now = Date.now();
+          samples = addSample(samples, { atMs: now - started, bytes: progress.bytesDone });
+          reporter.update(progressView(samples, size), now, { ...(progress.filesDone === undefined ? {} : { done: progress.filesDone }), ...(progress.filesTotal === undefined ? {} : { total: progress.filesTotal }) });
+        },
+      });
+    } catch (error) {
+      reporter.finish(progressView(samples, size));
+      throw error;
+    }
+  };
+  const { outcome, stats } = await copy();
   samples = addSample(samples, { atMs: Date.now() - started, bytes: stats.totalFileSize ?? size });
   reporter.finish(progressView(samples, size, { finished: true }));
   if (outcome.kind === 'warning') {
@@ -338,7 +381,13 @@ export async function recoverOnsite(options: RestoreOptions & { onsite: string }
 }
 
 /** `drkit recover --onsite DISK`: plain folders, so no kit is needed. Lists, or copies with --restore-to. */
-export async function runOnsite(options: RestoreOptions & { onsite: string }, io: CommandIO): Promise<number> {
+export async function runOnsite(options: RestoreOptions & { onsite: string; from?: string[]; envelope?: string; out?: string }, io: CommandIO): Promise<number> {
+  const kitOptions = [options.from === undefined ? '' : '--from', options.envelope === undefined ? '' : '--envelope', options.out === undefined ? '' : '--out'].filter(Boolean);
+  if (kitOptions.length > 0) {
+    throw new UserError('E_USAGE', `--onsite copies plain folders and needs no kit: ${kitOptions.join(', ')} would not be used`, {
+      hints: ['leave them out: drkit recover --onsite DISK --restore-to DIR', 'or leave out --onsite to open the kit and restore the offsite backup'],
+    });
+  }
   const restored = await recoverOnsite(options, io);
   if (restored === null) return ExitCode.ok;
   if (io.jsonMode) io.json({ message_type: 'restored_onsite', disk: options.onsite, restored });

@@ -7,11 +7,13 @@
  */
 import { createInterface } from 'node:readline';
 import { openEnvelope } from '../core/envelope.js';
-import { formatBundleText, parseBundleText, printableRepository } from '../core/bundle.js';
+import { formatBundleText, parseBundleText } from '../core/bundle.js';
+import { redactRepository } from '../core/redact.js';
 import { combineKit, type NamedText } from '../core/kit.js';
 import { formatKitId, parseShareText } from '../core/share.js';
 import { checkTypedEnvelopeLine, checkTypedShareLine, describeHeader, SHARE_LINE_LENGTHS, type TypedShareHeader } from '../core/typing.js';
-import { assertReadableFile, assertWritableFilePath, assertWritableFolder, isPrintedKitFile, readUserFile, writePrivateFile } from '../adapters/files.js';
+import { assertReadableFile, assertWritableFilePath, assertWritableFolder, readUserFile, writePrivateFile } from '../adapters/files.js';
+import { isPrintedFile } from '../adapters/printed-file.js';
 import { DrkitError, ExitCode, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
 import type { Restored } from './recover-restore.js';
@@ -34,7 +36,10 @@ export interface RecoverOptions {
 async function readFiles(from: readonly string[], envelopePath: string): Promise<{ shares: NamedText[]; envelope: NamedText }> {
   for (const file of from) await assertReadableFile(file, 'share file');
   await assertReadableFile(envelopePath, '--envelope');
-  const printed = [...from, envelopePath].some((file) => isPrintedKitFile(file));
+  const printedFiles = new Set<string>();
+  for (const file of [...from, envelopePath]) if (await isPrintedFile(file)) printedFiles.add(file);
+  const isPrintedKitFile = (file: string): boolean => printedFiles.has(file);
+  const printed = printedFiles.size > 0;
   // sheets and photos go through the read-back (pdftotext, zbarimg), loaded only when needed
   const readback = printed ? await import('../adapters/pdf-readback.js') : null;
   const shares = await Promise.all(from.map(async (file) =>
@@ -157,12 +162,12 @@ export async function run(options: RecoverOptions, io: CommandIO): Promise<numbe
     }
   }
   if (io.jsonMode) {
-    io.json({ message_type: 'recovered', kitId: combined.kitIdDisplay, sharesUsed: combined.sharesUsed, out: options.out ?? null, repository: printableRepository(bundle.repository), createdOn: bundle.createdOn, warnings: combined.warnings,
+    io.json({ message_type: 'recovered', kitId: combined.kitIdDisplay, sharesUsed: combined.sharesUsed, out: options.out ?? null, repository: redactRepository(bundle.repository), createdOn: bundle.createdOn, warnings: combined.warnings,
       ...(restored === null ? {} : { restored, notes: bundle.notes ?? null }) });
     return ExitCode.ok;
   }
   io.out(`kit ${combined.kitIdDisplay} opened with shares ${combined.sharesUsed.join(', ')}${options.out === undefined ? '' : `; credentials written to ${options.out} (mode 0600)`}`);
-  io.out(`repository: ${printableRepository(bundle.repository)}`);
+  io.out(`repository: ${redactRepository(bundle.repository)}`);
   if (restoring !== null && restored !== null) for (const line of restoring.describeRestored(restored, bundle.notes, bundle.owner)) io.out(line);
   return ExitCode.ok;
 }

@@ -27,6 +27,8 @@ const DEFAULT_OFFSITE_KEEP: OffsiteKeep = { last: 3, daily: 7, weekly: 5, monthl
 const DEFAULT_MAX_AGE = { onsite: '26h', offsite: '26h' } as const;
 /** a weekly `restic check` (structure only unless readDataSubset is set), an hour after the nightly backup */
 const DEFAULT_CHECK = { schedule: { every: 'weekly', at: '04:00' } as Schedule, maxAge: '8d' } as const;
+/** a kit is re-checked (custodians asked, a drill run) once a year, as its checklist says */
+export const DEFAULT_KIT_MAX_AGE = '365d';
 
 /** Reads `file` and returns the validated config, or throws a UserError listing every mistake with its line. */
 export function loadConfig(file: string): Config {
@@ -88,7 +90,7 @@ function describeIssue(issue: $ZodIssue, doc: Document, lineCounter: LineCounter
   return [{ line: lineOf(doc, lineCounter, path), path: dotted(path), message }];
 }
 
-const TOP_KEYS = ['sources', 'exclude', 'secrets', 'host', 'onsite', 'offsite'];
+const TOP_KEYS = ['sources', 'exclude', 'secrets', 'host', 'onsite', 'offsite', 'kit', 'drill'];
 
 function suggest(key: string, known: readonly string[]): string {
   const lower = key.toLowerCase();
@@ -204,6 +206,7 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
     };
     const hc = healthcheckUrls(raw.onsite.healthcheck);
     if (hc) config.onsite.healthcheck = hc;
+    if (raw.onsite.removable === false) config.onsite.removable = false;
     if (raw.onsite.removable !== undefined && raw.onsite.removable !== false) {
       if (remote) throw new UserError('E_CONFIG', `${basename(file)}: onsite.removable: applies to a local target only, not ${target}`, { hints: [`remove onsite.removable from ${file}`] });
       config.onsite.removable = raw.onsite.removable === true ? config.onsite.target : resolvePath(raw.onsite.removable, base);
@@ -249,6 +252,19 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
         ...(check.readDataSubset === undefined ? {} : { readDataSubset: check.readDataSubset }),
       };
     }
+  }
+  if (raw.kit) {
+    const maxAgeText = raw.kit.maxAge ?? DEFAULT_KIT_MAX_AGE;
+    config.kit = {
+      ...(raw.kit.owner === undefined ? {} : { owner: raw.kit.owner }),
+      ...(raw.kit.notes === undefined || raw.kit.notes.trim() === '' ? {} : { notes: raw.kit.notes }),
+      ...(raw.kit.onsite === undefined ? {} : { onsite: raw.kit.onsite }),
+      maxAge: ms(maxAgeText), maxAgeText,
+    };
+  }
+  if (raw.drill !== undefined) {
+    const maxAgeText = raw.drill.maxAge ?? '92d';
+    config.drill = { maxAge: ms(maxAgeText), maxAgeText, ...(raw.drill.kit === undefined ? {} : { kit: resolvePath(raw.drill.kit, base) }) };
   }
   return config;
 }

@@ -96,6 +96,14 @@ const offsite = z.strictObject({
   ], { error: 'must be false (no repository check) or a map with schedule, readDataSubset and maxAge' }).optional(),
 }, { error: rule('must be a map with at least a repository') });
 
+/** what `drkit kit create --config` puts in the kit besides the repository's credentials (docs/config.md) */
+const kit = z.strictObject({
+  owner: text('must be the name printed on the kit as its owner').optional(),
+  notes: z.string({ error: rule('must be text for the restorer (line breaks are fine)') }).optional(),
+  onsite: text('must describe where the onsite copy is, for the restorer').optional(),
+  maxAge: duration.optional(),
+}, { error: rule('must be a map with owner, notes, onsite and maxAge') });
+
 export const configSchema = z.strictObject({
   sources: z.array(text('must be a path'), { error: rule('must be a list of folders or files to back up') })
     .min(1, { error: 'must list at least one folder or file to back up' }),
@@ -104,6 +112,9 @@ export const configSchema = z.strictObject({
   host: text('must be a host name').regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'must be a host name (letters, digits, ".", "_", "-")' }).optional(),
   onsite: onsite.optional(),
   offsite: offsite.optional(),
+  kit: kit.optional(),
+  drill: z.strictObject({ maxAge: duration.optional(), kit: text('must be the kit folder (sheet PDFs and guide.pdf)').optional() },
+    { error: rule('must be a map with maxAge and kit') }).optional(),
 }, { error: rule('must be a map of settings (sources, onsite, offsite, ...)') })
   .refine((config) => config.onsite !== undefined || config.offsite !== undefined, {
     error: 'must configure at least one job: onsite or offsite',

@@ -43,9 +43,10 @@ export interface OnsiteConfig {
   ssh?: { port?: number; identityFile?: string };
   /**
    * absolute path of the mount point of a removable disk the target lives on (`removable: true`: the target
-   * itself): nothing is read from or written to the target unless a file system is mounted there
+   * itself): nothing is read from or written to the target unless a file system is mounted there. `false` when
+   * the config says so (the target is on an internal disk); absent when the config does not say
    */
-  removable?: string;
+  removable?: string | false;
 }
 
 /** The repository check (`drkit check`): restic check on its own schedule, recorded like a job. */
@@ -79,6 +80,26 @@ export interface OffsiteConfig {
   check?: RepositoryCheckConfig;
 }
 
+/** The `kit:` section: what `drkit kit create --config` adds to the bundle, and when the kit is due for a re-check. */
+export interface KitConfig {
+  owner?: string;
+  notes?: string;
+  /** the onsite copy as the restorer should read it; default: built from onsite.target */
+  onsite?: string;
+  /** ms after which `drkit status` says "kit due for re-check" */
+  maxAge: number;
+  maxAgeText: string;
+}
+
+/** The restore drill (`drkit drill`, docs/drills.md). */
+export interface DrillConfig {
+  /** ms: `drkit status` flags the last drill after this long (default 92 d) */
+  maxAge: number;
+  maxAgeText: string;
+  /** the kit folder (sheet PDFs and guide.pdf) a scheduled drill uses; `drill --kit` overrides it */
+  kit?: string;
+}
+
 export interface Config {
   /** absolute path of the config file this came from */
   file: string;
@@ -90,6 +111,9 @@ export interface Config {
   secrets?: string;
   onsite?: OnsiteConfig;
   offsite?: OffsiteConfig;
+  /** absent in configs without a `kit:` section (and in caches written before it existed): defaults apply */
+  kit?: KitConfig;
+  drill?: DrillConfig;
 }
 
 export type JobKey = 'onsite' | 'offsite';

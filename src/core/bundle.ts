@@ -4,6 +4,7 @@
  * everything it needs in its environment.
  */
 import { UserError } from '../errors.js';
+import { redactRepository } from './redact.js';
 
 export interface BundleInput {
   owner: string;
@@ -89,7 +90,7 @@ export function validateBundleInput(value: unknown): BundleInput {
   let repositoryId = optionalString('repositoryId');
   if (repositoryId !== undefined) {
     if (!/^[0-9a-fA-F]{8,64}$/.test(repositoryId)) throw bundleError('repositoryId', 'must be restic\'s repository id: 8 to 64 hex digits', 'run `restic cat config` to see it');
-    repositoryId = repositoryId.slice(0, 8).toLowerCase();
+    repositoryId = shortRepositoryId(repositoryId);
   }
   const onsite = optionalString('onsite');
   const notes = optionalString('notes');
@@ -108,24 +109,25 @@ export function repositoryKind(repository: string): string {
   return 'local';
 }
 
-/**
- * The repository URL as it may be printed or stored outside the envelope: a password inside the URL
- * (rest:https://user:PASSWORD@host/) becomes "…".
- */
-export function printableRepository(repository: string): string {
-  return repository.replace(/(\/\/[^/@:]*):[^/@]*@/, '$1:…@');
-}
-
 /** What may be printed about a bundle; the repository URL without any password in it. */
 export function summarizeBundle(input: BundleInput): BundleSummary {
   return {
     owner: input.owner,
-    repository: printableRepository(input.repository),
+    repository: redactRepository(input.repository),
     repositoryKind: repositoryKind(input.repository),
     envNames: Object.keys(input.env),
     ...(input.repositoryId === undefined ? {} : { repositoryId: input.repositoryId }),
     ...(input.onsite === undefined ? {} : { onsite: input.onsite }),
   };
+}
+
+/**
+ * The repository id as the kit keeps it: its first 8 hex digits, lowercase — restic's short form, what `restic
+ * snapshots` and `restic cat config` show first (docs/format.md §6). One rule for the validator, the bundle text
+ * and the printed guide.
+ */
+export function shortRepositoryId(id: string): string {
+  return id.slice(0, 8).toLowerCase();
 }
 
 const BARE_VALUE = /^[A-Za-z0-9_./:@%+,=-]+$/;
@@ -147,7 +149,7 @@ function unescapeComment(value: string): string {
 /** The bundle text: the plaintext inside the envelope (docs/format.md §6). */
 export function formatBundleText(input: BundleInput, kitId: string, createdOn: string): string {
   const lines = [`# drkit 1 kit ${kitId} ${createdOn}`, `# owner: ${escapeComment(input.owner)}`];
-  if (input.repositoryId !== undefined) lines.push(`# repository-id: ${input.repositoryId}`);
+  if (input.repositoryId !== undefined) lines.push(`# repository-id: ${shortRepositoryId(input.repositoryId)}`);
   if (input.onsite !== undefined) lines.push(`# onsite: ${escapeComment(input.onsite)}`);
   if (input.notes !== undefined) lines.push(`# notes: ${escapeComment(input.notes)}`);
   lines.push(`RESTIC_REPOSITORY=${shellQuote(input.repository)}`, `RESTIC_PASSWORD=${shellQuote(input.resticPassword)}`);
@@ -164,16 +166,18 @@ function unquoteShell(word: string): string {
 /** Reads a bundle text back (the inverse of formatBundleText). */
 export function parseBundleText(text: string): Bundle {
   const fail = (rule: string): UserError => new UserError('E_BUNDLE_TEXT', `decrypted bundle: ${rule}`, { hints: ['the envelope decrypted but does not hold a drkit bundle; check you used this kit\'s envelope'] });
+  // [^\n] rather than ".": a value may hold U+2028 or U+2029, which JavaScript's "." and "$" treat as line ends
   const lines = text.split('\n').filter((line) => line !== '');
-  const head = /^# drkit 1 kit ([0-9A-Z]{8}) (\d{4}-\d{2}-\d{2})$/.exec(lines[0] ?? '');
+  const head = /^# drkit 1 kit ([0-9A-Z]{8}) ([0-9]{4}-[0-9]{2}-[0-9]{2})$/.exec(lines[0] ?? '');
   if (!head) throw fail('first line is not "# drkit 1 kit …"');
   const meta = new Map<string, string>();
   const vars = new Map<string, string>();
-  for (const line of lines.slice(1)) {
-    const comment = /^# ([a-z-]+): (.*)$/.exec(line);
+  for (const [index, line] of lines.slice(1).entries()) {
+    const comment = /^# ([a-z-]+): ([^\n]*)$/.exec(line);
     if (comment) { meta.set(comment[1] ?? '', unescapeComment(comment[2] ?? '')); continue; }
-    const assignment = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
-    if (!assignment) throw fail(`line "${line.slice(0, 20)}…" is neither a comment nor an assignment`);
+    const assignment = /^([A-Z_][A-Z0-9_]*)=([^\n]*)$/.exec(line);
+    // the line may hold a password: never echo it
+    if (!assignment) throw fail(`line ${index + 2} is neither a comment nor an assignment`);
     vars.set(assignment[1] ?? '', unquoteShell(assignment[2] ?? ''));
   }
   const repository = vars.get('RESTIC_REPOSITORY');

@@ -95,7 +95,7 @@ export interface SheetReading {
   /** the fingerprint of the share's QR code, when one was found */
   qrFingerprint: string | null;
   /** the fingerprint list printed on the sheet, by share number; null when absent */
-  listed: string[] | null;
+  listed: ReadonlyMap<number, string> | null;
   /** the share's fingerprint is not the one its own sheet lists for it */
   ownListDisagrees?: boolean;
   /** why the sheet could not be read, when it could not */
@@ -114,7 +114,7 @@ export function alteredSheets(sheets: readonly SheetReading[]): DrillFinding[] {
     const number = sheet.number as number;
     const votes = new Map<string, number>();
     for (const lister of readable) {
-      const listed = lister.listed?.[number - 1];
+      const listed = lister.listed?.get(number);
       if (listed !== undefined) votes.set(listed, (votes.get(listed) ?? 0) + 1);
     }
     const expected = [...votes.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];

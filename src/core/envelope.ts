@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { decodeSymbols, encodeBase32, symbolValue } from './base32.js';
-import { formatKitId } from './share.js';
-import { formatDataLines, kitMask, parseTextForm, TextFormError, verifyLine, verifyLineLengths } from './text-form.js';
+import { formatKitId, SHARE_QR_PREFIX } from './share.js';
+import { formatDataLines, kitMask, lineMatches, parseTextForm, TextFormError, verifyLines } from './text-form.js';
 import { UserError } from '../errors.js';
 
 export const ENVELOPE_VERSION = 1;
@@ -67,68 +67,72 @@ function kitIdFromComments(comments: readonly string[]): Uint8Array | null {
   return null;
 }
 
-function envelopeFromBytes(file: string, bytes: Uint8Array): ParsedEnvelope {
-  if (bytes[0] !== ENVELOPE_VERSION || bytes.length < 6 + 40) {
-    throw new TextFormError('E_ENVELOPE_VERSION', `${file}: not a drkit version ${ENVELOPE_VERSION} envelope`, file);
+function envelopeFromBytes(file: string, bytes: Uint8Array | null): ParsedEnvelope {
+  if (bytes === null || bytes.length < 6 + 40 || bytes[0] !== ENVELOPE_VERSION) {
+    throw new TextFormError('E_ENVELOPE_VERSION', `${file}: not a drkit envelope`, file, undefined, ['type (or scan) the envelope of this kit, from any of its sheets']);
   }
-  const declared = ((bytes[4] ?? 0) << 8) | (bytes[5] ?? 0);
-  if (bytes.length !== 6 + declared) {
-    throw new TextFormError('E_ENVELOPE_LENGTH', `${file}: holds ${bytes.length - 6} bytes, its header says ${declared} (a line missing at the end?)`, file, undefined,
-      ['compare the number of lines with the sheet']);
+  const expected = 6 + (((bytes[4] ?? 0) << 8) | (bytes[5] ?? 0));
+  if (bytes.length !== expected) {
+    throw new TextFormError('E_ENVELOPE_LENGTH', `${file}: holds ${bytes.length} bytes, not ${expected}`, file, undefined,
+      ['a line is missing at the end, or one too many: compare the number of lines with the sheet']);
   }
   return { file, bytes, kcv: bytes.slice(1, 4), openpgp: bytes.slice(6) };
 }
 
+/** A line of the file as zbarimg --raw prints an envelope QR code (docs/format.md §7): it starts with DK1E. */
+const isScannedLine = (line: string): boolean => line.startsWith(ENVELOPE_QR_PREFIX);
+const ENVELOPE_QR_PART = /^DK1E[1-9][1-9][0-9A-HJKMNP-TV-Z]+$/;
+
 /**
- * Parses and checks a typed envelope. The kit id comes from the shares; without it (checking an envelope alone),
- * from the header comment.
+ * Parses and checks an envelope file, typed or scanned (docs/format.md §5, §7; the order of §9). The kit id comes
+ * from the shares; without it (checking an envelope alone), from the header comment.
  */
 export function parseEnvelopeText(file: string, text: string, kitId?: Uint8Array): ParsedEnvelope {
-  // the envelope scanned from a sheet's QR codes (zbarimg --raw), rather than typed
-  const scanned = text.split(/\r?\n/).filter((line) => line.startsWith('DK1E'));
-  if (scanned.some((line) => ENVELOPE_QR_LINE.test(line))) return envelopeFromQrPayloads(file, scanned.filter((line) => ENVELOPE_QR_LINE.test(line)));
-  const { lines, comments } = parseTextForm(file, text.split(/\r?\n/).filter((line) => !line.startsWith('DK1E')).join('\n'));
-  if (lines.length === 0) throw new TextFormError('E_ENVELOPE_EMPTY', `${file}: no envelope lines found`, file, undefined, ['type the numbered lines of the envelope']);
+  const raw = text.split(/\r?\n/);
+  if (raw.some((line) => line.startsWith(SHARE_QR_PREFIX))) {
+    throw new TextFormError('E_ENVELOPE_SHARE_QR', `${file}: holds a share's QR code, not the envelope's`, file, undefined,
+      ['scan the envelope\'s QR code (the large one beside the envelope\'s lines), not the share\'s']);
+  }
+  const scanned = raw.filter(isScannedLine);
+  if (scanned.length > 0) return envelopeFromQrPayloads(file, scanned);
+  const { lines, comments } = parseTextForm(file, text);
   const id = kitId ?? kitIdFromComments(comments);
   if (id === null) {
     throw new TextFormError('E_ENVELOPE_KIT', `${file}: no kit id given and no "kit XXXX-XXXX" in its header comment`, file);
   }
-  verifyLineLengths(file, lines);
   const mask = kitMask(id);
-  for (const line of lines) verifyLine(file, line, 0, mask);
-  const payload = lines.flatMap((line) => line.payload);
-  const bytes = decodeSymbols(payload);
-  if (typeof bytes === 'string') {
-    throw new TextFormError('E_ENVELOPE_LENGTH', `${file}: has ${payload.length} characters before the checks, which is no whole number of bytes`, file, lines.length,
-      ['a character is missing or extra on the last line']);
+  // the header comment names the kit the envelope was printed for: when lines fail and it names another kit,
+  // that is the fault (combine.py, without this tie-breaker, says "no line matches kit …" when every line fails)
+  const printedFor = kitIdFromComments(comments.filter((comment) => /drkit envelope/.test(comment)));
+  if (kitId !== undefined && printedFor !== null && formatKitId(printedFor) !== formatKitId(kitId) && lines.some((line) => !lineMatches(line, 0, mask))) {
+    throw new TextFormError('E_ENVELOPE_OTHER_KIT', `${file}: is the envelope of kit ${formatKitId(printedFor)}, the shares are of kit ${formatKitId(kitId)}`, file, undefined,
+      ['every sheet of one kit carries the same envelope: type it from a sheet of the kit the shares come from']);
   }
-  return envelopeFromBytes(file, bytes);
+  verifyLines(file, lines, 0, mask, () => new TextFormError('E_ENVELOPE_FOREIGN', `${file}: no line matches kit ${formatKitId(id)}`, file, undefined,
+    ['it is the envelope of another kit (or an old one): type the envelope from a sheet of this kit']));
+  const bytes = decodeSymbols(lines.flatMap((line) => line.payload));
+  return envelopeFromBytes(file, typeof bytes === 'string' || bytes.length === 0 ? null : bytes);
 }
 
-/** A QR payload of the envelope, as zbarimg --raw prints it: `DK1E<part><count><payload>`. */
-const ENVELOPE_QR_LINE = /^DK1E(\d)(\d)([0-9A-HJKMNP-TV-Z]+)\s*$/;
-
 /**
- * Reassembles an envelope from its QR payloads (any order, repeats ignored): parts 1…count, each once. QR codes
- * carry their own error correction, so there are no line checks to do.
+ * Reassembles an envelope from its QR payloads, as zbarimg --raw prints them: lines starting with DK1E, in any
+ * order, repeats ignored; each must be a whole part, and parts 1…count must all be there. QR codes carry their own
+ * error correction, so there are no line checks to do.
  */
 export function envelopeFromQrPayloads(file: string, payloads: readonly string[]): ParsedEnvelope {
-  const entries = [...new Set(payloads)].map((payload) => ENVELOPE_QR_LINE.exec(payload));
-  if (entries.some((entry) => entry === null)) throw new UserError('E_QR_ENVELOPE', `${file}: a QR code is not a drkit envelope part`);
-  // sorted as strings, part then count then payload, exactly as combine.py sorts its tuples
-  const parts = (entries as RegExpExecArray[]).map((m) => [m[1] ?? '', m[2] ?? '', m[3] ?? ''] as const)
-    .sort((x, y) => (x.join('\u0000') < y.join('\u0000') ? -1 : 1));
-  const count = parts[0]?.[1] ?? '0';
-  const complete = parts.length === Number(count) && parts.every((part, i) => part[0] === String(i + 1) && part[1] === count);
-  if (parts.length === 0 || !complete) {
+  // sorted as strings, as combine.py sorts them (code unit order equals code point order for these characters)
+  const parts = [...new Set(payloads.map((payload) => payload.trim()))].sort();
+  if (parts.some((part) => !ENVELOPE_QR_PART.test(part))) {
+    throw new TextFormError('E_QR_ENVELOPE', `${file}: a QR code is damaged`, file, undefined, ['scan the envelope again, from a sharper photo']);
+  }
+  const count = parts[0]?.charAt(5) ?? '0';
+  const expected = Array.from({ length: Number(count) }, (_, i) => `${i + 1}${count}`);
+  if (parts.map((part) => part.slice(4, 6)).join(',') !== expected.join(',')) {
     throw new TextFormError('E_QR_ENVELOPE', `${file}: holds ${parts.length} of its ${count} QR codes`, file, undefined, ['scan every envelope QR code of one sheet']);
   }
-  const symbols = parts.flatMap((part) => [...part[2]].map((c) => symbolValue(c) ?? 0));
+  const symbols = parts.flatMap((part) => [...part.slice(6)].map((c) => symbolValue(c) ?? 0));
   const bytes = decodeSymbols(symbols);
-  if (typeof bytes === 'string') {
-    throw new TextFormError('E_ENVELOPE_LENGTH', `${file}: has ${symbols.length} characters before the checks, which is no whole number of bytes`, file);
-  }
-  return envelopeFromBytes(file, bytes);
+  return envelopeFromBytes(file, typeof bytes === 'string' || bytes.length === 0 ? null : bytes);
 }
 
 /**

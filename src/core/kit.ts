@@ -6,7 +6,7 @@
  */
 import { combine as shamirCombine, split as shamirSplit } from 'shamir-secret-sharing';
 import { encodeBase32 } from './base32.js';
-import { formatBundleText, summarizeBundle, type BundleInput, type BundleSummary } from './bundle.js';
+import { formatBundleText, summarizeBundle, validateBundleInput, type BundleInput, type BundleSummary } from './bundle.js';
 import { encodeEnvelope, envelopeQrPayloads, formatEnvelopeText, keyCheckValue, parseEnvelopeText } from './envelope.js';
 import { encryptWithPassphrase } from './openpgp.js';
 import type { RandomBytes } from './random.js';
@@ -89,7 +89,9 @@ export function validateKitShape(custodians: readonly string[], threshold: numbe
 }
 
 /** Creates a kit. Returns the passphrase too, for the caller's self-test only: it is never printed or stored. */
-export async function createKit(input: BundleInput, options: CreateKitOptions): Promise<{ kit: Kit; passphrase: string }> {
+export async function createKit(raw: BundleInput, options: CreateKitOptions): Promise<{ kit: Kit; passphrase: string }> {
+  // every caller gets the validator's rules (the repository id's 8 digits among them), not only the CLI's
+  const input = validateBundleInput(raw);
   const custodians = options.custodians.map((name) => name.trim());
   validateKitShape(custodians, options.threshold);
   const n = custodians.length;
@@ -145,18 +147,19 @@ export interface CombinedKit {
   warnings: string[];
 }
 
-/** Checks that the parsed shares belong together (same kit, same k of n, no duplicates, fingerprints agree). */
+/**
+ * Checks that the parsed shares belong together, in the order of docs/format.md §9 (combine.py's order): every
+ * share of the first one's kit and k of n; then for each share in turn, a number no earlier share has and its
+ * fingerprint in every share's list; then that there are enough.
+ */
 export function checkSharesAgree(shares: readonly ParsedShare[]): void {
   const first = shares[0];
   if (first === undefined) throw new UserError('E_TOO_FEW', 'no shares given', { hints: ['give the share files of k custodians'] });
-  for (const share of shares.slice(1)) {
-    if (formatKitId(share.kitId) !== formatKitId(first.kitId)) {
-      throw new UserError('E_KIT_MIX', `shares from two kits: ${formatKitId(first.kitId)} (${first.file}) and ${formatKitId(share.kitId)} (${share.file})`,
-        { hints: ['use shares of one kit only: the kit id is printed on every sheet'] });
-    }
-    if (share.threshold !== first.threshold || share.count !== first.count) {
-      throw new UserError('E_KIT_SHAPE', `${first.file} says ${first.threshold} of ${first.count}, ${share.file} says ${share.threshold} of ${share.count}`,
-        { hints: ['one of the two shares was altered: ask its custodian for the original sheet'] });
+  const firstId = formatKitId(first.kitId);
+  for (const share of shares) {
+    if (!sameBytes(share.kitId, first.kitId) || share.threshold !== first.threshold || share.count !== first.count) {
+      throw new UserError('E_KIT_MIX', `${share.file} is of kit ${formatKitId(share.kitId)}, ${first.file} of ${firstId}`,
+        { hints: ['use shares of one kit only: the kit id is printed on every sheet (the same id with another "k of n" means a share was altered)'] });
     }
   }
   shares.forEach((share, index) => {
@@ -165,33 +168,30 @@ export function checkSharesAgree(shares: readonly ParsedShare[]): void {
       throw new UserError('E_SHARE_DUP', `${other.file} and ${share.file} are both share ${share.number}`,
         { hints: ['each share counts once: use the sheets of different custodians'] });
     }
-  });
-  for (const lister of shares) {
-    if (lister.listedFingerprints === null) continue;
-    for (const share of shares) {
-      const listed = lister.listedFingerprints[share.number - 1];
-      if (listed !== share.fingerprint) {
-        throw new UserError('E_FINGERPRINT', `${share.file}: share ${share.number} has fingerprint ${share.fingerprint}, but ${lister.file} lists ${listed ?? '?'}`,
-          { hints: ['one of the two sheets was altered: compare with a third sheet\'s fingerprint list'] });
+    for (const lister of shares) {
+      const listed = lister.listedFingerprints.get(share.number);
+      if (listed !== undefined && listed !== share.fingerprint) {
+        throw new UserError('E_FINGERPRINT', `${share.file}: share ${share.number} has fingerprint ${share.fingerprint}, ${lister.file} lists ${listed}`,
+          { hints: ['a share, or a fingerprint line, was mistyped or altered: retype both, then compare with a third sheet\'s fingerprint list'] });
       }
     }
-  }
+  });
   if (shares.length < first.threshold) {
-    throw new UserError('E_TOO_FEW', `${shares.length} share${shares.length === 1 ? '' : 's'} given, kit ${formatKitId(first.kitId)} needs ${first.threshold}`,
+    throw new UserError('E_TOO_FEW', `kit ${firstId} needs ${first.threshold} shares, ${shares.length} given`,
       { hints: [`find ${first.threshold - shares.length} more custodian${first.threshold - shares.length === 1 ? '' : 's'}: any ${first.threshold} of the ${first.count} sheets open the kit`] });
   }
 }
 
+const numbersOf = (shares: readonly ParsedShare[]): string => shares.map((s) => s.number).join(', ');
+
 async function combineSecret(shares: readonly ParsedShare[]): Promise<Uint8Array> {
-  try {
-    return await shamirCombine(shares.map((share) => new Uint8Array(share.secretShare)));
-  } catch (error) {
-    throw new UserError('E_SHARE_POINT', `shares ${shares.map((s) => s.number).join(', ')} repeat an evaluation point: one of them was altered`,
-      { hints: ['compare each share\'s fingerprint with the list on another sheet'], cause: error });
+  // checked here, not left to the library, so the message is combine.py's
+  if (new Set(shares.map((share) => share.secretShare[32])).size !== shares.length) {
+    throw new UserError('E_SHARE_POINT', `shares ${numbersOf(shares)} repeat an evaluation point`,
+      { hints: ['one of them was altered: compare each share\'s fingerprint with the list on another sheet'] });
   }
+  return shamirCombine(shares.map((share) => new Uint8Array(share.secretShare)));
 }
-
-
 
 /**
  * Combines typed shares and checks the key against the envelope's key check value before anything is decrypted.
@@ -212,7 +212,6 @@ export async function combineKit(shareTexts: readonly NamedText[], envelopeText:
   const key = await combineSecret(shares);
   if (sameBytes(keyCheckValue(key), envelope.kcv)) return result(key, shares, []);
 
-  const numbers = shares.map((share) => share.number).join(', ');
   if (shares.length > first.threshold) {
     for (const subset of subsets(shares, first.threshold)) {
       const candidate = await combineSecret(subset).catch(() => null);
@@ -222,7 +221,8 @@ export async function combineKit(shareTexts: readonly NamedText[], envelopeText:
       }
     }
   }
-  throw new UserError('E_KEY_CHECK', `the shares combine to a wrong key: one of shares ${numbers} was altered`, {
-    hints: ['compare each share\'s fingerprint with the list printed on another sheet', 'with one more share, drkit can name the altered one'],
+  throw new UserError('E_KEY_CHECK', `shares ${numbersOf(shares)} do not open ${envelopeText.name}`, {
+    hints: ['one of the shares was altered, or the envelope is of another kit: compare each share\'s fingerprint with the list printed on another sheet',
+      'with one more share, drkit can name the altered one'],
   });
 }

@@ -8,7 +8,9 @@
  *   or speeds up, and is only given once at least one second has been measured;
  * - a measured count can run ahead of the total (restic also writes its cache, a file system rounds up), so
  *   until the restore has ended the fraction stops at 99 %: a restore never claims to be done before it is;
- * - without a total (an --include restore on 0.14) there is no fraction and no time left, only bytes and rate.
+ * - without a total (an --include restore on 0.14) there is no fraction and no time left, only bytes and rate;
+ * - a stalled transfer (nothing in the window, or an estimate beyond 30 days) shows "waiting for data" and no
+ *   time left, rather than a number nobody can plan with.
  */
 
 export interface ProgressSample {
@@ -28,6 +30,7 @@ export interface ProgressView {
 
 export const RATE_WINDOW_MS = 10_000;
 const HIGHEST_UNFINISHED = 0.99;
+const MAX_ESTIMATE_SECONDS = 30 * 86_400;
 
 /** `samples` with `sample` added, keeping only what the rate window needs (and one older sample as its start). */
 export function addSample(samples: readonly ProgressSample[], sample: ProgressSample, windowMs = RATE_WINDOW_MS): ProgressSample[] {
@@ -52,7 +55,9 @@ export function progressView(samples: readonly ProgressSample[], total: number |
   if (last !== undefined && first !== undefined && last.atMs - first.atMs >= 1000) {
     const rate = Math.max(0, (last.bytes - first.bytes) / ((last.atMs - first.atMs) / 1000));
     view.bytesPerSecond = rate;
-    if (hasTotal && !options.finished && rate > 0) view.secondsLeft = Math.max(0, (total - Math.min(done, total)) / rate);
+    const left = hasTotal && rate >= 1 ? (total - Math.min(done, total)) / rate : Infinity;
+    // a stalled transfer has no honest estimate: none is better than "2143 d"
+    if (!options.finished && left <= MAX_ESTIMATE_SECONDS) view.secondsLeft = Math.max(0, left);
   }
   return view;
 }
@@ -75,7 +80,7 @@ export function describeProgress(view: ProgressView, formatBytes: (bytes: number
   const parts: string[] = [];
   if (view.fraction !== undefined) parts.push(`${Math.floor(view.fraction * 100)} %`);
   parts.push(view.bytesTotal === undefined ? `${formatBytes(view.bytesDone)} written` : `${formatBytes(Math.min(view.bytesDone, view.bytesTotal))} of ${formatBytes(view.bytesTotal)}`);
-  if (view.bytesPerSecond !== undefined) parts.push(`${formatBytes(Math.round(view.bytesPerSecond))}/s`);
+  if (view.bytesPerSecond !== undefined) parts.push(view.bytesPerSecond < 1 ? 'waiting for data' : `${formatBytes(Math.round(view.bytesPerSecond))}/s`);
   if (view.secondsLeft !== undefined) parts.push(`about ${formatDuration(view.secondsLeft)} left`);
   return parts.join(' · ');
 }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { decodeSymbols, encodeBase32, leadingBytes } from './base32.js';
-import { formatDataLines, kitMask, parseTextForm, TextFormError, verifyLine, verifyLineLengths } from './text-form.js';
+import { formatDataLines, kitMask, lineMatches, parseTextForm, TextFormError, verifyLine, verifyLines } from './text-form.js';
 
 export const FORMAT_VERSION = 1;
 export const SHARE_BYTES = 40;
@@ -82,60 +82,72 @@ export interface ParsedShare extends Share {
   file: string;
   bytes: Uint8Array;
   fingerprint: string;
-  /** the fingerprints listed in the share's `# fingerprints:` comment, by share number; null when absent */
-  listedFingerprints: string[] | null;
+  /** the fingerprints listed in the share's `# fingerprints:` comment, by share number (empty when absent) */
+  listedFingerprints: ReadonlyMap<number, string>;
 }
 
-/** Parses and checks one typed share (every rule of docs/format.md §3 and §5 that one share can check alone). */
+/** The shares' header as printed on line 1's comment: "# drkit share I of N · kit XXXX-XXXX …". */
+function headerComment(comments: readonly string[]): { number: number; count: number; kitId: string } | null {
+  for (const comment of comments) {
+    const match = /^[ \t]*#[ \t]*drkit share (\d+) of (\d+) · kit ([0-9A-Za-z]{4}-?[0-9A-Za-z]{4})/.exec(comment);
+    if (match) return { number: Number(match[1]), count: Number(match[2]), kitId: (match[3] ?? '').toUpperCase().replace('-', '') };
+  }
+  return null;
+}
+
+/**
+ * Parses and checks one typed share: every rule of docs/format.md §3 and §5 that one share can check alone, in
+ * the order of §9 (combine.py applies the same rules in the same order and prints the same messages).
+ */
 export function parseShareText(file: string, text: string): ParsedShare {
   const { lines, comments } = parseTextForm(file, text);
   const first = lines[0];
-  if (first === undefined) throw new TextFormError('E_SHARE_EMPTY', `${file}: no share lines found`, file, undefined, ['type the numbered lines of the share']);
-  // line 1 holds the version, k, i, n and the kit id (bytes 0…6 = the first 12 characters and 1 more bit)
-  const headBytes = leadingBytes(first.payload, 7);
-  const share = (headBytes[1] ?? 0) >> 4;
-  verifyLineLengths(file, lines);
-  verifyLine(file, first, share, 0);
-  const problem = shareHeaderProblem(headBytes);
-  if (problem !== null) throw new TextFormError('E_SHARE_HEADER', `${file}: ${problem}`, file);
-  const mask = kitMask(headBytes.slice(2, 7));
-  for (const line of lines.slice(1)) verifyLine(file, line, share, mask);
-  if (lines.length !== 3) {
-    throw new TextFormError('E_SHARE_LINES', `${file}: has ${lines.length} data lines, a share has 3`, file, undefined, ['type all 3 numbered lines of the share']);
+  if (first === undefined) throw new TextFormError('E_SHARE_EMPTY', `${file}: no share lines`, file, undefined, ['type the numbered lines of the share']);
+  // line 1 holds the version, k, i, n and the kit id (bytes 0…6: the first 12 characters and 1 more bit)
+  // (padded with zeros to 12 characters, as combine.py does, when the line is shorter)
+  const headBytes = leadingBytes([...first.payload, ...Array<number>(12).fill(0)].slice(0, 12).concat(0), 7);
+  const number = (headBytes[1] ?? 0) >> 4;
+  verifyLine(file, first, number, 0);
+  if (shareHeaderProblem(headBytes) !== null) {
+    throw new TextFormError('E_SHARE_HEADER', `${file}: not a drkit share`, file, 1, ['line 1 is not the first line of a drkit share: retype it from the sheet']);
   }
+  const kitId = headBytes.slice(2, 7);
+  const foreignLine1 = () => new TextFormError('E_LINE_FOREIGN', `${file} line 1: is from another share or kit`, file, 1,
+    ['no other line matches line 1: retype line 1 from this sheet (it names the share and the kit)']);
+  // the header comment, when typed, is a tie-breaker: line 1 of another share or kit is named even when only one
+  // later line fails (combine.py names it only when all later lines fail)
+  const header = headerComment(comments);
+  const headerDisagrees = header !== null && (header.number !== number || header.count !== ((headBytes[1] ?? 0) & 15) || header.kitId !== encodeBase32(kitId));
+  const mask = kitMask(kitId);
+  if (headerDisagrees && lines.slice(1).some((line) => !lineMatches(line, number, mask))) throw foreignLine1();
+  verifyLines(file, lines.slice(1), number, mask, foreignLine1);
   const payload = lines.flatMap((line) => line.payload);
   const bytes = decodeSymbols(payload);
-  if (typeof bytes === 'string' || bytes.length !== SHARE_BYTES) {
-    throw new TextFormError('E_SHARE_LENGTH', `${file}: has ${payload.length} characters before the checks, a share has ${SHARE_CHARS}`, file, lines.length,
-      ['a character is missing or extra on the last line']);
+  if (lines.length !== 3 || typeof bytes === 'string' || bytes.length !== SHARE_BYTES) {
+    throw new TextFormError('E_SHARE_LENGTH', `${file}: not 3 lines of 24, 24, 16 characters`, file, undefined,
+      [`a share is 3 numbered lines holding ${SHARE_CHARS} characters before their checks: a line or a character is missing or extra`]);
   }
   const decoded = decodeShareBytes(bytes);
   const fingerprint = shareFingerprint(bytes);
-  const listedFingerprints = parseFingerprintComment(file, comments, decoded.count);
-  if (listedFingerprints !== null && listedFingerprints[decoded.number - 1] !== fingerprint) {
-    throw new TextFormError('E_FINGERPRINT',
-      `${file}: share ${decoded.number} has fingerprint ${fingerprint}, but its own list says ${listedFingerprints[decoded.number - 1]}`, file, undefined,
-      ['the share or its fingerprint line was altered: ask the custodian for the original sheet']);
+  const listedFingerprints = parseFingerprintComment(comments);
+  const own = listedFingerprints.get(decoded.number);
+  if (own !== undefined && own !== fingerprint) {
+    throw new TextFormError('E_FINGERPRINT', `${file}: share ${decoded.number} has fingerprint ${fingerprint}, its list says ${own}`, file, undefined,
+      ['the share or its fingerprint line was altered or mistyped: retype both; if it persists, ask the custodian for the original sheet']);
   }
   return { ...decoded, file, bytes, fingerprint, listedFingerprints };
 }
 
-function parseFingerprintComment(file: string, comments: readonly string[], count: number): string[] | null {
-  const comment = comments.find((line) => /^fingerprints\s*:/i.test(line));
-  if (comment === undefined) return null;
-  const entries = comment.replace(/^fingerprints\s*:/i, '').trim().split(/\s+/).filter((entry) => entry !== '');
-  const list: string[] = [];
-  for (const entry of entries) {
-    const match = /^(\d+)=([0-9A-Za-z]{4})$/.exec(entry);
-    if (!match || match[1] !== String(list.length + 1)) {
-      throw new TextFormError('E_FINGERPRINT_LIST', `${file}: fingerprints line is malformed at '${entry}'`, file, undefined,
-        ['the line reads: # fingerprints: 1=XXXX 2=XXXX …, one entry per share']);
-    }
-    list.push(normaliseFingerprint(match[2] ?? ''));
-  }
-  if (list.length !== count) {
-    throw new TextFormError('E_FINGERPRINT_LIST', `${file}: fingerprints line lists ${list.length} shares, the kit has ${count}`, file);
-  }
+/**
+ * The first comment holding "fingerprints:" lists fingerprints as `N=XXXX` entries (N: a share number; XXXX:
+ * the 4 characters after "="); later entries for the same N win; anything else is ignored (docs/format.md §5).
+ */
+export function parseFingerprintComment(comments: readonly string[]): Map<number, string> {
+  const list = new Map<number, string>();
+  const comment = comments.find((line) => line.includes('fingerprints:'));
+  if (comment === undefined) return list;
+  // [^\n] as Python's "." (JavaScript's "." also refuses \r and U+2028/U+2029)
+  for (const match of comment.matchAll(/([0-9]+)=([^\n]{4})/g)) list.set(Number(match[1]), normaliseFingerprint(match[2] ?? ''));
   return list;
 }
 

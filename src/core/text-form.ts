@@ -61,82 +61,93 @@ export function formatDataLines(payload: string, share: number, mask: number, fi
 export interface DataLine {
   /** 1-based position among the data lines (what the printed label says) */
   number: number;
+  /** the characters' values before the last two */
   payload: number[];
-  check: [number, number];
+  /** the last two characters' values (fewer when the line is shorter: such a line never passes its check) */
+  check: number[];
 }
 
 export interface ParsedText {
   lines: DataLine[];
-  /** comment lines, without the leading '#', trimmed */
+  /** comment lines, as typed (with their '#') */
   comments: string[];
 }
 
+/** Blank (only spaces and tabs) or a comment: the first character that is not a space or tab is '#'. */
+export function isCommentLine(raw: string): boolean {
+  const trimmed = raw.replace(/^[ \t]+/, '');
+  return trimmed === '' || trimmed.startsWith('#');
+}
+
 /**
- * Splits a typed text form into data lines: removes comments, blank lines and labels, maps characters to values.
- * Checks the characters and the labels here; the line checks need the share number and kit, so callers do them.
+ * Splits a typed text form into data lines (docs/format.md §5): lines end with LF or CR LF; blank and comment
+ * lines are skipped (comments kept); every other line is a data line, checked for its label and its characters.
+ * The line checks need the share number and kit, so callers do them (verifyLines).
  */
 export function parseTextForm(file: string, text: string): ParsedText {
   const lines: DataLine[] = [];
   const comments: string[] = [];
   for (const raw of text.split(/\r?\n/)) {
-    const trimmed = raw.trim();
-    if (trimmed === '') continue;
-    if (trimmed.startsWith('#')) {
-      comments.push(trimmed.slice(1).trim());
+    if (isCommentLine(raw)) {
+      if (raw.trim() !== '') comments.push(raw);
       continue;
     }
     lines.push(parseDataLine(file, lines.length + 1, raw));
   }
+  // every data line but the last is whole: a character missing or extra, or lines in the wrong order
+  for (const line of lines.slice(0, -1)) {
+    if (line.payload.length + line.check.length !== LINE_PAYLOAD + 2) {
+      throw new TextFormError('E_LINE_LENGTH', `${file} line ${line.number}: has ${line.payload.length + line.check.length - 2} characters, not ${LINE_PAYLOAD}`, file, line.number,
+        [`every line but the last has ${LINE_PAYLOAD} characters (6 groups of 4) before its 2 check characters: one is missing or extra, or the lines are out of order`]);
+    }
+  }
   return { lines, comments };
 }
 
-/**
- * One data line, typed at position `number`: checks the optional label, every character and the minimum length.
- * The line check needs the share number and kit, so callers do it (verifyLine).
- */
+/** One data line, typed at position `number`: checks the optional label and every character. */
 export function parseDataLine(file: string, number: number, raw: string): DataLine {
-  const label = /^\s*(\d+)\s*:/.exec(raw);
-  let start = 0;
-  if (label) {
-    if (Number(label[1]) !== number) {
-      throw new TextFormError('E_LINE_LABEL', `${file} line ${number}: labelled ${label[1]} (a line is missing or repeated)`, file, number,
-        ['type the lines in order, each once']);
-    }
-    start = label[0].length;
+  const label = /^[ \t]*([0-9]+)[ \t]*:/.exec(raw);
+  if (label && Number(label[1]) !== number) {
+    throw new TextFormError('E_LINE_LABEL', `${file} line ${number}: labelled ${label[1]}`, file, number,
+      ['a line is missing or typed twice: type the lines in order, each once']);
   }
   const symbols: number[] = [];
-  for (let column = start; column < raw.length; column++) {
-    const char = raw.charAt(column);
+  // by code point, as Python iterates a string
+  for (const char of raw.slice(label ? label[0].length : 0)) {
     if (char === ' ' || char === '\t') continue;
     const value = symbolValue(char);
     if (value === undefined) {
-      throw new TextFormError('E_CHAR', `${file} line ${number}: character '${char}' in column ${column + 1} is not allowed (use 0-9 and A-Z without I, L, O, U)`,
-        file, number, ['compare the line with the sheet character by character']);
+      throw new TextFormError('E_CHAR', `${file} line ${number}: character '${char}' is not allowed`, file, number,
+        ['the sheets use 0-9 and A-Z without I, L, O and U: compare the line with the sheet character by character']);
     }
     symbols.push(value);
   }
-  if (symbols.length < 3) {
-    throw new TextFormError('E_LINE_SHORT', `${file} line ${number}: too short (a data line has payload and 2 check characters)`, file, number);
-  }
-  return { number, payload: symbols.slice(0, -2), check: [symbols[symbols.length - 2] ?? 0, symbols[symbols.length - 1] ?? 0] };
+  return { number, payload: symbols.slice(0, -2), check: symbols.slice(-2) };
 }
+
+/** Whether a line's check characters match (docs/format.md §5). */
+export function lineMatches(line: DataLine, share: number, mask: number): boolean {
+  const [c1, c2] = lineCheck(share, line.number, line.payload, mask);
+  return line.check.length === 2 && line.check[0] === c1 && line.check[1] === c2;
+}
+
+const CHECK_HINTS = ['a typo, two characters swapped, or a line from another share or kit: retype the line from the sheet and compare it character by character'];
 
 /** Throws the line's check error unless its check characters match. */
 export function verifyLine(file: string, line: DataLine, share: number, mask: number): void {
-  const [c1, c2] = lineCheck(share, line.number, line.payload, mask);
-  if (c1 !== line.check[0] || c2 !== line.check[1]) {
-    throw new TextFormError('E_LINE_CHECK',
-      `${file} line ${line.number}: check characters do not match (a typo, two characters swapped, or a line from another share or kit)`,
-      file, line.number, ['retype the line from the sheet and compare it character by character']);
+  if (!lineMatches(line, share, mask)) {
+    throw new TextFormError('E_LINE_CHECK', `${file} line ${line.number}: check characters do not match`, file, line.number, CHECK_HINTS);
   }
 }
 
-/** Throws unless every line but the last has exactly LINE_PAYLOAD payload characters. */
-export function verifyLineLengths(file: string, lines: readonly DataLine[]): void {
-  for (const line of lines.slice(0, -1)) {
-    if (line.payload.length !== LINE_PAYLOAD) {
-      throw new TextFormError('E_LINE_LENGTH', `${file} line ${line.number}: has ${line.payload.length} characters before the check, expected ${LINE_PAYLOAD}`,
-        file, line.number, ['a character is missing or extra on this line']);
-    }
-  }
+/**
+ * Checks `lines` with one share number and mask. When every one of them fails and there are at least two, the
+ * fault is not on those lines but in what they were checked against: `whole` is thrown (line 1 of a share taken
+ * from another share or kit; another kit's envelope). Otherwise the first failing line is named.
+ */
+export function verifyLines(file: string, lines: readonly DataLine[], share: number, mask: number, whole: () => TextFormError): void {
+  const failing = lines.filter((line) => !lineMatches(line, share, mask));
+  if (failing.length > 1 && failing.length === lines.length) throw whole();
+  const first = failing[0];
+  if (first !== undefined) verifyLine(file, first, share, mask);
 }

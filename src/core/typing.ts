@@ -20,8 +20,8 @@ export const SHARE_LINE_LENGTHS = [LINE_PAYLOAD, LINE_PAYLOAD, SHARE_CHARS - 2 *
 
 function expectLength(file: string, number: number, payload: number, expected: number): void {
   if (payload !== expected) {
-    throw new TextFormError('E_LINE_LENGTH', `${file} line ${number}: has ${payload} characters before the check, expected ${expected}`,
-      file, number, ['a character is missing or extra on this line']);
+    throw new TextFormError('E_LINE_LENGTH', `${file} line ${number}: has ${payload} characters, not ${expected}`,
+      file, number, ['a character is missing or extra on this line (not counting the 2 check characters at its end)']);
   }
 }
 
@@ -31,12 +31,12 @@ function expectLength(file: string, number: number, payload: number, expected: n
  */
 export function checkTypedShareLine(file: string, number: number, raw: string, header: TypedShareHeader | null): TypedShareHeader {
   const line = parseDataLine(file, number, raw);
-  expectLength(file, number, line.payload.length, SHARE_LINE_LENGTHS[number - 1] ?? 0);
+  expectLength(file, number, line.payload.length + line.check.length - 2, SHARE_LINE_LENGTHS[number - 1] ?? 0);
   if (number === 1) {
     const head = leadingBytes(line.payload, 7);
     verifyLine(file, line, (head[1] ?? 0) >> 4, 0);
     const problem = shareHeaderProblem(head);
-    if (problem !== null) throw new TextFormError('E_SHARE_HEADER', `${file}: ${problem}`, file);
+    if (problem !== null) throw new TextFormError('E_SHARE_HEADER', `${file}: not a drkit share`, file, 1, [`line 1 says: ${problem}`]);
     return { threshold: (head[0] ?? 0) & 15, number: (head[1] ?? 0) >> 4, count: (head[1] ?? 0) & 15, kitId: head.slice(2, 7) };
   }
   if (header === null) throw new TextFormError('E_LINE_LABEL', `${file} line ${number}: line 1 comes first`, file, number);
@@ -47,14 +47,14 @@ export function checkTypedShareLine(file: string, number: number, raw: string, h
 /** Checks data line `number` of the envelope as typed; line 1 returns how many lines the envelope has. */
 export function checkTypedEnvelopeLine(file: string, number: number, raw: string, kitId: Uint8Array, lineCount: number | null): number {
   const line = parseDataLine(file, number, raw);
-  if (lineCount === null || number < lineCount) expectLength(file, number, line.payload.length, LINE_PAYLOAD);
+  if (lineCount === null || number < lineCount) expectLength(file, number, line.payload.length + line.check.length - 2, LINE_PAYLOAD);
   verifyLine(file, line, 0, kitMask(kitId));
   if (number === 1) {
     // byte 0: the format version; bytes 4…5: the OpenPGP message's length (docs/format.md §4)
     const head = leadingBytes(line.payload, 6);
     const lines = Math.ceil(base32Length(6 + (((head[4] ?? 0) << 8) | (head[5] ?? 0))) / LINE_PAYLOAD);
     if (head[0] !== ENVELOPE_VERSION || lines > MAX_LINES) {
-      throw new TextFormError('E_ENVELOPE_VERSION', `${file}: not a drkit version ${ENVELOPE_VERSION} envelope`, file, 1, ['type the envelope of this kit, from any of its sheets']);
+      throw new TextFormError('E_ENVELOPE_VERSION', `${file}: not a drkit envelope`, file, 1, ['type the envelope of this kit, from any of its sheets']);
     }
     return lines;
   }

@@ -16,6 +16,7 @@ import { DrkitError, InternalError, UserError } from '../errors.js';
 import { openResticRepository, repositoryDamaged, type PasswordSource, type Restic } from '../adapters/restic/index.js';
 import type { OffsiteRuntime } from './offsite.js';
 import type { JobEvent, JobResult, Reporter } from './types.js';
+import { redactRepository } from '../core/redact.js';
 
 export interface RepositoryCheckOptions {
   repository: string;
@@ -75,7 +76,7 @@ export async function runRepositoryCheck(options: RepositoryCheckOptions, report
     return finish({ outcome: 'success', warnings: [] });
   } catch (error) {
     if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
-    if (restic === undefined) emit({ type: 'start', job: 'check', at: startedAt, target: options.repository.replace(/(\/\/)[^/@\s]+@/, '$1***@') });
+    if (restic === undefined) emit({ type: 'start', job: 'check', at: startedAt, target: redactRepository(options.repository) });
     return finish({ outcome: 'failed', warnings: [], error });
   }
 }

@@ -25,6 +25,7 @@ import {
   type Snapshot,
 } from '../adapters/restic/index.js';
 import type { JobEvent, JobResult, Reporter } from './types.js';
+import { redactRepository } from '../core/redact.js';
 import { confirmRepositoryId } from '../adapters/restic/identity.js';
 import { knownRepositoryFile, readKnownRepository, retentionGroupKey, updateKnownRepository } from '../adapters/restic/known.js';
 import { forgetDecision, policyKey, type RetentionLedger } from '../core/forget-due.js';
@@ -42,6 +43,8 @@ export interface OffsiteBackupOptions {
   /** the id recorded at `drkit init`; when set, a repository with another id is refused */
   expectedRepositoryId?: string;
   sources: readonly string[];
+  /** the kit's canary file (src/adapters/kit-store.ts), backed up with the sources when given */
+  canary?: string;
   excludes?: readonly string[];
   /** restic forget policy; without it, no snapshot is ever forgotten */
   keep?: KeepPolicy;
@@ -136,7 +139,7 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
     const backup = await restic.backup({
       // restic records a source as it is given; absolute paths make snapshots, forget groups and restore
       // filters independent of the folder drkit happened to run in
-      paths: options.sources.map((source) => resolve(source)),
+      paths: [...options.sources.map((source) => resolve(source)), ...(options.canary === undefined ? [] : [options.canary])],
       ...(options.excludes === undefined ? {} : { excludes: options.excludes }),
       host, tags,
       ...(options.oneFileSystem ? { oneFileSystem: true } : {}),
@@ -192,7 +195,7 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
     return finish({ outcome: 'success', snapshotId, filesTotal, bytesTotal, bytesAdded, ...(snapshotCount === undefined ? {} : { snapshotCount }) });
   } catch (error) {
     if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
-    if (restic === undefined) emit({ type: 'start', job: 'offsite', at: startedAt, target: options.repository.replace(/(\/\/)[^/@\s]+@/, '$1***@') });
+    if (restic === undefined) emit({ type: 'start', job: 'offsite', at: startedAt, target: redactRepository(options.repository) });
     return finish({
       outcome: 'failed',
       ...(snapshotId === undefined ? {} : { snapshotId, filesTotal, bytesTotal, bytesAdded }),
@@ -237,7 +240,7 @@ async function listSnapshots(restic: Restic, host: string, tags: string[], warn:
 function countBackup(knownFile: string, groupKey: string, keep: KeepPolicy): RetentionLedger | undefined {
   const known = readKnownRepository(knownFile);
   let ledger: RetentionLedger | undefined = known.retention?.[groupKey];
-  // a repository drkit created holds no snapshot of any group until drkit's own backups
+  // a repository that was empty at drkit init holds no snapshot of any group but drkit's own backups
   if (ledger === undefined && known.createdEmpty === true) ledger = { policy: policyKey(keep), kept: 0, since: 0, forgotAt: null };
   if (ledger === undefined || ledger.policy !== policyKey(keep)) return ledger;
   ledger = { ...ledger, since: ledger.since + 1 };

@@ -9,11 +9,14 @@ import { readPackageText } from './assets.js';
 import { KitDocument, type Paper } from './pdf.js';
 import { fillString, type TemplateValues } from './template.js';
 import { kitValues } from './values.js';
+import { CHECKLIST_MARK } from '../core/printed-file.js';
 
 interface ChecklistWords {
   title: string;
   intro: string;
   supersedes: string;
+  /** printed when the kit was made with --no-check */
+  unverified?: string;
   tableTitle: string;
   columns: Record<'number' | 'custodian' | 'fingerprint' | 'seal' | 'handed', string>;
   handOver: { title: string; steps: string[] };
@@ -25,6 +28,8 @@ export interface ChecklistOptions {
   paper: Paper;
   /** the kit id (any form) this kit replaces */
   supersedes?: string;
+  /** made with --no-check */
+  unverified?: boolean;
 }
 
 export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocument {
@@ -34,7 +39,7 @@ export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocumen
   }
   // a kit id typed without its dash is shown as printed on the sheets: XXXX-XXXX
   const supersedes = options.supersedes?.trim().toUpperCase().replace(/^([0-9A-Z]{4})-?([0-9A-Z]{4})$/, '$1-$2');
-  const values: TemplateValues = { ...kitValues(kit), supersedes };
+  const values: TemplateValues = { ...kitValues(kit), supersedes, unverified: options.unverified === true };
   const t = (text: string) => fillString(text, values, 'templates/checklist/checklist.yaml');
   const pdf = new KitDocument({ paper: options.paper, title: `drkit owner's checklist, kit ${kit.kitIdDisplay}`, date: new Date(`${kit.createdOn}T00:00:00Z`), margin: 40 });
 
@@ -43,11 +48,12 @@ export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocumen
   if (supersedes !== undefined && supersedes !== '') {
     pdf.paragraph(t(words.supersedes), { font: 'sansBold', size: 10.5, after: 6 });
   }
+  if (options.unverified === true && words.unverified !== undefined) pdf.paragraph(t(words.unverified), { font: 'sansBold', size: 10.5, after: 6 });
 
   // the table: sheet, holder, fingerprint, then blank columns to fill in by hand
   pdf.y += 4;
   pdf.paragraph(t(words.tableTitle), { font: 'sansBold', size: 13, after: 6 });
-  const widths = [0.09, 0.27, 0.15, 0.25, 0.24].map((share) => share * pdf.contentWidth);
+  const widths = [0.07, 0.38, 0.13, 0.21, 0.21].map((share) => share * pdf.contentWidth);
   const headers = [words.columns.number, words.columns.custodian, words.columns.fingerprint, words.columns.seal, words.columns.handed].map(t);
   const rowHeight = 30;
   const drawRow = (cells: string[], height: number, options: { bold?: boolean; mono?: boolean[] } = {}) => {
@@ -69,6 +75,12 @@ export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocumen
   drawRow(headers, 24, { bold: true });
   for (const share of kit.shares) {
     drawRow([String(share.number), share.custodian, share.fingerprint, '', ''], rowHeight, { mono: [false, false, true, false, false] });
+    // the contact details given at kit creation, small, under the name
+    if (share.contact !== undefined) {
+      const width = (widths[1] ?? 0) - 8;
+      const [first = ''] = pdf.wrap(share.contact, 'sans', 7, width);
+      pdf.line(first === share.contact ? first : `${first.replace(/.$/, '')}…`, pdf.left + (widths[0] ?? 0) + 4, pdf.y - 11, { size: 7, color: '#333333' });
+    }
   }
   pdf.y += 12;
 
@@ -83,5 +95,14 @@ export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocumen
   pdf.paragraph(t(words.recheck.title), { font: 'sansBold', size: 13, after: 5 });
   pdf.paragraph(t(words.recheck.text), { size: 10, after: 9 });
   section(words.retire.title, words.retire.steps);
+  // a footer on every page names the document whatever its words say: kit verify and recover recognise it by this
+  const range = pdf.doc.bufferedPageRange();
+  for (let index = 0; index < range.count; index++) {
+    pdf.doc.switchToPage(range.start + index);
+    const bottomMargin = pdf.doc.page.margins.bottom;
+    pdf.doc.page.margins.bottom = 0;
+    pdf.line(`${CHECKLIST_MARK}${kit.kitIdDisplay} · page ${index + 1} of ${range.count}`, pdf.left, pdf.pageHeight - 26, { size: 7.5, color: '#555555' });
+    pdf.doc.page.margins.bottom = bottomMargin;
+  }
   return pdf;
 }

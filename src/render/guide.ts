@@ -12,10 +12,11 @@ import YAML from 'yaml';
 import type { Kit } from '../core/kit.js';
 import { InternalError } from '../errors.js';
 import { readPackageText } from './assets.js';
-import { listingRows, sha256Hex } from './listing.js';
-import { KitDocument, missingGlyphs, MONO_ADVANCE, type Paper } from './pdf.js';
+import { combinerQrPayloads, combinerSeal, listingRows } from './listing.js';
+import { KitDocument, missingGlyphs, MONO_ADVANCE, qrModules, type Paper } from './pdf.js';
 import { fillString, fillTemplate, parseBlocks, type Block, type TemplateValues } from './template.js';
 import { kitValues } from './values.js';
+import { GUIDE_MARK } from '../core/printed-file.js';
 
 export const COMMAND_SIZE = 8;
 export const LISTING_SIZE = 8;
@@ -29,7 +30,7 @@ export interface GuideOptions {
   paper: Paper;
   /** the combiner's source (templates/recover/combine.py), read by the caller */
   combiner: string;
-  /** a file the restored backup must hold, and what it says: printed in the check step of Part 2 when given */
+  /** the canary the backups carry: its path as recorded (absolute) and its exact text */
   canary?: { path: string; text: string };
 }
 
@@ -41,6 +42,8 @@ export interface GuideResult {
   /** the commands of the printed path (Part 2), as printed without "$ " */
   commands: string[];
   combinerSha256: string;
+  /** the pages (1-based) holding the combiner's QR codes, in order: one code each */
+  combinerQrPages: number[];
 }
 
 export function guideValues(kit: Kit, combiner: string, canary?: GuideOptions['canary']): TemplateValues {
@@ -49,14 +52,35 @@ export function guideValues(kit: Kit, combiner: string, canary?: GuideOptions['c
     ...kitValues(kit),
     shareFiles: shareFiles.join(', '),
     typeShareCommands: shareFiles.map((file) => `$ nano ${file}`).join('\n'),
-    combinerSha256: sha256Hex(combiner),
+    combinerSha256: combinerSeal(combiner),
     // the printed path offers scanning the envelope only when the combiner reads QR payloads (DK1E… lines)
     combinerReadsQr: combiner.includes('DK1E'),
     resticMinimum: RESTIC_MINIMUM,
+    combinerQrCount: combinerQrPayloads(combiner).length,
+    combinerScanCommand: `zbarimg --raw -q ${combinerQrPayloads(combiner).map((_, i) => `combiner-${i + 1}.jpg`).join(' ')} > combine.py`,
     canary: canary !== undefined,
     canaryPath: canary?.path,
-    canaryText: canary?.text,
+    canaryText: canary?.text.trim(),
   };
+}
+
+/**
+ * docs/format.md as Part 7 prints it, for a future archivist: without its developer blocks (between
+ * `<!-- developer -->` and `<!-- /developer -->`: project paths, build commands, test names). A project path or a
+ * build command left outside such a block is a bug in the spec's text, and throws.
+ */
+export function printedSpec(markdown: string): string {
+  const kept: string[] = [];
+  let developer = false;
+  for (const line of markdown.split('\n')) {
+    if (line.trim() === '<!-- developer -->') { developer = true; continue; }
+    if (line.trim() === '<!-- /developer -->') { developer = false; continue; }
+    if (!developer) kept.push(line);
+  }
+  const text = kept.join('\n');
+  const leak = /\b(?:src|test|fixtures|scripts|bench|templates|dist)\/|\bnpm\b|\bnpx\b|\.ts\b|node_modules/.exec(text);
+  if (leak) throw new InternalError(`docs/format.md: "${leak[0]}" outside a developer block would be printed in the guide's Part 7`);
+  return text;
 }
 
 export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
@@ -65,6 +89,7 @@ export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
   const errors = YAML.parse(readPackageText('templates', 'guide', 'errors.yaml')) as ErrorWords;
   const pdf = new KitDocument({ paper: options.paper, title: `drkit restore guide, kit ${kit.kitIdDisplay}`, date: new Date(`${kit.createdOn}T00:00:00Z`), margin: 36 });
   const commands: string[] = [];
+  const combinerQrPages: number[] = [];
   let part = '';
 
   const draw = (blocks: Block[], level: 'guide' | 'spec') => {
@@ -146,12 +171,33 @@ export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
       case 'combiner-listing': {
         const rowChars = Math.floor(pdf.contentWidth / LISTING_PITCH);
         for (const row of listingRows(options.combiner, rowChars)) {
-          pdf.monoLine(row, { x: pdf.left, size: LISTING_SIZE, leading: 1.3 });
+          // leading 1.2: the combiner's 74 rows fit one page, A4 or Letter
+          pdf.monoLine(row, { x: pdf.left, size: LISTING_SIZE, leading: 1.2 });
         }
         break;
       }
+      case 'combiner-qr': {
+        const words = YAML.parse(readPackageText('templates', 'guide', 'words.yaml')) as { combinerQr: Record<'title' | 'text' | 'check', string> };
+        const payloads = combinerQrPayloads(options.combiner);
+        let firstLine = 1;
+        payloads.forEach((payload, index) => {
+          pdf.newPage();
+          const lastLine = firstLine + payload.split('\n').length - 1;
+          const partValues = { ...values, part: index + 1, parts: payloads.length, others: payloads.length - 1, first: firstLine, last: lastLine };
+          pdf.paragraph(fillString(words.combinerQr.title, partValues), { font: 'sansBold', size: 13.5, after: 5 });
+          pdf.paragraph(fillString(words.combinerQr.text, partValues), { size: 10, after: 4 });
+          pdf.paragraph(fillString(words.combinerQr.check, partValues), { size: 8.5, color: '#333333', after: 10 });
+          // as large as the page allows: a phone photo of the whole page must resolve every module
+          const modules = qrModules(payload, 'byte') + 8;
+          const moduleSize = Math.min(pdf.contentWidth / modules, (pdf.bottom - pdf.y - 20) / modules);
+          pdf.qr(payload, pdf.left + (pdf.contentWidth - modules * moduleSize) / 2 + 4 * moduleSize, pdf.y + 4 * moduleSize, moduleSize, 'byte');
+          combinerQrPages.push(pdf.page);
+          firstLine = lastLine + 1;
+        });
+        break;
+      }
       case 'format-spec':
-        draw(parseBlocks(readPackageText('docs', 'format.md')), 'spec');
+        draw(parseBlocks(printedSpec(readPackageText('docs', 'format.md'))), 'spec');
         break;
       default:
         throw new InternalError(`templates/guide/guide.md: unknown insert {{> ${name}}}`);
@@ -167,7 +213,7 @@ export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
     pdf.doc.switchToPage(range.start + index);
     const saved = pdf.page;
     pdf.page = index + 1;
-    const footer = `Restore guide · kit ${kit.kitIdDisplay} · ${kit.summary.owner} · page ${index + 1} of ${pages}`;
+    const footer = `${GUIDE_MARK}${kit.kitIdDisplay} · ${kit.summary.owner} · page ${index + 1} of ${pages}`;
     // the footer sits in the bottom margin: pdfkit must not start a new page for it
     const bottomMargin = pdf.doc.page.margins.bottom;
     pdf.doc.page.margins.bottom = 0;
@@ -175,5 +221,5 @@ export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
     pdf.doc.page.margins.bottom = bottomMargin;
     pdf.page = saved;
   }
-  return { pdf, commands, combinerSha256: values.combinerSha256 as string };
+  return { pdf, commands, combinerSha256: values.combinerSha256 as string, combinerQrPages };
 }

@@ -12,14 +12,14 @@
  */
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { combineKit, type Kit } from '../core/kit.js';
-import { combine as shamirCombine } from 'shamir-secret-sharing';
-import { encodeBase32 } from '../core/base32.js';
-import { keyCheckValue, openEnvelope, parseEnvelopeText } from '../core/envelope.js';
+import type { BundleInput } from '../core/bundle.js';
+import type { Kit } from '../core/kit.js';
+import { parseEnvelopeText } from '../core/envelope.js';
 import { parseShareText } from '../core/share.js';
+import { selfTestCombinations } from '../core/self-test.js';
 import { envelopeFromQrPayloads } from '../core/envelope.js';
 import { ExitCode, UserError } from '../errors.js';
-import { pdfTextLayer, scanPdfQrCodes } from '../adapters/pdf-readback.js';
+import { pdfTextLayer, scanPdfPagesRaw, scanPdfQrCodes } from '../adapters/pdf-readback.js';
 import { kitStagingSuffix, registerCleanupPath } from '../adapters/cleanup.js';
 import { readPackageText } from './assets.js';
 import { renderChecklist } from './checklist.js';
@@ -28,7 +28,7 @@ import { extractGuideCommands, extractListing, sha256Hex } from './listing.js';
 import type { Paper } from './pdf.js';
 import { envelopeTextFromLayer, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer } from './readback.js';
 import { renderSheet } from './sheet.js';
-import { sameBytes, subsets } from '../core/subsets.js';
+import { sameBytes } from '../core/subsets.js';
 
 export interface WritePdfKitOptions {
   outDir: string;
@@ -41,13 +41,19 @@ export interface WritePdfKitOptions {
   selfTest?: boolean;
   /** the passphrase createKit returned: the self-test also checks every combination yields it */
   passphrase?: string;
+  /** the bundle that was sealed: the self-test decodes the decrypted bundle text and compares it */
+  bundle?: BundleInput;
+  /** made with --no-check: the checklist says "credentials NOT verified" */
+  unverified?: boolean;
+  /** the canary file the backups carry (absolute path as recorded) and its text, for the guide */
+  canary?: { path: string; text: string };
 }
 
 export interface SelfTestReport {
   sheets: { file: string; share: number; textLayer: 'ok'; qr: 'ok'; envelopeText: 'ok'; envelopeQr: 'ok' }[];
   /** k-subsets of the read-back shares combined and decrypted */
   subsets: number;
-  guide: { file: string; commands: number; listingSha256: string };
+  guide: { file: string; commands: number; listingSha256: string; combinerQrCodes: number };
   checklist: { file: string };
   durationMs: number;
 }
@@ -55,8 +61,6 @@ export interface SelfTestReport {
 export const SHEET_FILE = (number: number) => `sheet-${number}.pdf`;
 export const GUIDE_FILE = 'guide.pdf';
 export const CHECKLIST_FILE = 'checklist.pdf';
-/** up to this many k-subsets, every one goes through the core's combineKit and the key check */
-const FULL_COMBINE_LIMIT = 252;
 
 export function kitFileNames(kit: Kit): string[] {
   return [...kit.shares.map((share) => SHEET_FILE(share.number)), GUIDE_FILE, CHECKLIST_FILE];
@@ -145,74 +149,42 @@ export async function selfTestSheet(dir: string, kit: Kit, share: Kit['shares'][
 }
 
 /** Reads back the PDFs of `kit` in `dir` and checks them (see the module comment). Throws naming sheet and form. */
-export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphrase?: string; combiner?: string; commands?: readonly string[]; sheets?: readonly SheetReadBack[] } = {}): Promise<SelfTestReport> {
+export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphrase?: string; bundle?: BundleInput; combiner?: string; commands?: readonly string[]; combinerQrPages?: readonly number[]; sheets?: readonly SheetReadBack[] } = {}): Promise<SelfTestReport> {
   const started = Date.now();
   const readBack = options.sheets ?? await pool(kit.shares, 2, (share) => selfTestSheet(dir, kit, share));
 
-  // every k-subset of the shares as read back combines, passes the key check and decrypts. Through the core's
-  // combineKit (as `recover` does) for every subset when there are few, else for n rotating subsets that use every
-  // share; the remaining subsets are combined with the same library and checked against the envelope's key check
-  // value and the passphrase (C(15, 8) = 6435 full parses would take many seconds and prove nothing more).
-  let count = 0;
-  let bundleText: string | undefined;
-  const opened = new Map<string, string>();
-  const envelope = { name: readBack[0]?.file ?? 'envelope', text: readBack[0]?.envelopeText ?? '' };
-  const all = [...subsets(readBack, kit.k)];
-  const full = all.length <= FULL_COMBINE_LIMIT ? all
-    : readBack.map((_, start) => Array.from({ length: kit.k }, (__, offset) => readBack[(start + offset) % readBack.length] as SheetReadBack)
-      .sort((a, b) => a.share - b.share));
-  let reference: string | undefined = options.passphrase;
-  for (const subset of full) {
-    const names = subset.map((item) => item.file).join(', ');
-    let combined;
-    try {
-      combined = await combineKit(subset.map((item) => ({ name: item.file, text: item.shareText })), envelope);
-    } catch (error) {
-      throw selfTestError(names, `these sheets do not combine: ${(error as Error).message}`);
-    }
-    if (reference !== undefined && combined.passphrase !== reference) throw selfTestError(names, 'these sheets combine to a different key');
-    reference = combined.passphrase;
-    // decrypting once per distinct key proves the others: each passed the key check against the envelope
-    let text = opened.get(combined.passphrase);
-    if (text === undefined) {
-      try {
-        text = await openEnvelope(combined.openpgp, combined.passphrase);
-      } catch (error) {
-        throw selfTestError(names, `the envelope does not decrypt with the key these sheets combine to: ${(error as Error).message}`);
-      }
-      opened.set(combined.passphrase, text);
-    }
-    if (bundleText !== undefined && text !== bundleText) throw selfTestError(names, 'the envelope decrypts to a different bundle');
-    if (!text.startsWith(`# drkit 1 kit ${kit.kitId} `)) throw selfTestError(names, 'the decrypted bundle is not this kit\'s');
-    bundleText = text;
-    count++;
-  }
-  if (all.length > full.length) {
-    const parsed = new Map(readBack.map((item) => [item.share, parseShareText(item.file, item.shareText)]));
-    const kcv = parseEnvelopeText(envelope.name, envelope.text, parsed.get(readBack[0]?.share ?? 0)?.kitId).kcv;
-    for (const subset of all) {
-      const names = subset.map((item) => item.file).join(', ');
-      const key = await shamirCombine(subset.map((item) => new Uint8Array(parsed.get(item.share)?.secretShare ?? [])));
-      if (!sameBytes(keyCheckValue(key), kcv) || encodeBase32(key) !== reference) throw selfTestError(names, 'these sheets combine to a different key');
-    }
-    count = all.length;
-  }
+  // every k-subset of the shares as read back combines, passes the key check and decrypts to the sealed bundle
+  const count = await selfTestCombinations({
+    kit, shares: readBack.map((item) => ({ name: item.file, text: item.shareText })),
+    envelope: { name: readBack[0]?.file ?? 'envelope', text: readBack[0]?.envelopeText ?? '' },
+    ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }), ...(options.bundle === undefined ? {} : { bundle: options.bundle }),
+    fail: (files, what) => selfTestError(files, what),
+  });
 
   // the guide: its commands come back exactly from the text layer, its listing rebuilds combine.py
   const combiner = options.combiner ?? readPackageText('templates', 'recover', 'combine.py');
   const guidePath = join(dir, GUIDE_FILE);
-  const rawGuide = await pdfTextLayer(guidePath, 'raw');
+  // the guide's read-backs are independent programs: run them side by side
+  const qrPages = options.combinerQrPages ?? renderGuide(kit, { paper: 'a4', combiner }).combinerQrPages;
+  const [rawGuide, fixedGuide, scanned, checklistLayer] = await Promise.all([
+    pdfTextLayer(guidePath, 'raw'), pdfTextLayer(guidePath, { fixed: LISTING_PITCH }),
+    // 100 dpi: the combiner's modules are 3 points or more, 4 pixels and up
+    scanPdfPagesRaw(guidePath, qrPages, 100), pdfTextLayer(join(dir, CHECKLIST_FILE), 'raw'),
+  ]);
   const expected = options.commands ?? guideCommandsFor(kit, combiner);
   const commands = extractGuideCommands(rawGuide);
   if (commands.join('\n') !== expected.join('\n')) {
     const index = commands.findIndex((command, i) => command !== expected[i]);
     throw selfTestError(GUIDE_FILE, `the text layer's commands differ from the printed ones at command ${index + 1}: ${JSON.stringify(commands[index] ?? '(missing)')}`);
   }
-  const listing = extractListing(await pdfTextLayer(guidePath, { fixed: LISTING_PITCH }));
+  const listing = extractListing(fixedGuide);
   if (listing.sha256 !== sha256Hex(combiner)) {
     throw selfTestError(GUIDE_FILE, `the combiner listing does not read back as combine.py (lines ${listing.badLines.slice(0, 5).join(', ') || '?'} differ)`);
   }
-  const checklistLayer = await pdfTextLayer(join(dir, CHECKLIST_FILE), 'raw');
+  // the combiner's QR codes, one per page, read back as the guide tells the restorer to: zbarimg --raw, in order
+  const missing = scanned.findIndex((payload) => payload === null);
+  if (qrPages.length === 0 || missing >= 0) throw selfTestError(GUIDE_FILE, `the combiner's QR code ${missing + 1} (page ${qrPages[missing] ?? '?'}) was not read back`);
+  if (scanned.map((payload) => `${payload ?? ''}\n`).join('') !== combiner) throw selfTestError(GUIDE_FILE, 'the combiner\'s QR codes do not read back as combine.py');
   for (const share of kit.shares) {
     if (!checklistLayer.includes(share.fingerprint)) throw selfTestError(CHECKLIST_FILE, `the fingerprint of share ${share.number} is missing from the text layer`);
   }
@@ -220,7 +192,7 @@ export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphras
   return {
     sheets: readBack.map((item) => item.report),
     subsets: count,
-    guide: { file: GUIDE_FILE, commands: commands.length, listingSha256: listing.sha256 },
+    guide: { file: GUIDE_FILE, commands: commands.length, listingSha256: listing.sha256, combinerQrCodes: qrPages.length },
     checklist: { file: CHECKLIST_FILE },
     durationMs: Date.now() - started,
   };
@@ -272,10 +244,10 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
     }
     // a failed check must not go unhandled while the guide renders; it is reported by Promise.all below
     for (const check of checks) check.catch(() => undefined);
-    const guide = renderGuide(kit, { paper: options.paper, combiner });
+    const guide = renderGuide(kit, { paper: options.paper, combiner, ...(options.canary === undefined ? {} : { canary: options.canary }) });
     await guide.pdf.save(join(temp, GUIDE_FILE));
-    await renderChecklist(kit, { paper: options.paper, ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes }) }).save(join(temp, CHECKLIST_FILE));
-    const report = !selfTest ? null : await selfTestPdfKit(temp, kit, { combiner, commands: guide.commands, sheets: await Promise.all(checks), ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }) });
+    await renderChecklist(kit, { paper: options.paper, unverified: options.unverified === true, ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes }) }).save(join(temp, CHECKLIST_FILE));
+    const report = !selfTest ? null : await selfTestPdfKit(temp, kit, { combiner, commands: guide.commands, combinerQrPages: guide.combinerQrPages, sheets: await Promise.all(checks), ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }), ...(options.bundle === undefined ? {} : { bundle: options.bundle }) });
     const names = kitFileNames(kit);
     if (!(await exists(outDir)) && dirname(temp) === parent) {
       await rename(temp, outDir);

@@ -10,6 +10,7 @@
  * These functions are pure, so the drill and the self-test can use them on any text layer.
  */
 import { createHash } from 'node:crypto';
+import { InternalError } from '../errors.js';
 
 /** The per-line check printed beside every line of the listing. */
 export function listingLineCheck(line: string): string {
@@ -18,6 +19,44 @@ export function listingLineCheck(line: string): string {
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * The combiner's seal: its last line is `#=` and the SHA-256 (hex) of every line above it, which combine.py checks
+ * before it reads anything, so a mistyped combiner names itself instead of blaming a sheet. Throws when the file
+ * is not sealed (scripts/make-vectors.ts seals it).
+ */
+export function combinerSeal(source: string): string {
+  const cut = source.lastIndexOf('\n#=');
+  const seal = sha256Hex(source.slice(0, cut + 1));
+  if (cut < 0 || source.slice(cut + 1).trim() !== `#=${seal}`) {
+    throw new InternalError('templates/recover/combine.py is not sealed: its last line must be #= and the SHA-256 of the lines above (run the vector script)');
+  }
+  return seal;
+}
+
+/** the combiner is printed as this many QR codes, one per page (about 1,400 bytes each: version 31 or lower) */
+export const COMBINER_QR_PARTS = 3;
+
+/**
+ * The combiner cut at line breaks into `parts` pieces of about equal size, each without its final line break:
+ * `zbarimg --raw` prints every code followed by a line break, so `zbarimg --raw -q p1.jpg p2.jpg p3.jpg > combine.py`
+ * (the photos in order, one code each) writes the file exactly (docs/format.md §10).
+ */
+export function combinerQrPayloads(source: string, parts = COMBINER_QR_PARTS): string[] {
+  if (/[^\n\x20-\x7e]/.test(source)) throw new InternalError('the combiner must be printable ASCII to travel in QR codes');
+  const lines = source.replace(/\n$/, '').split('\n');
+  const target = source.length / parts;
+  const out: string[] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    if (current.length > 0 && size + line.length / 2 > target * (out.length + 1) && out.length < parts - 1) { out.push(current.join('\n')); current = []; }
+    current.push(line);
+    size += line.length + 1;
+  }
+  out.push(current.join('\n'));
+  return out;
 }
 
 export const LISTING_PREFIX_WIDTH = 11;

@@ -255,10 +255,10 @@ export class KitDocument {
     this.y += lineHeight;
   }
 
-  /** Draws a QR code of `payload` (alphanumeric, level M) with its top-left corner at (x, y). Returns its side. */
-  qr(payload: string, x: number, y: number, moduleSize: number): number {
-    const side = qrModules(payload);
-    const code = QRCode.create([{ data: payload, mode: 'alphanumeric' }], { errorCorrectionLevel: 'M' });
+  /** Draws a QR code of `payload` (level M; alphanumeric mode unless said) with its top-left corner at (x, y). Returns its side. */
+  qr(payload: string, x: number, y: number, moduleSize: number, mode: QrMode = 'alphanumeric'): number {
+    const side = qrModules(payload, mode);
+    const code = QRCode.create([qrSegment(payload, mode)], { errorCorrectionLevel: 'M' });
     const size = code.modules.size;
     if (size !== side) throw new InternalError('qr size changed between calls');
     const data = code.modules.data;
@@ -303,7 +303,14 @@ export class KitDocument {
   }
 }
 
-/** The number of modules on a side of the QR code of `payload` (alphanumeric mode, level M). */
-export function qrModules(payload: string): number {
-  return QRCode.create([{ data: payload, mode: 'alphanumeric' }], { errorCorrectionLevel: 'M' }).modules.size;
+/** alphanumeric for the kit's base32 payloads; byte for the combiner's source (plain ASCII) */
+export type QrMode = 'alphanumeric' | 'byte';
+
+/** The number of modules on a side of the QR code of `payload` (level M). */
+export function qrModules(payload: string, mode: QrMode = 'alphanumeric'): number {
+  return QRCode.create([qrSegment(payload, mode)], { errorCorrectionLevel: 'M' }).modules.size;
+}
+
+function qrSegment(data: string, mode: QrMode): QRCode.QRCodeSegment {
+  return mode === 'byte' ? { data: new TextEncoder().encode(data), mode: 'byte' } : { data, mode: 'alphanumeric' };
 }

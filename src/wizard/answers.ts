@@ -13,10 +13,11 @@ import { isMap, parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { credentialVariables, offsiteAnswersOf } from './derive.js';
-import { SECRET_KEYS, type Custodian, type Draft } from './types.js';
+import { parseCustodianList } from '../core/custodians.js';
+import { SECRET_KEYS, type Draft } from './types.js';
 import { secretEnvName } from './run.js';
 
-const custodian = z.strictObject({ name: z.string().trim().min(1, { error: 'must be a name' }), contact: z.string().trim().default('') }, { error: 'must be a map with name and contact' });
+const custodian = z.strictObject({ name: z.string().trim().min(1, { error: 'must be a name' }), contact: z.string().trim().optional() }, { error: 'must be a map with name and contact' });
 const list = z.array(z.string().trim().min(1, { error: 'must not be empty' }), { error: 'must be a list' });
 const word = z.string().trim();
 
@@ -105,22 +106,18 @@ export interface WizardFlags {
   onsiteSchedule?: string;
   offsiteSchedule?: string;
   drillSchedule?: string;
-  custodian?: string[];
+  /** as kit create takes them: "Ann Smith <ann@example.org, +44 …>,Ben Jones" */
+  custodians?: string;
   threshold?: string;
 }
 
-/** `--custodian "Ann Example: phone 555 0101"`: the name, then after the first colon how to reach them. */
-export function parseCustodianFlag(value: string): Custodian {
-  const colon = value.indexOf(':');
-  return colon === -1 ? { name: value.trim(), contact: '' } : { name: value.slice(0, colon).trim(), contact: value.slice(colon + 1).trim() };
-}
 
 export function draftFromFlags(flags: WizardFlags): Draft {
   const draft: Record<string, unknown> = {
     sources: flags.source, exclude: flags.exclude, onsite: flags.onsite, onsiteTarget: flags.onsiteTarget, offsite: flags.offsite,
     b2Region: flags.b2Region, bucket: flags.bucket, bucketPath: flags.bucketPath, s3Endpoint: flags.s3Endpoint, repositoryUrl: flags.repository,
     passwordMode: flags.passwordMode, onsiteSchedule: flags.onsiteSchedule, offsiteSchedule: flags.offsiteSchedule, drillSchedule: flags.drillSchedule,
-    custodians: flags.custodian?.map(parseCustodianFlag), threshold: flags.threshold,
+    custodians: flags.custodians === undefined ? undefined : parseCustodianList(flags.custodians), threshold: flags.threshold,
   };
   for (const key of Object.keys(draft)) if (draft[key] === undefined) delete draft[key];
   return draft;

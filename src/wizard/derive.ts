@@ -110,7 +110,7 @@ export function explainCause(cause: ConnectionCause, kind: OffsiteKind | undefin
       ? 'the key id or the application key was refused: check both (B2 shows the key only once, when it is made), and that the key may use this bucket'
       : 'the key id or the secret key was refused: check both';
     case 'wrong-region': return kind === 'b2-s3'
-      ? 'the bucket is not in that region: B2 shows the bucket\'s endpoint (s3.REGION.backblazeb2.com) on its bucket page'
+      ? 'B2 has no endpoint for that region, or this computer has no network: check the region (B2 shows the bucket\'s endpoint s3.REGION.backblazeb2.com on its bucket page) and the connection'
       : 'the endpoint or region does not match the bucket';
     case 'bucket-missing': return 'there is no such bucket, or the key may not see it: check the bucket name, or make the bucket first';
     case 'no-network': return 'the repository could not be reached: check the network (and the address), then try again';
@@ -120,9 +120,9 @@ export function explainCause(cause: ConnectionCause, kind: OffsiteKind | undefin
   }
 }
 
-/** "Ann Example (phone 0123)" for a summary line. */
-export function describeCustodian(custodian: Custodian): string {
-  return custodian.contact === '' ? custodian.name : `${custodian.name} (${custodian.contact})`;
+/** The custodians as `kit create --custodians` takes them: "Ann Smith <ann@example.org>,Ben Jones". */
+export function custodianList(custodians: readonly Custodian[]): string {
+  return custodians.map((custodian) => (custodian.contact === undefined || custodian.contact === '' ? custodian.name : `${custodian.name} <${custodian.contact}>`)).join(',');
 }
 
 /** "AKIA…" — enough of a key id to recognise it, never the whole. */

@@ -11,7 +11,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DrkitError } from '../errors.js';
 import { runProgram } from '../adapters/exec.js';
-import { parseTarget, shellQuote, sshArgs } from '../adapters/onsite-target.js';
+import { parseTarget, shellQuote, sshArgs, type SshSettings } from '../adapters/onsite-target.js';
 import { connectionCause, isRemovableMount, parseMounts } from './derive.js';
 import type { ConnectionResult, DiskInfo, Probe, RepositoryAccess } from './types.js';
 
@@ -77,6 +77,8 @@ export interface ProbeOptions {
   signal?: AbortSignal;
   /** how long restic may retry an unreachable backend during the check (ms) */
   giveUpMs?: number;
+  /** ssh settings for a user@host:path target (the config's onsite.ssh when editing; else ~/.ssh/config applies) */
+  ssh?: SshSettings;
 }
 
 export function systemProbe(options: ProbeOptions = {}): Probe {
@@ -121,8 +123,8 @@ export function systemProbe(options: ProbeOptions = {}): Probe {
       const location = parseTarget(spec);
       if (location.kind !== 'remote') return { usable: false, reason: `${spec} is not user@host:path` };
       const root = shellQuote(location.root);
-      const command = `if [ -d ${root} ]; then test -w ${root}; else test -w "$(dirname -- ${root})"; fi`;
-      const result = await runProgram('ssh', [...sshArgs({}, location.userHost), command], { debianPackage: 'openssh-client' });
+      const command = `if [ -d ${root} ]; then test -w ${root}; else parent="$(dirname -- ${root})"; test -d "$parent" && test -w "$parent"; fi`;
+      const result = await runProgram(options.ssh?.command ?? 'ssh', [...sshArgs(options.ssh ?? {}, location.userHost), command], { debianPackage: 'openssh-client' });
       if (result.exitStatus === 0) return { usable: true };
       if (result.exitStatus === 1) return { usable: false, reason: `${location.root} on ${location.userHost} is not writable (or its parent folder is missing)` };
       const said = result.stderrTail.trim().split('\n').pop() ?? '';

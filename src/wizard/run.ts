@@ -11,7 +11,9 @@ import { UserError } from '../errors.js';
 import type { RandomBytes } from '../core/random.js';
 import { answersToCorrect, backendEnv, explainCause, generatePassword, repositoryOf } from './derive.js';
 import { questionFor, STEPS } from './steps.js';
+import { custodianProblem } from './steps-plan.js';
 import type { CheckResult, Custodian, Draft, Probe, Prompter, Question, StepContext } from './types.js';
+import { redactRepository } from '../core/redact.js';
 
 export interface WizardRun {
   /** answers given beforehand (flags, the answers file, environment), used without asking */
@@ -57,42 +59,8 @@ function wrong(question: Question, value: string, message: string): UserError {
 
 export async function runWizard(run: WizardRun): Promise<WizardOutcome> {
   const draft: Draft = {};
-  const { prompter, say } = run;
-  let passwordGenerated = false;
+  let check: CheckOutcome | null = null;
   for (const step of STEPS) {
-    let headed = false;
-    const heading = (): void => {
-      if (headed || prompter === null) return;
-      headed = true;
-      say('');
-      say(`== ${step.title}`);
-      say(step.explain);
-    };
-    for (const question of step.questions) {
-      if (question.when !== undefined && !question.when(draft)) {
-        // a stale answer of a question that no longer applies goes; the password is settled by its mode instead
-        if (question.key !== 'password') delete draft[question.key];
-        continue;
-      }
-      await answer(run, question, draft, heading, false);
-      if (question.key === 'passwordMode') passwordGenerated = await settlePassword(run, draft, heading);
-    }
-    if (step.id === 'offsite' && draft.offsite !== undefined && draft.offsite !== 'none') {
-      const check = await connectionCheck(run, draft, heading);
-      Object.assign(draft, check.draft);
-      if (check.passwordGenerated) passwordGenerated = true;
-      // the rest of the steps come after; the repository's id is what the caller records
-      const rest = await restOfSteps(run, draft, step.id);
-      return { draft: rest, ...(check.repositoryId === '' ? {} : { repositoryId: check.repositoryId }), repositoryCreated: check.created, passwordGenerated };
-    }
-  }
-  return { draft, repositoryCreated: false, passwordGenerated };
-}
-
-/** The steps after `afterStep`, into the same draft. */
-async function restOfSteps(run: WizardRun, draft: Draft, afterStep: string): Promise<Draft> {
-  const index = STEPS.findIndex((step) => step.id === afterStep);
-  for (const step of STEPS.slice(index + 1)) {
     let headed = false;
     const heading = (): void => {
       if (headed || run.prompter === null) return;
@@ -102,20 +70,32 @@ async function restOfSteps(run: WizardRun, draft: Draft, afterStep: string): Pro
       run.say(step.explain);
     };
     for (const question of step.questions) {
-      if (question.when !== undefined && !question.when(draft)) { delete draft[question.key]; continue; }
+      if (question.when !== undefined && !question.when(draft)) {
+        // a stale answer of a question that no longer applies goes; the password is settled by its mode instead
+        if (question.key !== 'password') delete draft[question.key];
+        continue;
+      }
       await answer(run, question, draft, heading, false);
+      if (question.key === 'passwordMode') await settlePassword(run, draft, heading);
     }
+    if (step.id === 'offsite' && draft.offsite !== undefined && draft.offsite !== 'none') check = await connectionCheck(run, draft, heading);
   }
-  return draft;
+  return {
+    draft,
+    ...(check === null || check.repositoryId === '' ? {} : { repositoryId: check.repositoryId }),
+    repositoryCreated: check?.created ?? false,
+    // a correction to an existing repository's password turns the mode to 'existing'
+    passwordGenerated: draft.offsite !== 'none' && draft.passwordMode === 'generate',
+  };
 }
 
-/** After the password question: the existing password kept, or a new one generated and shown once. Returns true when generated. */
-async function settlePassword(run: WizardRun, draft: Draft, heading: () => void): Promise<boolean> {
+/** After the password question: the existing password kept, or a new one generated and shown once. */
+async function settlePassword(run: WizardRun, draft: Draft, heading: () => void): Promise<void> {
   if (draft.passwordMode === 'keep') {
     draft.password = run.context.existing?.password;
-    return false;
+    return;
   }
-  if (draft.passwordMode !== 'generate') return false;
+  if (draft.passwordMode !== 'generate') return;
   draft.password = generatePassword(run.random);
   if (run.prompter !== null) {
     heading();
@@ -127,7 +107,6 @@ async function settlePassword(run: WizardRun, draft: Draft, heading: () => void)
   } else {
     run.say('a new restic password was generated and goes only into the secrets file');
   }
-  return true;
 }
 
 const describeCheck = (result: CheckResult, say: (line: string) => void): void => {
@@ -336,14 +315,18 @@ async function custodiansAnswer(run: WizardRun, question: Extract<Question, { ki
       validate: (value) => {
         const trimmed = value.trim();
         if (trimmed === '') return Promise.resolve(people.length >= 2 ? true : 'name at least 2 custodians');
-        if (trimmed.includes(',')) return Promise.resolve('a name must not hold a comma');
+        const problem = custodianProblem({ name: trimmed });
+        if (problem !== null) return Promise.resolve(problem);
         if (people.some((person) => person.name.toLowerCase() === trimmed.toLowerCase())) return Promise.resolve(`${trimmed} is named already: each custodian holds one sheet`);
         return Promise.resolve(true);
       },
     })).trim();
     if (name === '') return people;
-    const contact = (await prompter.input({ message: `how to reach ${name} (phone, address or e-mail)` })).trim();
-    people.push({ name, contact });
+    const contact = (await prompter.input({
+      message: `how to reach ${name} (phone, address or e-mail)`,
+      validate: (value) => Promise.resolve(custodianProblem({ name, contact: value.trim() }) ?? true),
+    })).trim();
+    people.push(contact === '' ? { name } : { name, contact });
   }
 }
 
@@ -351,24 +334,22 @@ interface CheckOutcome {
   draft: Draft;
   repositoryId: string;
   created: boolean;
-  passwordGenerated: boolean;
 }
 
 /** The connection check and its correction loop. */
 async function connectionCheck(run: WizardRun, start: Draft, heading: () => void): Promise<CheckOutcome> {
   const { prompter, probe, say } = run;
   const draft = start;
-  let passwordGenerated = false;
   for (;;) {
     const repository = repositoryOf(draft);
     if (repository === undefined || draft.password === undefined) throw new UserError('E_WIZARD_ANSWER', 'the offsite answers do not name a repository', { hints: ['answer the offsite questions (see docs/wizard.md)'] });
     const access = { kind: draft.offsite ?? 'url', repository, password: draft.password, env: backendEnv(draft) };
     heading();
-    say(`  checking ${repository} …`);
+    say(`  checking ${redactRepository(repository)} …`);
     const result = await probe.openRepository(access);
     if (result.kind === 'opened') {
       say(`  opened the repository: id ${result.repositoryId.slice(0, 8)}`);
-      return { draft, repositoryId: result.repositoryId, created: false, passwordGenerated };
+      return { draft, repositoryId: result.repositoryId, created: false };
     }
     if (result.kind === 'missing') {
       say('  there is no restic repository there yet');
@@ -376,18 +357,18 @@ async function connectionCheck(run: WizardRun, start: Draft, heading: () => void
       if (create) {
         const { repositoryId } = await probe.initRepository(access);
         say(`  created the repository: id ${repositoryId.slice(0, 8)}`);
-        return { draft, repositoryId, created: true, passwordGenerated };
+        return { draft, repositoryId, created: true };
       }
     } else {
       say(`  the check failed: ${result.message}`);
       say(`  likely cause: ${explainCause(result.cause, draft.offsite)}`);
       if (prompter === null) {
-        throw new UserError('E_WIZARD_CONNECTION', `the offsite repository ${repository} did not open: ${result.message}`, {
+        throw new UserError('E_WIZARD_CONNECTION', `the offsite repository ${redactRepository(repository)} did not open: ${result.message}`, {
           hints: [explainCause(result.cause, draft.offsite), 'correct the answer in the answers file and run drkit init --answers FILE --yes again'],
         });
       }
     }
-    if (prompter === null) throw new UserError('E_WIZARD_CONNECTION', `no repository at ${repository}`);
+    if (prompter === null) throw new UserError('E_WIZARD_CONNECTION', `no repository at ${redactRepository(repository)}`);
     const cause = result.kind === 'failed' ? result.cause : 'bucket-missing';
     const keys = answersToCorrect(cause, draft.offsite).filter((key) => key !== 'password' || draft.offsite !== 'none');
     const choices = [
@@ -402,7 +383,7 @@ async function connectionCheck(run: WizardRun, start: Draft, heading: () => void
         if (question.key === 'passwordMode' || question.key === 'password') continue;
         if (question.when !== undefined && !question.when(draft)) continue;
         await answer(run, question, draft, heading, question.key === 'offsite');
-        if (question.key === 'offsite' && draft.offsite === 'none') return { draft, repositoryId: '', created: false, passwordGenerated };
+        if (question.key === 'offsite' && draft.offsite === 'none') return { draft, repositoryId: '', created: false };
       }
       continue;
     }
@@ -411,7 +392,6 @@ async function connectionCheck(run: WizardRun, start: Draft, heading: () => void
       draft.passwordMode = 'existing';
       const question = questionFor('password');
       if (question !== undefined) await answer(run, question, draft, heading, true);
-      passwordGenerated = false;
       continue;
     }
     const question = questionFor(pick as keyof Draft);

@@ -4,9 +4,10 @@
  */
 import { configSchema } from '../config/schema.js';
 import { validateKitShape } from '../core/kit.js';
+import { parseCustodianList } from '../core/custodians.js';
 import { DrkitError } from '../errors.js';
-import { recommendedThreshold, thresholdReason } from './derive.js';
-import type { ChoiceQuestion, CustodiansQuestion, Draft, Step, TextQuestion } from './types.js';
+import { custodianList, recommendedThreshold, thresholdReason } from './derive.js';
+import type { ChoiceQuestion, Custodian, CustodiansQuestion, Draft, Step, TextQuestion } from './types.js';
 
 const scheduleRule = (value: string): string | null => {
   const result = configSchema.safeParse({ sources: ['/'], offsite: { repository: '/r', schedule: value } });
@@ -65,16 +66,34 @@ function shapeProblem(names: readonly string[], k: number): string | null {
   }
 }
 
+/**
+ * What is wrong with one custodian, by the kit's own rule (src/core/custodians.ts: printed on paper, so no control
+ * characters, bounded lengths), plus the characters that list syntax reserves.
+ */
+export function custodianProblem(custodian: Custodian): string | null {
+  if (/[,<>]/.test(custodian.name)) return `"${custodian.name}": a name may not hold ",", "<" or ">"`;
+  if (/[<>]/.test(custodian.contact ?? '')) return `how to reach ${custodian.name}: may not hold "<" or ">"`;
+  try {
+    parseCustodianList(custodianList([custodian]), 'custodian');
+    return null;
+  } catch (error) {
+    if (error instanceof DrkitError) return error.message.replace(/^custodian: custodian 1/, custodian.name);
+    throw error;
+  }
+}
+
 export const custodiansQuestion: CustodiansQuestion = {
-  kind: 'custodians', key: 'custodians', flag: '--custodian',
+  kind: 'custodians', key: 'custodians', flag: '--custodians',
   message: 'custodians',
   when: (draft) => draft.offsite !== 'none',
   explain: () => 'each custodian keeps one sealed sheet; name people who live apart from you and from each other (a relative, a friend, a notary). '
     + 'Their contact is printed on the sheets, so a restorer knows whom to ask for the others',
   default: (_draft, context) => context.existing?.custodians ?? [],
   validate: (custodians) => {
-    const comma = custodians.find((custodian) => custodian.name.includes(','));
-    if (comma !== undefined) return `"${comma.name}": a name must not hold a comma`;
+    for (const custodian of custodians) {
+      const problem = custodianProblem(custodian);
+      if (problem !== null) return problem;
+    }
     return shapeProblem(custodians.map((custodian) => custodian.name), 2);
   },
 };

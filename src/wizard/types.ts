@@ -9,11 +9,10 @@ export type OnsiteKind = 'folder' | 'ssh' | 'none';
 export type OffsiteKind = 'b2-s3' | 'b2' | 's3' | 'url' | 'none';
 export type PasswordMode = 'generate' | 'existing' | 'keep';
 
-export interface Custodian {
-  name: string;
-  /** how to reach them (phone, address, e-mail): printed on their sheet */
-  contact: string;
-}
+import type { Custodian } from '../core/custodians.js';
+
+/** A custodian: a name and, optionally, how to reach them (printed on the sheets). The kit's own type. */
+export type { Custodian };
 
 /** Every answer the wizard can hold. Secrets (keyId, secretKey, password) never go to argv or the answers file the wizard writes. */
 export interface Draft {

@@ -49,7 +49,7 @@ test('status: fresh runs are ok (exit 0) and show age, size, snapshot count and 
       '  snapshot abcd1234',
       '  warning: could not read /data/locked.db',
       'repository check: ok',
-      `  last good run: ${hoursAgo(50)} (2d 2h ago; maxAge 8d)`,
+      `  last good check: ${hoursAgo(50)} (2d 2h ago; maxAge 8d)`,
       'last drill: never',
     ]);
   } finally {

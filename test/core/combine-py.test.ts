@@ -4,7 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runProgram } from '../../src/adapters/exec.js';
 import { test } from 'node:test';
 import { ALPHABET } from '../../src/core/base32.js';
 import { combineKit, createKit } from '../../src/core/kit.js';
@@ -14,11 +18,29 @@ import { DrkitError } from '../../src/errors.js';
 import { typicalB2Bundle } from '../helpers/kit-fixtures.js';
 import { runCombiner } from '../helpers/kit-tools.js';
 
-test('combine.py is at most 80 lines of standard-library Python', () => {
+test('combine.py is standard-library Python that fits one listing page, each line one row, sealed by its last line', () => {
   const source = readFileSync(combinerPath(), 'utf8');
-  assert.ok(source.trimEnd().split('\n').length <= 80);
+  const lines = source.trimEnd().split('\n');
+  assert.ok(lines.length <= 80, `${lines.length} lines`);
+  // 97 characters is the A4 listing's row after its 11-character prefix: no line continues on a second row
+  for (const [index, line] of lines.entries()) assert.ok(line.length <= 97, `line ${index + 1} is ${line.length} characters`);
   const imports = source.match(/^\s*(?:import|from)\s+.*$/gm) ?? [];
-  for (const line of imports) assert.match(line, /^(import hashlib, re, sys; from functools import reduce)$/, line);
+  for (const line of imports) assert.match(line, /^import hashlib,re,sys$/, line);
+  const body = source.slice(0, source.lastIndexOf('\n#=') + 1);
+  assert.equal(lines.at(-1), `#=${createHash('sha256').update(body).digest('hex')}`, 'the last line is the SHA-256 of the lines above: node dist/scripts/make-vectors.js reseals it');
+});
+
+test('a mistyped combine.py names itself before it reads any sheet', async () => {
+  const source = readFileSync(combinerPath(), 'utf8');
+  const dir = mkdtempSync(join(tmpdir(), 'drkit-mistyped-'));
+  try {
+    writeFileSync(join(dir, 'combine.py'), source.replace('k=a["k"][1]', 'k=a["k"][2]'));
+    const result = await runProgram('python3', [join(dir, 'combine.py'), 'envelope.txt', 'share-1.txt'], { cwd: dir });
+    assert.equal(result.exitStatus, 1);
+    assert.equal(result.stderrTail.trim(), 'error: combine.py is mistyped');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('on random kits, combine.py and the core agree: passphrase and OpenPGP message, or the same error', async () => {

@@ -132,7 +132,7 @@ test('shares of two kits are refused, naming both kit ids', async () => {
   const b = (await makeKit(5, 3, 'kit b')).kit;
   await assert.rejects(combineKit([...named(a, [1, 2]), { name: 'other.txt', text: b.shares[2]?.text ?? '' }], envelopeOf(a)), (error: DrkitError) => {
     assert.equal(error.code, 'E_KIT_MIX');
-    assert.match(error.message, new RegExp(`${a.kitIdDisplay}.*${b.kitIdDisplay}`));
+    assert.match(error.message, new RegExp(`${b.kitIdDisplay}.*${a.kitIdDisplay}`));
     return true;
   });
 });

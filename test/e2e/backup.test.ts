@@ -136,10 +136,16 @@ describe('drkit backup, end to end', () => {
     assert.deepEqual(events.filter((event) => event.message_type === 'done').map((event) => [event.job, event.result?.outcome]), [['onsite', 'success'], ['offsite', 'success']]);
     assert.ok(events.some((event) => event.message_type === 'start' && event.job === 'offsite'));
 
+    // a repository never checked is a finding of its own: status stays non-zero until the first `drkit check`
+    const unchecked = await drkit(setup, ['status', '--json']);
+    assert.equal(unchecked.status, 5, unchecked.stdout);
+    const check = await drkit(setup, ['check']);
+    assert.equal(check.status, 0, check.stderr);
+
     const status = await drkit(setup, ['status', '--json']);
     assert.equal(status.status, 0, status.stdout);
     const report = JSON.parse(status.stdout) as { stale: boolean; jobs: { job: string; state: string; lastGood: { snapshotCount: number } }[]; lastDrill: null };
-    assert.deepEqual(report.jobs.map((job) => [job.job, job.state]), [['onsite', 'ok'], ['offsite', 'ok']]);
+    assert.deepEqual(report.jobs.map((job) => [job.job, job.state]), [['onsite', 'ok'], ['offsite', 'ok'], ['check', 'ok']]);
     assert.equal(report.lastDrill, null);
 
     for (const [what, text] of [['init output', init.stdout + init.stderr], ['backup output', backup.stdout + backup.stderr],

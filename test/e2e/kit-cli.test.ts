@@ -17,7 +17,7 @@ function assertNoSecret(text: string): void {
   for (const secret of secrets) assert.ok(!text.includes(secret), 'a secret reached the output');
 }
 
-const create = (out: string, extra: string[] = []) => runCli(['kit', 'create', '--format', 'text', '--bundle', bundlePath, '--custodians', 'Ann,Ben,Cy,Dee,Eve', '--threshold', '3', '--out', out, ...extra]);
+const create = (out: string, extra: string[] = []) => runCli(['kit', 'create', '--format', 'text', '--no-check', '--bundle', bundlePath, '--custodians', 'Ann,Ben,Cy,Dee,Eve', '--threshold', '3', '--out', out, ...extra]);
 
 test('kit create writes n shares and the envelope, private, and prints the kit id', async () => {
   const out = join(work, 'kit');
@@ -81,7 +81,7 @@ test('recover writes the bundle 0600 from any 3 shares and refuses 2', async () 
 
   const few = await runCli(['recover', '--from', join(out, 'share-5.txt'), '--from', join(out, 'share-1.txt'), '--envelope', join(out, 'envelope.txt'), '--out', join(work, 'never.json')]);
   assert.equal(few.exitStatus, 2);
-  assert.match(few.stderr, /error: 2 shares given, kit .* needs 3/);
+  assert.match(few.stderr, /error: kit .* needs 3 shares, 2 given/);
   assert.throws(() => statSync(join(work, 'never.json')));
 });
 
@@ -90,7 +90,7 @@ test('bad input is refused with a clear error and nothing written', async () => 
     [['--custodians', 'Ann,Ben,Cy', '--threshold', '1'], /--threshold: 1 is below 2/],
     [['--custodians', 'Ann,Ben,Cy', '--threshold', '4'], /--threshold: 4 is more than the 3 custodians/],
     [['--custodians', Array.from({ length: 16 }, (_, i) => `P${i}`).join(','), '--threshold', '3'], /16 named, a kit has at most 15/],
-    [['--custodians', 'Ann,,Cy', '--threshold', '2'], /--custodians: name 2 is empty/],
+    [['--custodians', 'Ann,,Cy', '--threshold', '2'], /--custodians: custodian 2 has no name/],
     [['--custodians', 'Ann,Ben,ann', '--threshold', '2'], /"ann" is named twice/],
     [['--custodians', 'Ann,Ben', '--threshold', 'two'], /--threshold must be a whole number/],
   ];
@@ -125,7 +125,7 @@ test('a password inside the repository URL stays inside the envelope: not in kit
   const path = join(work, 'rest-bundle.json');
   writeFileSync(path, JSON.stringify({ ...typicalB2Bundle, repository: secretUrl }));
   const out = join(work, 'rest-kit');
-  const created = await runCli(['kit', 'create', '--format', 'text', '--bundle', path, '--custodians', 'A,B', '--threshold', '2', '--out', out]);
+  const created = await runCli(['kit', 'create', '--format', 'text', '--no-check', '--bundle', path, '--custodians', 'A,B', '--threshold', '2', '--out', out]);
   assert.equal(created.exitStatus, 0, created.stderr);
   const recovered = await runCli(['recover', '--from', join(out, 'share-1.txt'), '--from', join(out, 'share-2.txt'), '--envelope', join(out, 'envelope.txt'), '--out', join(work, 'rest.json')]);
   assert.equal(recovered.exitStatus, 0, recovered.stderr);
@@ -134,4 +134,22 @@ test('a password inside the repository URL stays inside the envelope: not in kit
   }
   assert.match(recovered.stdout, /repository: rest:https:\/\/ann:…@127\.0\.0\.1:8000\/ann\//);
   assert.equal((JSON.parse(readFileSync(join(work, 'rest.json'), 'utf8')) as { repository: string }).repository, secretUrl);
+});
+
+test('custodians with contact details, from --custodians-file; a control character in one is refused by code point', async () => {
+  const file = join(work, 'custodians.txt');
+  writeFileSync(file, '# the holders\nAnn Smith <ann@example.org, +44 20 7946 0001>\nBen Jones\nCy Young <12 High Street, Oxford>\n');
+  const out = join(work, 'kit-contacts');
+  const result = await runCli(['kit', 'create', '--format', 'text', '--bundle', bundlePath, '--custodians-file', file, '--threshold', '2', '--out', out]);
+  assert.equal(result.exitStatus, 0, result.stderr);
+  const record = JSON.parse(readFileSync(join(out, 'kit.json'), 'utf8')) as { custodians: { name: string; contact?: string }[] };
+  assert.deepEqual(record.custodians.map(({ name, contact }) => ({ name, contact })), [
+    { name: 'Ann Smith', contact: 'ann@example.org, +44 20 7946 0001' }, { name: 'Ben Jones', contact: undefined }, { name: 'Cy Young', contact: '12 High Street, Oxford' },
+  ]);
+  const bad = await runCli(['kit', 'create', '--format', 'text', '--bundle', bundlePath, '--custodians', 'Ann <a\u001b[2Jb>,Ben', '--threshold', '2', '--out', join(work, 'kit-bad')]);
+  assert.equal(bad.exitStatus, 2);
+  assert.match(bad.stderr, /^error: --custodians: custodian 1 contains the control character U\+001B$/m);
+  assert.ok(!bad.stderr.includes('\u001b'));
+  const both = await runCli(['kit', 'create', '--format', 'text', '--bundle', bundlePath, '--custodians', 'Ann,Ben', '--custodians-file', file, '--threshold', '2', '--out', join(work, 'kit-both')]);
+  assert.match(both.stderr, /both --custodians and --custodians-file given/);
 });

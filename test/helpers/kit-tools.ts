@@ -13,7 +13,7 @@ export async function runCombiner(names: readonly string[], texts: readonly stri
   try {
     names.forEach((name, i) => writeFileSync(join(dir, name), texts[i] ?? ''));
     writeFileSync(join(dir, 'envelope.txt'), envelope);
-    const result = await runProgram('python3', [combinerPath(), '--envelope', 'envelope.txt', '--write-envelope', 'kit.gpg', ...names], { cwd: dir });
+    const result = await runProgram('python3', [combinerPath(), 'envelope.txt', ...names], { cwd: dir });
     let openpgp: Buffer | null = null;
     try { openpgp = readFileSync(join(dir, 'kit.gpg')); } catch { openpgp = null; }
     return { exitStatus: result.exitStatus, stdout: result.stdout, stderr: result.stderrTail, openpgp };

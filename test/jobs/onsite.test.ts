@@ -328,3 +328,17 @@ test('fault: target out of space — a clear error, older snapshots intact, the 
   assert.deepEqual((await readdir(hostDir)).sort(), [first.snapshotId, next.snapshotId, 'latest']);
   assert.deepEqual(await tree(path.join(hostDir, next.snapshotId ?? '', source)), await tree(source));
 });
+
+test('the kit\'s canary is copied into every snapshot under its absolute path, and never makes a snapshot on its own', async () => {
+  const { base, source, hostDir, options } = await setup('canary');
+  await writeFile(path.join(source, 'letter.txt'), 'hello\n');
+  const canary = path.join(base, 'state', 'drkit', 'canary', 'drkit-canary.txt');
+  await mkdir(path.dirname(canary), { recursive: true });
+  await writeFile(canary, 'drkit canary: this backup belongs with recovery kit 7QF2-9KXA made on 2026-12-01\n');
+  const result = await runOnsiteSnapshot({ ...options, canary }, recorder());
+  assert.equal(result.outcome, 'success');
+  assert.equal(await readFile(path.join(hostDir, 'latest', canary), 'utf8'), await readFile(canary, 'utf8'));
+  assert.equal(await readFile(path.join(hostDir, 'latest', source, 'letter.txt'), 'utf8'), 'hello\n');
+  await assert.rejects(runOnsiteSnapshot({ ...options, sources: [path.join(base, 'not-mounted')], canary }, recorder()),
+    (error: unknown) => error instanceof UserError && error.code === 'E_SOURCES_MISSING');
+});

@@ -37,7 +37,7 @@ test('writes one sheet per custodian, the guide and the checklist, after a self-
   assert.equal(report.sheets.length, 5);
   assert.ok(report.sheets.every((sheet) => sheet.textLayer === 'ok' && sheet.qr === 'ok' && sheet.envelopeText === 'ok' && sheet.envelopeQr === 'ok'));
   assert.equal(report.subsets, 10); // C(5, 3)
-  assert.equal(report.guide.commands, 19);
+  assert.equal(report.guide.commands, 18);
   assert.equal(readdirSync(join(dir, '..')).length, 1, 'no temporary folder is left beside the kit');
 });
 
@@ -185,4 +185,16 @@ test('names the font cannot print are a clear error; accented Latin, Greek and C
   const { kit: cjk } = await makeKit({ seed: 'cjk', custodians: ['Ann', '李雷'], threshold: 2 });
   await assert.rejects(writePdfKit(cjk, { outDir: join(tempDir('cjk'), 'kit'), paper: 'a4' }), (error: unknown) =>
     error instanceof DrkitError && error.code === 'E_UNPRINTABLE' && /'李', '雷'/.test(error.message));
+});
+
+test('the guide\'s Part 7 is a specification for an archivist: no project paths, build commands or markdown syntax', () => {
+  const layer = pdftotext(join(dir, 'guide.pdf'), '-layout');
+  const part7 = layer.slice(layer.indexOf('Part 7. '));
+  assert.ok(part7.length > 5000, 'Part 7 is printed');
+  for (const bad of [/\b(?:src|test|fixtures|scripts|bench|templates)\//, /\bnpm\b/, /\.ts\b/, /`/, /\*\*/, /^\s*#{2,3} /m, /\|\s*-{3}/, /<!--/]) {
+    assert.doesNotMatch(part7, bad);
+  }
+  for (const expected of ['E_LINE_FOREIGN', 'is from another share or kit', 'x = 0 is never written', 'UTC', 'DK1S followed by the share\'s 64 payload characters: 68 characters']) {
+    assert.ok(normalise(part7).includes(expected), `Part 7 lacks ${expected}`);
+  }
 });

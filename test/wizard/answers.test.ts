@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { parseConfig } from '../../src/config/load.js';
 import { parseSecrets } from '../../src/adapters/secrets.js';
 import { deterministicRandom } from '../../src/core/random.js';
-import { configText, draftFromSetup, parseAnswers, parseCustodianFlag, recordText, secretsText } from '../../src/wizard/answers.js';
+import { configText, draftFromFlags, draftFromSetup, parseAnswers, recordText, secretsText } from '../../src/wizard/answers.js';
 import { answersToCorrect, connectionCause, generatePassword, offsiteAnswersOf, parseMounts, recommendedThreshold, repositoryOf, thresholdReason } from '../../src/wizard/derive.js';
 import { wrap } from '../../src/wizard/prompter.js';
 import type { Draft } from '../../src/wizard/types.js';
@@ -62,7 +62,7 @@ test('/proc/mounts: real file systems kept, the system\'s own left out, escapes 
   assert.deepEqual(mounts.map((mount) => mount.mountPoint), ['/', '/media/ann/My Disk', '/run/media/ann/usb']);
 });
 
-test('answers file: keys named in mistakes; custodian flags split at the first colon', () => {
+test('answers file: keys named in mistakes; --custodians read as kit create reads it', () => {
   const ok = parseAnswers('sources: [~/Documents]\nthreshold: 3\ncustodians:\n  - { name: Ann, contact: "phone: 0101" }\nthen: [backup]\n', 'a.yaml');
   assert.deepEqual(ok.draft, { sources: ['~/Documents'], threshold: '3', custodians: [{ name: 'Ann', contact: 'phone: 0101' }] });
   assert.deepEqual(ok.then, ['backup']);
@@ -70,7 +70,7 @@ test('answers file: keys named in mistakes; custodian flags split at the first c
   assert.equal(parseAnswers('password: x y z\n', 'a.yaml').holdsSecrets, true);
   assert.throws(() => parseAnswers('source: [/x]\nonsite: usb\n', 'a.yaml'), (error: unknown) => error instanceof Error
     && error.message.startsWith('answers file a.yaml: ') && error.message.includes('unknown key source') && error.message.includes('onsite: must be folder, ssh or none'));
-  assert.deepEqual(parseCustodianFlag('Ann Example: phone 0101: evenings'), { name: 'Ann Example', contact: 'phone 0101: evenings' });
+  assert.deepEqual(draftFromFlags({ custodians: 'Ann Example <phone 0101, evenings>,Ben' }).custodians, [{ name: 'Ann Example', contact: 'phone 0101, evenings' }, { name: 'Ben' }]);
 });
 
 test('editing a config keeps every key and comment the wizard does not own, and says what it removes', () => {

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import type { Choice, Prompter } from '../../src/wizard/types.js';
 
-export type ScriptedAnswer = { ask: RegExp; answer: string | boolean };
+/** an answer, or what the person does to find it (e.g. photograph a printed sheet) */
+export type ScriptedAnswer = { ask: RegExp; answer: string | boolean | (() => Promise<string>) };
 
 export interface ScriptedPrompter extends Prompter {
   said: string[];
@@ -40,9 +41,10 @@ export function scriptedPrompter(script: ScriptedAnswer[]): ScriptedPrompter {
     defaults.set(message, fallback);
     for (;;) {
       const item = next(message);
-      assert.equal(typeof item.answer, 'string', `prompt "${message}" wants text`);
+      const answer = typeof item.answer === 'function' ? await item.answer() : item.answer;
+      assert.equal(typeof answer, 'string', `prompt "${message}" wants text`);
       // inquirer's input: Enter on an empty line takes the default
-      const value = item.answer === '' && fallback !== undefined ? fallback : String(item.answer);
+      const value = answer === '' && fallback !== undefined ? fallback : String(answer);
       const verdict = validate === undefined ? true : await validate(value);
       if (verdict === true) return value;
       refused.push({ message, answer: value, error: verdict });

@@ -172,6 +172,10 @@ test('without a terminal: a missing answer names its flag, a wrong one its rule,
       && error.message === 'answer keyId is needed: key id' && /DRKIT_KEY_ID/.test(error.hints[0] ?? ''));
     await assert.rejects(run({ ...base, b2Region: 'Europe', bucket: 'ann-backups' }), (error: unknown) => error instanceof DrkitError
       && /--b2-region .*"Europe": must be a B2 region such as us-west-004/.test(error.message));
+    const dead = `rest:http://127.0.0.1:${await freePort()}/`;
+    await assert.rejects(run({ sources: [box.source], onsite: 'none', offsite: 'url', repositoryUrl: dead, passwordMode: 'existing', password: 'long enough password' }), (error: unknown) => error instanceof DrkitError
+      && error.code === 'E_WIZARD_CONNECTION' && /did not open: restic cat config: cannot reach the repository/.test(error.message)
+      && /^the repository could not be reached: check the network/.test(error.hints[0] ?? '') && !error.message.includes('long enough password'));
     await assert.rejects(run({ sources: [join(box.root, 'nope')] }), (error: unknown) => error instanceof DrkitError && /does not exist$/.test(error.message));
   } finally {
     box.cleanup();

@@ -18,10 +18,11 @@
 import { runProgram, type RunResult } from '../exec.js';
 import { InternalError, ToolError, UserError, type DrkitError } from '../../errors.js';
 import {
-  buildResticArgs, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
+  buildResticArgs, clearedSelectingVariables, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
   type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsArgs,
 } from './args.js';
-import { DAMAGE, UNREACHABLE, classifyResticRun, lastResticMessage, redactSecrets, repositoryDamaged, type ResticRunOutcome } from './errors.js';
+import { DAMAGE, PERMANENT_BACKEND_FAULT, UNREACHABLE, classifyResticRun, lastResticMessage, repositoryDamaged, type ResticRunOutcome } from './errors.js';
+import { redactRepository, redactText, repositorySecrets } from '../../core/redact.js';
 import {
   parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseLsFileLine, parseRepositoryConfig, parseRestoreLine,
   parseSnapshots, parseStats, parseStderrLine, type BackupStatus, type BackupSummary, type ForgetGroup, type ItemError,
@@ -35,7 +36,7 @@ export type { BackupArgs, CheckArgs, ForgetArgs, KeepPolicy, RestoreArgs, Snapsh
 export type { BackupStatus, BackupSummary, ForgetGroup, ItemError, RepositoryStats, RestoreStatus, Snapshot } from './json.js';
 export type { ResticVersion, ResticFeatures } from './version.js';
 export { parseResticVersion, resticFeatures } from './version.js';
-export { redactSecrets, repositoryDamaged } from './errors.js';
+export { repositoryDamaged } from './errors.js';
 
 /** Where the repository password comes from. `value` goes to restic through a pipe (see the module's rules). */
 export type PasswordSource = { file: string } | { command: string } | { value: string };
@@ -72,6 +73,11 @@ export interface ResticRunnerOptions {
   signal?: AbortSignal;
   /** called with each retry decision, e.g. to tell the user "retrying in 15 s" */
   onRetry?: (info: { attempt: number; delayMs: number; error: DrkitError }) => void;
+  /**
+   * run restic with only these variables (and the repository's own), not drkit's environment: the kit check
+   * proves a bundle opens the repository with nothing else (no RESTIC_* or AWS_* of the owner's shell)
+   */
+  isolatedEnv?: Readonly<Record<string, string>>;
 }
 
 /** The delay before retry number `retry` (1-based): initial × factor^(retry−1), capped. Pure. */
@@ -80,9 +86,11 @@ export function backoffDelay(policy: RetryPolicy, retry: number): number {
 }
 
 /** Secret values that must never appear in a message: the password and the backend's secret-looking variables. */
-export function secretValuesOf(repository: Pick<ResticRepository, 'password' | 'env'>): string[] {
+export function secretValuesOf(repository: Pick<ResticRepository, 'password' | 'env'> & { repository?: string }): string[] {
   const secrets: string[] = [];
   if ('value' in repository.password) secrets.push(repository.password.value);
+  // a password inside the URL, also as restic may echo it (percent-decoded)
+  if (repository.repository !== undefined) secrets.push(...repositorySecrets(repository.repository));
   for (const [key, value] of Object.entries(repository.env ?? {})) {
     if (/SECRET|PASSWORD|TOKEN|KEY|CREDENTIAL|AUTH|ACCOUNT/i.test(key)) secrets.push(value);
   }
@@ -117,7 +125,7 @@ export function detectResticVersion(binary = 'restic'): Promise<ResticVersion> {
 async function runResticVersion(binary: string): Promise<ResticVersion> {
   // once per binary (path, size, modification time), not once per run: ./version-cache.ts
   const text = await cachedVersionText(binary, async () => {
-    const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: { RESTIC_PASSWORD: undefined } });
+    const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: clearedSelectingVariables(process.env) });
     if (result.exitStatus !== 0 || parseResticVersion(result.stdout) === null) {
       throw new ToolError('E_RESTIC_VERSION', `${binary} version did not print a restic version: ${lastResticMessage(result.stdout + '\n' + result.stderrTail) || 'no output'}`, {
         program: binary, exitStatus: result.exitStatus, signal: result.signal, stderrTail: result.stderrTail,
@@ -190,7 +198,7 @@ const NO_ERRORS_LINE = /no errors were found|returned error, retrying after/i;
 export class Restic {
   readonly version: ResticVersion;
   readonly features: ResticFeatures;
-  /** the repository as it may be shown (credentials in the URL replaced by ***) */
+  /** the repository as it may be shown (a password in the URL replaced by …: src/core/redact.ts) */
   readonly displayName: string;
   private readonly secrets: string[];
 
@@ -198,7 +206,7 @@ export class Restic {
     this.version = version;
     this.features = resticFeatures(version);
     this.secrets = secretValuesOf(repository);
-    this.displayName = redactSecrets(repository.repository, this.secrets);
+    this.displayName = redactText(redactRepository(repository.repository), this.secrets);
   }
 
   /** Creates the repository. Returns its id (64 hex digits). Throws E_RESTIC_REPO_EXISTS when one is there. */
@@ -233,9 +241,13 @@ export class Restic {
    */
   async plainFullSnapshotId(shortId: string): Promise<string | null> {
     if (/^[0-9a-f]{64}$/.test(shortId)) return shortId;
-    const names = await listPlainSnapshots(this.repository.repository, this.repository.cacert === undefined ? {} : { cacert: this.repository.cacert });
-    const matches = (names ?? []).filter((name) => name.startsWith(shortId));
+    const matches = ((await this.plainSnapshotIds()) ?? []).filter((name) => name.startsWith(shortId));
     return matches.length === 1 && matches[0] !== undefined ? matches[0] : null;
+  }
+
+  /** The ids of all snapshots, from the file names read without restic; null when the backend cannot be listed plainly. */
+  plainSnapshotIds(): Promise<string[] | null> {
+    return listPlainSnapshots(this.repository.repository, this.repository.cacert === undefined ? {} : { cacert: this.repository.cacert });
   }
 
   /** Backs up `args.paths`. Progress goes to `onStatus`; unreadable files make a 'partial' result (exit 3). */
@@ -245,7 +257,7 @@ export class Restic {
     let unreadableCount = 0;
     const onItemError = (message: ItemError) => {
       unreadableCount += 1;
-      if (unreadable.length < MAX_KEPT_ITEM_ERRORS) unreadable.push({ ...message, message: redactSecrets(message.message, this.secrets) });
+      if (unreadable.length < MAX_KEPT_ITEM_ERRORS) unreadable.push({ ...message, message: redactText(message.message, this.secrets) });
     };
     const result = await this.run({
       operation: { command: 'backup', args }, name: 'backup', collectStdout: false,
@@ -260,7 +272,7 @@ export class Restic {
         if (message.type === 'error') onItemError(message);
         // 0.14 prints a missing source as text and still exits 0; it is as much a gap as an unreadable file
         else if (message.type === 'text' && /does not exist, skipping$/.test(message.text)) {
-          onItemError({ type: 'error', message: redactSecrets(message.text, this.secrets), during: 'scan' });
+          onItemError({ type: 'error', message: redactText(message.text, this.secrets), during: 'scan' });
         }
       },
     }, () => {
@@ -305,7 +317,7 @@ export class Restic {
     const findings: string[] = [];
     await this.run({
       operation: { command: 'prune' }, name: 'prune', collectStdout: false, onStdoutLine: () => undefined,
-      onStderrLine: (line) => { if (findings.length < 20 && /missing|does not exist|not found/i.test(line)) findings.push(redactSecrets(line, this.secrets)); },
+      onStderrLine: (line) => { if (findings.length < 20 && /missing|does not exist|not found|^\s*[0-9a-f]{64}\s*$/i.test(line)) findings.push(redactText(line, this.secrets)); },
       interpret: (result, outcome) => (outcome.kind === 'error' && DAMAGE.test(result.stderrTail)
         ? { kind: 'error', transient: false, error: repositoryDamaged('prune', this.displayName, findings, this.version, result) }
         : outcome),
@@ -316,7 +328,7 @@ export class Restic {
   async check(args: CheckArgs = {}): Promise<CheckResult> {
     const problems: string[] = [];
     const noteProblem = (text: string) => {
-      if (problems.length < MAX_KEPT_ITEM_ERRORS) problems.push(redactSecrets(text, this.secrets));
+      if (problems.length < MAX_KEPT_ITEM_ERRORS) problems.push(redactText(text, this.secrets));
     };
     let summaryErrors = 0;
     await this.run({
@@ -360,11 +372,11 @@ export class Restic {
         else if (message.type === 'restore_summary') {
           filesRestored = message.filesRestored ?? 0;
           bytesRestored = message.bytesRestored ?? 0;
-        } else if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactSecrets(message.message, this.secrets) });
+        } else if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactText(message.message, this.secrets) });
       },
       onStderrLine: (line) => {
         const message = parseStderrLine(line);
-        if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactSecrets(message.message, this.secrets) });
+        if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactText(message.message, this.secrets) });
       },
     }, () => { snapshotShortId = null; filesRestored = null; bytesRestored = null; errors.length = 0; });
     return { snapshotShortId, filesRestored, bytesRestored, errors };
@@ -414,7 +426,7 @@ export class Restic {
       } catch (error) {
         // a lock left by a killed run (its restic gone) is stale, and `restic unlock` removes only such locks: try
         // that once at once, whatever the retry policy (retries: 0 must not leave every later run locked out)
-        if (error instanceof ToolError && error.code === 'E_RESTIC_LOCKED' && !triedUnlock) {
+        if (error instanceof ToolError && error.code === 'E_RESTIC_LOCKED' && !triedUnlock && !this.options.signal?.aborted) {
           triedUnlock = true;
           if (await this.unlockStale().then(() => true, () => false)) {
             resetAttempt?.();
@@ -428,7 +440,7 @@ export class Restic {
         this.options.onRetry?.({ attempt, delayMs, error });
         await sleep(delayMs, this.options.signal);
         if (this.options.signal?.aborted) throw error;
-        // a lock left by a run that crashed (or that drkit stopped) is stale: restic unlock removes only such locks
+        // a lock whose holder crashed while we waited is stale now: restic unlock removes only such locks
         if (error.code === 'E_RESTIC_LOCKED') await this.unlockStale().catch(() => undefined);
         resetAttempt?.();
       }
@@ -443,12 +455,23 @@ export class Restic {
     const signal = this.options.signal ? AbortSignal.any([this.options.signal, stopper.signal]) : stopper.signal;
     let retryingSince: number | null = null;
     let gaveUpOnBackend = false;
+    let stoppedOnPermanentFault = false;
     let exitErrorMessage: string | undefined;
+    let giveUpTimer: NodeJS.Timeout | undefined;
+    const giveUp = (): void => {
+      if (retryingSince === null || gaveUpOnBackend) return;
+      gaveUpOnBackend = true;
+      stopper.abort();
+    };
 
     const { password, secretInput } = this.passwordHandOff();
-    const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env) });
+    const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env), inherited: process.env });
+    // a pre-seal check (kit create) runs restic in a cleared environment: nothing of the owner's setup leaks in
+    const isolated = this.options.isolatedEnv;
     const result = await runProgram(this.options.binary ?? 'restic', args, {
-      env, signal, debianPackage: 'restic', collectStdout: request.collectStdout,
+      env: isolated === undefined ? env : { ...isolated, ...env }, cleanEnv: isolated !== undefined,
+      // restic gets 10 s to remove its lock after SIGTERM; a dead server would keep it retrying for a minute
+      signal, killGraceMs: 10_000, debianPackage: 'restic', collectStdout: request.collectStdout,
       ...(request.onSpawn ? { onSpawn: request.onSpawn } : {}),
       ...(secretInput === undefined ? {} : { secretInput }),
       ...(request.onStdoutLine ? { onStdoutLine: request.onStdoutLine } : {}),
@@ -456,24 +479,33 @@ export class Restic {
         // only network faults count: 0.14 also retries a pack that is simply missing ("no such file"), which
         // is damage for `check` to report, not a server to give up on
         if (BACKEND_RETRY_LINE.test(line) && UNREACHABLE.test(line)) {
+          if (retryingSince === null) {
+            // restic >= 0.16 backs off for up to a minute between retries: a timer, not only the next line, ends the wait
+            giveUpTimer ??= setTimeout(giveUp, giveUpMs);
+          }
           retryingSince ??= now();
           if (now() - retryingSince >= giveUpMs && !gaveUpOnBackend) {
             gaveUpOnBackend = true;
             stopper.abort();
           }
+        } else if (BACKEND_RETRY_LINE.test(line) && PERMANENT_BACKEND_FAULT.test(line) && !stoppedOnPermanentFault) {
+          stoppedOnPermanentFault = true;
+          stopper.abort();
         } else if (BACKEND_RECOVERED_LINE.test(line)) {
           retryingSince = null;
+          clearTimeout(giveUpTimer);
+          giveUpTimer = undefined;
         }
         const message = parseStderrLine(line);
         if (message.type === 'exit_error') exitErrorMessage = message.message;
         request.onStderrLine?.(line);
       },
-    });
-    const redacted: RunResult = { ...result, stderrTail: redactSecrets(result.stderrTail, this.secrets) };
+    }).finally(() => clearTimeout(giveUpTimer));
+    const redacted: RunResult = { ...result, stderrTail: redactText(result.stderrTail, this.secrets) };
     let outcome = classifyResticRun({
       command: request.name, repository: this.displayName, exitStatus: result.exitStatus, signal: result.signal,
-      stderrTail: redacted.stderrTail, gaveUpOnBackend,
-      ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactSecrets(exitErrorMessage, this.secrets) }),
+      stderrTail: redacted.stderrTail, gaveUpOnBackend, stoppedOnPermanentFault, abortedByCaller: this.options.signal?.aborted === true,
+      ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactText(exitErrorMessage, this.secrets) }),
     }, this.features);
     if (request.interpret) outcome = request.interpret(redacted, outcome);
     if (outcome.kind === 'error') throw outcome.error;

@@ -170,7 +170,8 @@ export function errorValueMessage(value: unknown): string {
 function shared(object: JsonObject, messageType: string): ItemError | VerboseStatus | ExitErrorMessage | UnknownMessage {
   switch (messageType) {
     case 'error':
-      return compact({ type: 'error' as const, message: errorValueMessage(object.error), during: str(object, 'during'), item: str(object, 'item') });
+      // item errors carry {"error": {...}}; restic ≥ 0.17's check prints {"message": "pack …: does not exist\n"} on stderr
+      return compact({ type: 'error' as const, message: str(object, 'message')?.trim() ?? errorValueMessage(object.error), during: str(object, 'during'), item: str(object, 'item') });
     case 'verbose_status':
       return compact({ type: 'verbose_status' as const, action: str(object, 'action'), item: str(object, 'item'), dataSize: num(object, 'data_size') ?? num(object, 'size') });
     case 'exit_error':
