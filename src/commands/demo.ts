@@ -43,7 +43,6 @@ interface StepResult {
   messages: unknown[];
 }
 
-const KIT_SECTION = process.env['DRKIT_DEMO_KIT'] !== '0';
 const CUSTODIANS = 'Ann Example <ann@example.org>,Ben Example <+44 20 7946 0001>,Cy Example <cy@example.org>,Dee Example <dee@example.org>,Eve Example <eve@example.org>';
 
 function cliPath(): string {
@@ -76,9 +75,9 @@ function prepare(root: string, repository: string): { config: string; env: NodeJ
     `  target: ${JSON.stringify(join(disk, 'drkit'))}`,
     'offsite:',
     `  repository: ${JSON.stringify(repository)}`,
-    ...(KIT_SECTION ? ['kit:',
+    'kit:',
     '  owner: Demo Owner',
-    '  notes: This is a demo kit made by drkit demo on local stand-ins; nothing here is real.'] : []),
+    '  notes: This is a demo kit made by drkit demo on local stand-ins; nothing here is real.',
     '',
   ].join('\n'), { mode: 0o600 });
   const env: NodeJS.ProcessEnv = {
@@ -142,12 +141,15 @@ export async function run(options: DemoOptions, io: CommandIO): Promise<number> 
     server = await startRestServer(join(root, 'offsite-server'));
     if (!io.jsonMode) io.note(`offsite stand-in: rclone serve restic on 127.0.0.1:${server.port} (instead of Backblaze B2)`);
     const { config, env, kit } = prepare(root, server.repository);
+    // the kit comes first (it needs only the repository id init recorded), so the first backup already carries
+    // the kit's canary and the drill can check it; the repository check then makes status whole
     const steps: Step[] = [
       { name: 'set up: write the onsite disk\'s marker, create the restic repository', args: ['init', '--config', config, '--yes'] },
-      { name: 'back up: rsync snapshot onsite, restic snapshot offsite', args: ['backup', 'all', '--config', config] },
       { name: 'seal the kit: 5 custodians, any 3 open it (checked against the repository first)', args: ['kit', 'create', '--config', config, '--custodians', CUSTODIANS, '--threshold', '3', '--out', kit] },
+      { name: 'back up: rsync snapshot onsite, restic snapshot offsite', args: ['backup', 'all', '--config', config] },
+      { name: 'check the offsite repository: restic check', args: ['check', '--config', config] },
       { name: 'drill: restore in a clean room from 3 sheets, by the printed guide and by drkit, and compare', args: ['drill', '--config', config, '--kit', kit, '--via', 'both'] },
-      { name: 'status: every job, the kit and the drill', args: ['status', '--config', config] },
+      { name: 'status: every job, the repository check, the kit and the drill', args: ['status', '--config', config] },
     ];
     for (const step of steps) {
       const result = await runStep(step, env, io, (kill) => { killChild = kill; });
