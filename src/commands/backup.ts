@@ -90,7 +90,7 @@ function failedBeforeStart(job: RunnableJob, error: DrkitError, startedAt: strin
 
 /** Runs one engine; every outcome, a failure before the engine started included, is a JobResult. */
 async function runEngine(job: RunnableJob, config: Config, state: StateData, reporter: Reporter, signal: AbortSignal,
-  secretsOut: string[]): Promise<{ result: JobResult; reported: boolean }> {
+  secretsOut: string[], previousRunDied: boolean): Promise<{ result: JobResult; reported: boolean }> {
   const startedAt = new Date().toISOString();
   try {
     if (job === 'onsite') {
@@ -135,7 +135,7 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
     const [{ runOffsiteBackup }, { drkitCacheDir }] = await Promise.all([import('../jobs/offsite.js'), import('../adapters/restic/known.js')]);
     const result = await runOffsiteBackup({
       ...repository, cache: drkitCacheDir(stateDir(config.file)), sources: config.sources, excludes: config.exclude, keep: offsite.keep, host: config.host, tags: offsite.tags,
-      ...canaryOf(stateDir(config.file)),
+      ...canaryOf(stateDir(config.file)), previousRunDied,
     }, reporter, signal, runtime);
     return { result, reported: true };
   } catch (thrown) {
@@ -188,7 +188,7 @@ async function runJob(job: RunnableJob, config: Config, dir: string, reporter: C
     const hc = job === 'check' ? undefined : config[job]?.healthcheck;
     await pingQuietly(hc?.start, '', reporter, job);
     const state = readState(dir);
-    const { result, reported } = await runEngine(job, config, state, reporter, signal, secrets);
+    const { result, reported } = await runEngine(job, config, state, reporter, signal, secrets, lock.tookOver !== undefined);
     const record = toRecord(result, secrets);
     await recordRun(dir, record);
     if (record.outcome === 'failed') {
