@@ -246,7 +246,11 @@ async function followUps(answers: AnswersFile | undefined, draft: Draft, configP
   const drill = kitDir === undefined ? null : await loadDrill();
   if (drill !== null && await offer('drill', 'run a restore drill of the new kit now (a restore from its sheets in a sandbox, compared with your files)?', true)) {
     exitCode = await drill.run({ config: configPath, kit: kitDir, via: 'both', onsite: false, json: io.jsonMode }, io);
-    if (exitCode !== ExitCode.ok) return exitCode;
+    if (exitCode !== ExitCode.ok) {
+      // paper from a kit whose drill failed could fail a restorer the same way
+      say(`the drill did not pass: find out why before printing the kit (drkit drill --kit ${kitDir})`);
+      return exitCode;
+    }
   } else if (kitDir === undefined && draft.offsite !== 'none' && prompter !== null) {
     say('a drill needs the kit: once it is made, run drkit drill --kit DIR');
   }
