@@ -172,6 +172,7 @@ test('drkit init in a pseudo-terminal: every prompt answered, files written with
       const end = await term.waitFor(/EXIT=\d+/, 120_000);
       assert.match(end, /EXIT=0/, end);
     } else {
+      await term.key('Enter');
       await term.waitFor(/\? which printer\?/);
       await term.key('Enter');
       await term.waitFor(/\? send 5 sheets, 6 copies of the guide and the checklist to drkit-home\?/);
