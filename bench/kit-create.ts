@@ -37,6 +37,49 @@ export function typicalBundle(): BundleInput {
   };
 }
 
+export interface RecoveryKeystrokes {
+  /** the whole typed path: shares, envelope, combiner and the commands of Part 2, as printed */
+  typed: number;
+  shares: number;
+  envelope: number;
+  combiner: number;
+  commands: number;
+  /** the scan path: the envelope and the combiner read with zbarimg, the shares typed */
+  scanned: number;
+  scannedCombiner: number;
+}
+
+/**
+ * Keystrokes of a full recovery with k shares, counted from the printed kit in `dir` as a restorer follows it: every
+ * character of a line as printed and one Enter per line (the shares' and the envelope's numbered lines with their
+ * labels and spaces, each combiner line from the listing, each command of Part 2), and 3 more per file typed in nano
+ * (Ctrl+O, Enter, Ctrl+X). The scan path types the zbarimg lines of steps 9 and 10 instead of the envelope and the
+ * combiner.
+ */
+export async function recoveryKeystrokes(dir: string, k: number): Promise<RecoveryKeystrokes> {
+  const { pdfTextLayer, readEnvelopeFromFile, readShareFromFile } = await import('../src/adapters/pdf-readback.js');
+  const { extractGuideCommands, extractListing } = await import('../src/render/listing.js');
+  const { LISTING_PITCH } = await import('../src/render/guide.js');
+  const guide = join(dir, 'guide.pdf');
+  const raw = await pdfTextLayer(guide, 'raw');
+  const commands = extractGuideCommands(raw);
+  const dataLines = (text: string) => text.split('\n').filter((line) => /^\s*\d+:/.test(line)).map((line) => line.trim());
+  const typedLines = (lines: readonly string[]) => lines.reduce((sum, line) => sum + line.length + 1, 0);
+  const nanoSave = 3;
+  let shares = 0;
+  for (let number = 1; number <= k; number++) shares += typedLines(dataLines((await readShareFromFile(join(dir, `sheet-${number}.pdf`))).text)) + nanoSave;
+  const envelope = typedLines(dataLines((await readEnvelopeFromFile(join(dir, 'sheet-1.pdf'))).text)) + nanoSave;
+  const combiner = typedLines(extractListing(await pdfTextLayer(guide, { fixed: LISTING_PITCH })).text.replace(/\n$/, '').split('\n')) + nanoSave;
+  const commandKeys = typedLines(commands);
+  // the alternatives printed under steps 9 and 10: "or: $ zbarimg …"
+  const scans = raw.split('\n').map((line) => line.trim()).filter((line) => /^or: \$ zbarimg /.test(line)).map((line) => line.replace(/^or: \$ /, ''));
+  const envelopeScan = scans.find((line) => line.includes('envelope.txt')) ?? '';
+  const combinerScan = scans.find((line) => line.includes('combine.py')) ?? '';
+  const nanoOf = (file: string) => typedLines([`nano ${file}`]);
+  const scanned = shares + commandKeys - nanoOf('envelope.txt') - nanoOf('combine.py') + typedLines([envelopeScan, combinerScan]);
+  return { typed: shares + envelope + combiner + commandKeys, shares, envelope, combiner, commands: commandKeys, scanned, scannedCombiner: 0 };
+}
+
 /** Characters typed for k shares and the envelope: payload and check characters (no labels, spaces or comments). */
 export function typedCharacters(kit: Kit, k = kit.k): { total: number; shares: number; envelope: number; withLabels: number } {
   const count = (lines: readonly string[], labels: boolean) => lines.reduce((sum, line) => {
@@ -84,6 +127,10 @@ export const kitCreateBenchmarks: BenchModule = {
     }
     times.sort((a, b) => a - b);
     const median = times[Math.floor(times.length / 2)] ?? 0;
+    const printed = join(root, 'kit-typing');
+    const { kit: printedKit } = await createKit(bundle, { custodians: CUSTODIANS, threshold: 3, random: deterministicRandom('bench typing', (data) => new Uint8Array(createHash('sha256').update(data).digest())), now: new Date('2026-11-27T00:00:00Z') });
+    await writePdfKit(printedKit, { outDir: printed, paper: 'a4', selfTest: false });
+    const keys = await recoveryKeystrokes(printed, 3);
 
     const { kit } = await createKit(bundle, { custodians: CUSTODIANS, threshold: 3, random: deterministicRandom('bench typed', (data) => new Uint8Array(createHash('sha256').update(data).digest())), now: new Date('2026-11-27T00:00:00Z') });
     const typed = typedCharacters(kit, 3);
@@ -91,6 +138,14 @@ export const kitCreateBenchmarks: BenchModule = {
       {
         name: 'kit create, n = 5, with self-test', value: Math.round(median), unit: 'ms', goal: '≤ 5 s', met: median <= 5000,
         detail: `median of ${RUNS} (${times.map((ms) => ms.toFixed(0)).join(', ')} ms); ${how}`,
+      },
+      {
+        name: 'keystrokes of a full typed recovery, k = 3', value: keys.typed, unit: 'count', goal: '≤ 2,500', met: keys.typed <= 2500,
+        detail: `shares ${keys.shares} + envelope ${keys.envelope} + combiner ${keys.combiner} + commands ${keys.commands}, counted from the printed guide and sheets`,
+      },
+      {
+        name: 'keystrokes of the scan path (envelope and combiner read with zbarimg), k = 3', value: keys.scanned, unit: 'count',
+        goal: 'combiner 0', met: keys.scannedCombiner === 0, detail: `combiner ${keys.scannedCombiner}; shares and commands typed`,
       },
       {
         // no goal: fewer is better (docs/format.md §8 explains where the characters go)

@@ -5,7 +5,7 @@
  * before it names a snapshot complete; the unchanged case is shown against rsync + `sync -f` too, for comparison.
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { BenchFigure, BenchModule } from './types.js';
 import { expectSuccess, measure, type Measured } from './measure.js';
 import { pairedFigure, runPair, type PairSample } from './paired.js';
@@ -29,9 +29,15 @@ export const onsiteBenchmarks: BenchModule = {
       mkdirSync(raw, { recursive: true });
       const setup = await drkitSetup(context, `onsite-${round}/drkit`, [data], { onsite: target });
       const drkit = async () => expectSuccess('drkit backup onsite', await setup.drkit(['backup', 'onsite']));
-      const rsync = (name: string, previous?: string) => async (): Promise<Measured> => expectSuccess('rsync', await measure('rsync', buildRsyncArgs({
-        sources: [`${data}/`], destination: join(raw, `${name}/`), excludes: [], ...(previous === undefined ? {} : { linkDest: `../${previous}` }),
-      }), { env: { ...process.env, LC_ALL: 'C' } }));
+      // what drkit runs on a local target: one rsync per source into <snapshot>/<absolute path>/ (src/jobs/onsite.ts)
+      const rsync = (name: string, previous?: string) => async (): Promise<Measured> => {
+        const destination = `${join(raw, name, data)}/`;
+        mkdirSync(destination, { recursive: true });
+        return expectSuccess('rsync', await measure('rsync', buildRsyncArgs({
+          sources: [`${data}/`], destination, relative: false, excludes: [],
+          ...(previous === undefined ? {} : { linkDest: relative(destination, join(raw, previous, data)) }),
+        }), { env: { ...process.env, LC_ALL: 'C' } }));
+      };
       const durable = (run: () => Promise<Measured>) => async (): Promise<Measured> => {
         const copy = await run();
         const flush = expectSuccess('sync -f', await measure('sync', ['-f', raw]));

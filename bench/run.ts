@@ -19,10 +19,11 @@ import { offsiteBenchmarks } from './offsite.js';
 import { onsiteBenchmarks } from './onsite.js';
 import { memoryBenchmarks } from './memory.js';
 import { kitCreateBenchmarks } from './kit-create.js';
+import { drillBenchmarks } from './drill.js';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
-const MODULES: readonly BenchModule[] = [startupBenchmarks, offsiteBenchmarks, onsiteBenchmarks, memoryBenchmarks, kitCreateBenchmarks];
+const MODULES: readonly BenchModule[] = [startupBenchmarks, offsiteBenchmarks, onsiteBenchmarks, memoryBenchmarks, kitCreateBenchmarks, drillBenchmarks];
 
 /** Debian 12's restic and Debian 13's, where installed, each labelled with the version it prints. */
 function restics(only: string | undefined): { label: string; binary: string }[] {

@@ -71,14 +71,15 @@ export async function run(options: DrillOptions, io: CommandIO): Promise<number>
   // a full drill includes the onsite copy when one is configured; --onsite drills it alone
   const offsite = !options.onsite;
   const onsite = options.onsite || (config.onsite !== undefined && options.via === 'both' && options.sample === undefined);
-  if (offsite && options.kit === undefined) {
-    throw new UserError('E_USAGE', 'drill needs --kit DIR: the folder with the kit\'s sheet PDFs and guide.pdf', { hints: ['drkit drill --kit ~/kit (the folder kit create wrote)'] });
+  const kitDir = options.kit ?? config.drill?.kit;
+  if (offsite && kitDir === undefined) {
+    throw new UserError('E_USAGE', 'drill needs --kit DIR: the folder with the kit\'s sheet PDFs and guide.pdf', { hints: ['drkit drill --kit ~/kit (the folder kit create wrote), or set drill.kit in the config'] });
   }
   if (options.sample !== undefined && options.sample < 1) throw new UserError('E_USAGE', '--sample must be at least 1', { hints: ['--sample 100 restores and checks 100 random files'] });
   const state = stateDir(configPath);
   const sheets = options.sheets === undefined ? undefined : parseSheetList(options.sheets, 15);
   const report = await runDrill({
-    config, kitDir: options.kit ?? '', offsite, ...(sheets === undefined ? {} : { sheets }), via: options.via, ...(options.sample === undefined ? {} : { sample: options.sample }),
+    config, kitDir: kitDir ?? '', offsite, ...(sheets === undefined ? {} : { sheets }), via: options.via, ...(options.sample === undefined ? {} : { sample: options.sample }),
     onsite, stateDir: state, random: (bound) => randomInt(bound), note: (line) => io.note(line),
   });
   const made = records(report);

@@ -381,7 +381,13 @@ export async function recoverOnsite(options: RestoreOptions & { onsite: string }
 }
 
 /** `drkit recover --onsite DISK`: plain folders, so no kit is needed. Lists, or copies with --restore-to. */
-export async function runOnsite(options: RestoreOptions & { onsite: string }, io: CommandIO): Promise<number> {
+export async function runOnsite(options: RestoreOptions & { onsite: string; from?: string[]; envelope?: string; out?: string }, io: CommandIO): Promise<number> {
+  const kitOptions = [options.from === undefined ? '' : '--from', options.envelope === undefined ? '' : '--envelope', options.out === undefined ? '' : '--out'].filter(Boolean);
+  if (kitOptions.length > 0) {
+    throw new UserError('E_USAGE', `--onsite copies plain folders and needs no kit: ${kitOptions.join(', ')} would not be used`, {
+      hints: ['leave them out: drkit recover --onsite DISK --restore-to DIR', 'or leave out --onsite to open the kit and restore the offsite backup'],
+    });
+  }
   const restored = await recoverOnsite(options, io);
   if (restored === null) return ExitCode.ok;
   if (io.jsonMode) io.json({ message_type: 'restored_onsite', disk: options.onsite, restored });

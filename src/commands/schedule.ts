@@ -33,6 +33,8 @@ function schedule(options: ScheduleOptions, io: CommandIO): number {
   if (config.onsite) jobs.push({ job: 'onsite', ...config.onsite.schedule });
   if (config.offsite) jobs.push({ job: 'offsite', ...config.offsite.schedule });
   if (config.offsite?.check) jobs.push({ job: 'check', ...config.offsite.check.schedule });
+  // the restore drill, monthly, when the config names the kit folder it drills (drill.kit)
+  if (config.offsite && config.drill?.kit !== undefined) jobs.push({ job: 'drill', every: 'monthly', at: '04:00' });
   const input: ScheduleInput = {
     node: process.execPath,
     cli: fileURLToPath(new URL('../cli.js', import.meta.url)),

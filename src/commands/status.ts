@@ -13,7 +13,7 @@ import { loadConfigCached } from '../config/cache.js';
 import { defaultConfigPath, stateDir, stateHome } from '../config/paths.js';
 import { formatAge } from '../config/duration.js';
 import { readState } from '../adapters/state.js';
-import { judgeStatus, type JobStatusInput, type JobVerdict, type StatusReport } from '../core/status.js';
+import { judgeDrills, judgeStatus, type DrillVerdictLine, type JobStatusInput, type JobVerdict, type StatusReport } from '../core/status.js';
 import { formatBytes, shortId } from '../ui/format.js';
 import { judgeKit, type KitVerdict } from '../core/kit-record.js';
 
@@ -67,12 +67,18 @@ export function renderKit(verdict: KitVerdict): string[] {
   return [head, `  kit ${kit.kitId} made on ${kit.createdOn} (${formatAge(verdict.ageMs ?? 0)} ago; maxAge ${verdict.maxAgeText}): any ${kit.k} of ${kit.n} sheets (${kit.custodians.join(', ')})`];
 }
 
-export function renderStatus(report: StatusReport): string[] {
+export function renderStatus(report: StatusReport, drills: readonly DrillVerdictLine[] = []): string[] {
   const lines = report.jobs.flatMap(describe);
   const drill = report.lastDrill;
-  lines.push(`last drill: ${drill === null ? 'never' : `${drill.finishedAt} (${drill.job}, ${drill.outcome})`}`);
+  if (drills.length === 0) lines.push(`last drill: ${drill === null ? 'never' : `${drill.finishedAt} (${drill.job}, ${drill.outcome})`}`);
+  for (const line of drills) {
+    lines.push(`last drill via ${line.via}: ${line.last.outcome}${line.flagged ? ' (FLAGGED)' : ''} at ${line.last.finishedAt} (${formatAge(line.ageMs)} ago)${line.problem === null ? '' : ` — ${line.problem}`}`);
+  }
   return lines;
 }
+
+/** drill.maxAge when the config does not say: a quarter and a day */
+const DRILL_MAX_AGE = { ms: 92 * 86_400_000, text: '92d' };
 
 export async function run(options: StatusOptions, io: CommandIO): Promise<number> {
   const config = await loadConfigCached(options.config ?? defaultConfigPath(), stateHome());
@@ -85,16 +91,20 @@ export async function run(options: StatusOptions, io: CommandIO): Promise<number
     // the repository check: missing, older than offsite.check.maxAge or damaged makes status fail like a stale backup
     { job: 'check', configured: check !== undefined, maxAge: check?.maxAge ?? 0, maxAgeText: check?.maxAgeText ?? '' },
   ];
-  const report = judgeStatus(jobs, state.runs, state.drills, options.now ?? new Date(), formatAge);
+  const now = options.now ?? new Date();
+  const report = judgeStatus(jobs, state.runs, state.drills, now, formatAge);
+  const drills = judgeDrills(state.drills, now, config.drill?.maxAge ?? DRILL_MAX_AGE.ms, config.drill?.maxAgeText ?? DRILL_MAX_AGE.text, formatAge);
   // the kit's fingerprint is recomputed from the current config and secrets only when there is a kit to compare
   const kitBundle = state.kit === undefined ? undefined : await import('../config/kit-bundle.js');
   const current = kitBundle === undefined ? { unknown: 'no kit' } : await kitBundle.currentKitCredentials(config, state, dir);
-  const kit = judgeKit(state.kit, current, config.kit?.maxAge ?? KIT_MAX_AGE_DEFAULT.ms, config.kit?.maxAgeText ?? KIT_MAX_AGE_DEFAULT.text, options.now ?? new Date(), formatAge);
+  const kit = judgeKit(state.kit, current, config.kit?.maxAge ?? KIT_MAX_AGE_DEFAULT.ms, config.kit?.maxAgeText ?? KIT_MAX_AGE_DEFAULT.text, now, formatAge);
+  // a drill that failed or is older than drill.maxAge is a finding like a stale backup (none run yet is not)
+  const stale = report.stale || kit.stale || drills.some((line) => line.flagged);
   if (io.jsonMode) {
-    io.json({ message_type: 'status', setup: dir, ...report, kit, stale: report.stale || kit.stale });
+    io.json({ message_type: 'status', setup: dir, ...report, drills, kit, stale });
   } else {
     // without a kit there is nothing to say yet (the JSON still carries state "none")
-    for (const line of [...renderStatus(report), ...(kit.kit === null ? [] : renderKit(kit))]) io.out(line);
+    for (const line of [...renderStatus(report, drills), ...(kit.kit === null ? [] : renderKit(kit))]) io.out(line);
   }
-  return report.stale || kit.stale ? ExitCode.stale : ExitCode.ok;
+  return stale ? ExitCode.stale : ExitCode.ok;
 }

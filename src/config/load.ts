@@ -90,7 +90,7 @@ function describeIssue(issue: $ZodIssue, doc: Document, lineCounter: LineCounter
   return [{ line: lineOf(doc, lineCounter, path), path: dotted(path), message }];
 }
 
-const TOP_KEYS = ['sources', 'exclude', 'secrets', 'host', 'onsite', 'offsite', 'kit'];
+const TOP_KEYS = ['sources', 'exclude', 'secrets', 'host', 'onsite', 'offsite', 'kit', 'drill'];
 
 function suggest(key: string, known: readonly string[]): string {
   const lower = key.toLowerCase();
@@ -261,6 +261,10 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
       ...(raw.kit.onsite === undefined ? {} : { onsite: raw.kit.onsite }),
       maxAge: ms(maxAgeText), maxAgeText,
     };
+  }
+  if (raw.drill !== undefined) {
+    const maxAgeText = raw.drill.maxAge ?? '92d';
+    config.drill = { maxAge: ms(maxAgeText), maxAgeText, ...(raw.drill.kit === undefined ? {} : { kit: resolvePath(raw.drill.kit, base) }) };
   }
   return config;
 }

@@ -91,6 +91,15 @@ export interface KitConfig {
   maxAgeText: string;
 }
 
+/** The restore drill (`drkit drill`, docs/drills.md). */
+export interface DrillConfig {
+  /** ms: `drkit status` flags the last drill after this long (default 92 d) */
+  maxAge: number;
+  maxAgeText: string;
+  /** the kit folder (sheet PDFs and guide.pdf) a scheduled drill uses; `drill --kit` overrides it */
+  kit?: string;
+}
+
 export interface Config {
   /** absolute path of the config file this came from */
   file: string;
@@ -104,6 +113,7 @@ export interface Config {
   offsite?: OffsiteConfig;
   /** absent in configs without a `kit:` section (and in caches written before it existed): defaults apply */
   kit?: KitConfig;
+  drill?: DrillConfig;
 }
 
 export type JobKey = 'onsite' | 'offsite';

@@ -8,12 +8,13 @@
  * - crontab lines quote each argument for /bin/sh and escape `%` (cron turns a bare `%` into a newline).
  */
 
-/** the two backups and the repository check (`drkit check`, config offsite.check) */
-export type ScheduledJob = 'onsite' | 'offsite' | 'check';
+/** the two backups, the repository check (`drkit check`, config offsite.check) and the restore drill */
+export type ScheduledJob = 'onsite' | 'offsite' | 'check' | 'drill';
 
 export interface JobSchedule {
   job: ScheduledJob;
-  every: 'hourly' | 'daily' | 'weekly';
+  /** monthly: on the 1st (the restore drill's default) */
+  every: 'hourly' | 'daily' | 'weekly' | 'monthly';
   /** "HH:MM" for daily and weekly runs (default 03:00) */
   at?: string;
 }
@@ -37,6 +38,7 @@ const DESCRIPTION: Record<ScheduledJob, string> = {
   onsite: 'drkit onsite backup (rsync snapshot)',
   offsite: 'drkit offsite backup (restic)',
   check: 'drkit repository check (restic check)',
+  drill: 'drkit restore drill (clean room)',
 };
 
 export function unitBaseName(job: ScheduledJob): string {
@@ -53,7 +55,9 @@ function quoteShell(arg: string): string {
 }
 
 function command(input: ScheduleInput, job: ScheduledJob): string[] {
-  return job === 'check' ? [input.node, input.cli, 'check', '--config', input.config] : [input.node, input.cli, 'backup', job, '--config', input.config];
+  if (job === 'drill') return [input.node, input.cli, 'drill', '--config', input.config];
+  if (job === 'check') return [input.node, input.cli, 'check', '--config', input.config];
+  return [input.node, input.cli, 'backup', job, '--config', input.config];
 }
 
 function timeOf(schedule: JobSchedule): [string, string] {
@@ -65,6 +69,7 @@ function timeOf(schedule: JobSchedule): [string, string] {
 export function onCalendar(schedule: JobSchedule): string {
   if (schedule.every === 'hourly') return 'hourly';
   const [hour, minute] = timeOf(schedule);
+  if (schedule.every === 'monthly') return `*-*-01 ${hour}:${minute}:00`;
   return schedule.every === 'daily' ? `*-*-* ${hour}:${minute}:00` : `Mon *-*-* ${hour}:${minute}:00`;
 }
 
@@ -72,6 +77,7 @@ export function onCalendar(schedule: JobSchedule): string {
 export function cronTime(schedule: JobSchedule): string {
   if (schedule.every === 'hourly') return '0 * * * *';
   const [hour, minute] = timeOf(schedule);
+  if (schedule.every === 'monthly') return `${Number(minute)} ${Number(hour)} 1 * *`;
   return `${Number(minute)} ${Number(hour)} * * ${schedule.every === 'daily' ? '*' : '1'}`;
 }
 

@@ -21,6 +21,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { pidAlive } from '../adapters/lock.js';
 import { pdfTextLayer, scanPdfQrCodes } from '../adapters/pdf-readback.js';
 import { classifyResticRun, lastResticMessage } from '../adapters/restic/errors.js';
+import { redactText } from '../core/redact.js';
 import { openResticRepository, resticFeatures, parseResticVersion, type Restic, type Snapshot } from '../adapters/restic/index.js';
 import { probeBwrap, ROOM_HOME, runInRoom, SYSTEM_FOLDERS, type Isolation, type RoomBind, type RoomSpec } from '../adapters/sandbox.js';
 import { compareRestoredTree, walkFiles } from '../adapters/tree-compare.js';
@@ -287,7 +288,10 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
 
   // 4 and 5. the rooms, then the comparison
   const vias: ViaReport[] = [];
-  const canUseRooms = latest !== null && few === null && !findings.some((finding) => ['E_DRILL_SHEET_ALTERED', 'E_DRILL_UNREACHABLE', 'E_DRILL_REPO_DELETED', 'E_DRILL_WRONG_PASSWORD'].includes(finding.code));
+  // a restore can only fail (slowly: restic 0.14 retries a missing pack for minutes) when the sheets are bad or the
+  // repository is unreachable, gone or damaged: those findings stand, and the rooms are not built
+  const ROOMLESS = ['E_DRILL_SHEET_ALTERED', 'E_DRILL_UNREACHABLE', 'E_DRILL_REPO_DELETED', 'E_DRILL_WRONG_PASSWORD', 'E_DRILL_PACK_MISSING', 'E_DRILL_REPO_DAMAGED'];
+  const canUseRooms = latest !== null && few === null && !findings.some((finding) => ROOMLESS.includes(finding.code));
   const versions: DrillReport['versions'] = { restic: null, gpg: null, python: null, bwrap: null };
   const resticBinary = await onPath('restic');
   const binds: RoomBind[] = [];
@@ -432,6 +436,12 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
     removeScratch();
   }
 
+  // restic's and the tools' own words end up in findings: no secret of the config or the kit may go with them
+  const secrets = [...access.secretValues, ...('value' in access.password ? [access.password.value] : [])];
+  for (const finding of findings) {
+    finding.message = redactText(finding.message, secrets);
+    if (finding.details !== undefined) finding.details = JSON.parse(redactText(JSON.stringify(finding.details), secrets.map((secret) => JSON.stringify(secret).slice(1, -1)))) as Record<string, unknown>;
+  }
   const finished = clock();
   return {
     verdict: drillVerdict(findings, vias.filter((via) => via.verdict === 'passed' || via.filesChecked > 0).length),

@@ -240,7 +240,7 @@ async function listSnapshots(restic: Restic, host: string, tags: string[], warn:
 function countBackup(knownFile: string, groupKey: string, keep: KeepPolicy): RetentionLedger | undefined {
   const known = readKnownRepository(knownFile);
   let ledger: RetentionLedger | undefined = known.retention?.[groupKey];
-  // a repository drkit created holds no snapshot of any group until drkit's own backups
+  // a repository that was empty at drkit init holds no snapshot of any group but drkit's own backups
   if (ledger === undefined && known.createdEmpty === true) ledger = { policy: policyKey(keep), kept: 0, since: 0, forgotAt: null };
   if (ledger === undefined || ledger.policy !== policyKey(keep)) return ledger;
   ledger = { ...ledger, since: ledger.since + 1 };

@@ -53,7 +53,7 @@ export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocumen
   // the table: sheet, holder, fingerprint, then blank columns to fill in by hand
   pdf.y += 4;
   pdf.paragraph(t(words.tableTitle), { font: 'sansBold', size: 13, after: 6 });
-  const widths = [0.09, 0.27, 0.15, 0.25, 0.24].map((share) => share * pdf.contentWidth);
+  const widths = [0.07, 0.38, 0.13, 0.21, 0.21].map((share) => share * pdf.contentWidth);
   const headers = [words.columns.number, words.columns.custodian, words.columns.fingerprint, words.columns.seal, words.columns.handed].map(t);
   const rowHeight = 30;
   const drawRow = (cells: string[], height: number, options: { bold?: boolean; mono?: boolean[] } = {}) => {
@@ -75,6 +75,12 @@ export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocumen
   drawRow(headers, 24, { bold: true });
   for (const share of kit.shares) {
     drawRow([String(share.number), share.custodian, share.fingerprint, '', ''], rowHeight, { mono: [false, false, true, false, false] });
+    // the contact details given at kit creation, small, under the name
+    if (share.contact !== undefined) {
+      const width = (widths[1] ?? 0) - 8;
+      const [first = ''] = pdf.wrap(share.contact, 'sans', 7, width);
+      pdf.line(first === share.contact ? first : `${first.replace(/.$/, '')}…`, pdf.left + (widths[0] ?? 0) + 4, pdf.y - 11, { size: 7, color: '#333333' });
+    }
   }
   pdf.y += 12;
 

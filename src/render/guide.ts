@@ -171,7 +171,8 @@ export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
       case 'combiner-listing': {
         const rowChars = Math.floor(pdf.contentWidth / LISTING_PITCH);
         for (const row of listingRows(options.combiner, rowChars)) {
-          pdf.monoLine(row, { x: pdf.left, size: LISTING_SIZE, leading: 1.3 });
+          // leading 1.2: the combiner's 74 rows fit one page, A4 or Letter
+          pdf.monoLine(row, { x: pdf.left, size: LISTING_SIZE, leading: 1.2 });
         }
         break;
       }

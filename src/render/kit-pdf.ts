@@ -164,24 +164,27 @@ export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphras
   // the guide: its commands come back exactly from the text layer, its listing rebuilds combine.py
   const combiner = options.combiner ?? readPackageText('templates', 'recover', 'combine.py');
   const guidePath = join(dir, GUIDE_FILE);
-  const rawGuide = await pdfTextLayer(guidePath, 'raw');
+  // the guide's read-backs are independent programs: run them side by side
+  const qrPages = options.combinerQrPages ?? renderGuide(kit, { paper: 'a4', combiner }).combinerQrPages;
+  const [rawGuide, fixedGuide, scanned, checklistLayer] = await Promise.all([
+    pdfTextLayer(guidePath, 'raw'), pdfTextLayer(guidePath, { fixed: LISTING_PITCH }),
+    // 100 dpi: the combiner's modules are 3 points or more, 4 pixels and up
+    scanPdfPagesRaw(guidePath, qrPages, 100), pdfTextLayer(join(dir, CHECKLIST_FILE), 'raw'),
+  ]);
   const expected = options.commands ?? guideCommandsFor(kit, combiner);
   const commands = extractGuideCommands(rawGuide);
   if (commands.join('\n') !== expected.join('\n')) {
     const index = commands.findIndex((command, i) => command !== expected[i]);
     throw selfTestError(GUIDE_FILE, `the text layer's commands differ from the printed ones at command ${index + 1}: ${JSON.stringify(commands[index] ?? '(missing)')}`);
   }
-  const listing = extractListing(await pdfTextLayer(guidePath, { fixed: LISTING_PITCH }));
+  const listing = extractListing(fixedGuide);
   if (listing.sha256 !== sha256Hex(combiner)) {
     throw selfTestError(GUIDE_FILE, `the combiner listing does not read back as combine.py (lines ${listing.badLines.slice(0, 5).join(', ') || '?'} differ)`);
   }
   // the combiner's QR codes, one per page, read back as the guide tells the restorer to: zbarimg --raw, in order
-  const qrPages = options.combinerQrPages ?? renderGuide(kit, { paper: 'a4', combiner }).combinerQrPages;
-  const scanned = await scanPdfPagesRaw(guidePath, qrPages);
   const missing = scanned.findIndex((payload) => payload === null);
   if (qrPages.length === 0 || missing >= 0) throw selfTestError(GUIDE_FILE, `the combiner's QR code ${missing + 1} (page ${qrPages[missing] ?? '?'}) was not read back`);
   if (scanned.map((payload) => `${payload ?? ''}\n`).join('') !== combiner) throw selfTestError(GUIDE_FILE, 'the combiner\'s QR codes do not read back as combine.py');
-  const checklistLayer = await pdfTextLayer(join(dir, CHECKLIST_FILE), 'raw');
   for (const share of kit.shares) {
     if (!checklistLayer.includes(share.fingerprint)) throw selfTestError(CHECKLIST_FILE, `the fingerprint of share ${share.number} is missing from the text layer`);
   }

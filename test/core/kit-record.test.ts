@@ -54,3 +54,16 @@ test('judgeKit: ok, outdated before due, due after maxAge, unverified, unknown, 
 test('canary text names the kit and its date', () => {
   assert.equal(canaryText('7QF2-9KXA', '2026-12-01'), 'drkit canary: this backup belongs with recovery kit 7QF2-9KXA made on 2026-12-01\n');
 });
+
+test('the guide gets canary, canaryPath and canaryText as values (and safe empty ones without a canary)', async () => {
+  const { makeKit } = await import('../render/helpers.js');
+  const { guideValues } = await import('../../src/render/guide.js');
+  const { kit } = await makeKit();
+  const path = '/home/ann/.local/state/drkit/canary/drkit-canary.txt';
+  const values = guideValues(kit, 'print("combiner")\n', { path, text: canaryText(kit.kitIdDisplay, kit.createdOn) });
+  assert.equal(values.canary, true);
+  assert.equal(values.canaryPath, path);
+  assert.equal(values.canaryText, `drkit canary: this backup belongs with recovery kit ${kit.kitIdDisplay} made on ${kit.createdOn}`);
+  const without = guideValues(kit, 'print("combiner")\n');
+  assert.deepEqual([without.canary, 'canaryPath' in without, without.canaryPath], [false, true, undefined]);
+});

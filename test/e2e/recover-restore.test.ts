@@ -359,6 +359,9 @@ describe('recover --onsite', () => {
     const result = await runCli(['recover', '--onsite', empty]);
     assert.equal(result.exitStatus, 2);
     assert.match(result.stderr, /error: no snapshots in .*not-a-disk: a drkit disk holds DISK\/<computer>\/<date>\/ folders/);
+    const withKit = await runCli(['recover', '--onsite', disk, '--out', join(work, 'creds.json')]);
+    assert.equal(withKit.exitStatus, 2);
+    assert.match(withKit.stderr, /error: --onsite copies plain folders and needs no kit: --out would not be used/);
     const absent = await runCli(['recover', '--onsite', join(work, 'unplugged')]);
     assert.equal(absent.exitStatus, 2);
     assert.match(absent.stderr, /does not exist\nhint: is the backup disk plugged in\?/);

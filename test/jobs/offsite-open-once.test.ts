@@ -130,7 +130,9 @@ for (const { label, binary } of resticBinaries()) {
           const restic = await open(place.repository, password);
           const { repositoryId } = await restic.init();
           const cache = join(scratch, `due-cache-${label}-${kind}`);
-          await rememberRepository(restic, knownRepositoryFile(cache, repositoryId), true);
+          // as `drkit init` on a repository it did not create: an empty snapshot folder is seen without restic
+          await rememberRepository(restic, knownRepositoryFile(cache, repositoryId), false);
+          assert.equal(readKnownRepository(knownRepositoryFile(cache, repositoryId)).createdEmpty, true);
           let now = new Date('2026-12-01T10:00:00Z');
           const options: OffsiteBackupOptions = { repository: place.repository, password, expectedRepositoryId: repositoryId, sources: [makeSources()], keep: { last: 2 }, host: 'due', cache };
           const run = async (): Promise<{ result: JobResult; messages: string[]; opened: number }> => {

@@ -43,13 +43,15 @@ export async function confirmRepositoryId(restic: Restic, expectedId: string, kn
 
 /**
  * For `drkit init`, right after restic reported the id: records the fingerprint (when the backend can be read
- * plainly) and whether init created the repository (so it holds no snapshot yet; see src/core/forget-due.ts).
+ * plainly) and whether the repository holds no snapshot yet (init created it, or its snapshot folder is empty),
+ * which lets the first backups skip forget (src/core/forget-due.ts).
  */
-export async function rememberRepository(restic: Restic, knownFile: string, createdEmpty: boolean): Promise<void> {
+export async function rememberRepository(restic: Restic, knownFile: string, created: boolean): Promise<void> {
   const bytes = await restic.plainConfig();
+  const empty = created || (await restic.plainSnapshotIds())?.length === 0;
   updateKnownRepository(knownFile, (record) => {
     if (bytes !== null) record.configSha256 = sha256Hex(bytes);
-    if (createdEmpty) record.createdEmpty = true;
+    if (empty) record.createdEmpty = true;
     else delete record.createdEmpty;
   });
 }

@@ -241,9 +241,13 @@ export class Restic {
    */
   async plainFullSnapshotId(shortId: string): Promise<string | null> {
     if (/^[0-9a-f]{64}$/.test(shortId)) return shortId;
-    const names = await listPlainSnapshots(this.repository.repository, this.repository.cacert === undefined ? {} : { cacert: this.repository.cacert });
-    const matches = (names ?? []).filter((name) => name.startsWith(shortId));
+    const matches = ((await this.plainSnapshotIds()) ?? []).filter((name) => name.startsWith(shortId));
     return matches.length === 1 && matches[0] !== undefined ? matches[0] : null;
+  }
+
+  /** The ids of all snapshots, from the file names read without restic; null when the backend cannot be listed plainly. */
+  plainSnapshotIds(): Promise<string[] | null> {
+    return listPlainSnapshots(this.repository.repository, this.repository.cacert === undefined ? {} : { cacert: this.repository.cacert });
   }
 
   /** Backs up `args.paths`. Progress goes to `onStatus`; unreadable files make a 'partial' result (exit 3). */

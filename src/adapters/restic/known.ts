@@ -4,7 +4,7 @@
  * (`$XDG_STATE_HOME/drkit/cache/repositories/<id>.json`, 0600 in 0700 folders), holding:
  * - `configSha256`: the SHA-256 of the repository's encrypted `config` file as read at `drkit init` (or at the
  *   first run that confirmed the id with restic), the fingerprint ./identity.ts compares;
- * - `createdEmpty`: drkit init created the repository, so it held no snapshot before drkit's backups;
+ * - `createdEmpty`: at `drkit init` the repository held no snapshot (init created it, or found it empty);
  * - `retention`: per forget group (host, tags, sources), how many snapshots the last `forget` kept, how many
  *   backups drkit made since, and when it ran (src/core/forget-due.ts decides from it).
  * No secrets: the repository URL is not stored (it may hold credentials), only hashes and counts.
@@ -20,7 +20,7 @@ import type { RetentionLedger } from '../../core/forget-due.js';
 
 export interface KnownRepository {
   configSha256?: string;
-  /** `drkit init` created this repository, so a group without a ledger has no snapshot yet */
+  /** the repository held no snapshot at `drkit init`, so a group without a ledger has only drkit's */
   createdEmpty?: boolean;
   retention?: Record<string, RetentionLedger>;
 }
