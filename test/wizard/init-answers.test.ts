@@ -32,7 +32,7 @@ function setup(): { root: string; source: string; usb: string; env: Env & Record
   return { root, source, usb, env, config: join(home, '.config', 'drkit', 'config.yaml'), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-test('init --answers FILE --yes: config, secrets, marker, repository and a first backup, without a terminal', async () => {
+test('init --answers FILE --yes: config, secrets, marker, repository, a first backup, the kit and its drill, without a terminal', async () => {
   const box = setup();
   const server = await startRcloneRestServer();
   try {
@@ -41,7 +41,7 @@ test('init --answers FILE --yes: config, secrets, marker, repository and a first
       `sources: [${box.source}]`, 'exclude: ["*.tmp"]', 'onsite: folder', `onsiteTarget: ${join(box.usb, 'drkit')}`,
       'offsite: url', `repositoryUrl: ${server.repository}`, 'passwordMode: generate', 'onsiteSchedule: daily', 'offsiteSchedule: daily at 02:30',
       'custodians:', '  - { name: Ann, contact: phone 0101 }', '  - { name: Ben, contact: ben@example.org }', '  - { name: Cy, contact: "" }',
-      'threshold: 2', 'owner: Ann Owner', 'onsiteDescription: USB disk in the hall cupboard', 'then: [backup, kit]', `kitOut: ${join(box.root, 'kit')}`, '',
+      'threshold: 2', 'owner: Ann Owner', 'onsiteDescription: USB disk in the hall cupboard', 'then: [backup, kit, drill]', `kitOut: ${join(box.root, 'kit')}`, '',
     ].join('\n'));
     const first = await runCli(['init', '--answers', answers, '--yes'], { env: box.env });
     assert.equal(first.exitStatus, 0, first.stderr);
@@ -84,6 +84,8 @@ test('init --answers FILE --yes: config, secrets, marker, repository and a first
     const kitRecord = JSON.parse(readFileSync(join(box.root, 'kit', 'kit.json'), 'utf8')) as { threshold: number; custodians: { name: string; contact?: string }[] };
     assert.equal(kitRecord.threshold, 2);
     assert.deepEqual(kitRecord.custodians.map((custodian) => [custodian.name, custodian.contact]), [['Ann', 'phone 0101'], ['Ben', 'ben@example.org'], ['Cy', undefined]]);
+    // and the drill of that kit, offered once the kit exists: passed and recorded
+    assert.match(first.stdout + first.stderr, /drill passed/i);
     const sheet = await runProgram('pdftotext', ['-layout', join(box.root, 'kit', 'sheet-1.pdf'), '-']);
     assert.match(sheet.stdout, /for Ann Owner/);
     const guide = await runProgram('pdftotext', ['-layout', join(box.root, 'kit', 'guide.pdf'), '-']);
