@@ -107,6 +107,7 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--exclude <pattern>', 'a pattern to leave out; repeat for each', collect)
     .addOption(new Option('--onsite <kind>', 'where the onsite copy goes').choices(['folder', 'ssh', 'none']))
     .option('--onsite-target <target>', 'the onsite folder, or user@host:path')
+    .option('--onsite-description <text>', 'where the onsite copy is kept, printed in the kit for a restorer')
     .addOption(new Option('--offsite <kind>', 'the offsite repository\'s kind').choices(['b2-s3', 'b2', 's3', 'url', 'none']))
     .option('--b2-region <region>', 'B2 region of the bucket, e.g. eu-central-003')
     .option('--bucket <name>', 'the bucket (B2 or S3)')
@@ -118,7 +119,8 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--offsite-schedule <when>', 'e.g. "daily at 03:00"')
     .addOption(new Option('--drill-schedule <when>', 'a monthly restore drill, or none').choices(['monthly', 'none']))
     .option('--custodians <list>', 'the custodians, as kit create takes them: "Ann Smith <ann@example.org, +44 …>,Ben Jones"')
-    .option('--threshold <k>', 'how many sheets open the kit');
+    .option('--threshold <k>', 'how many sheets open the kit')
+    .option('--owner <name>', 'your name, printed on every sheet of the kit');
   init.action(async (options: { json: boolean }) => invoke(() => import('./commands/init.js'), options, options.json));
   program.command('backup')
     .description('run the backup jobs with progress and record each run in the status file')

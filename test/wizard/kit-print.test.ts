@@ -34,6 +34,7 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+/** A kit of the example bundle, whose B2 repository is not reachable from here: sealed with --no-check. */
 async function makeKit(name: string): Promise<string> {
   const bundle = join(work, 'bundle.json');
   writeFileSync(bundle, JSON.stringify(typicalB2Bundle));
