@@ -19,6 +19,7 @@ import { accessSync, constants, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { pidAlive } from '../adapters/lock.js';
+import { registerCleanupPath } from '../adapters/cleanup.js';
 import { pdfTextLayer, scanPdfQrCodes } from '../adapters/pdf-readback.js';
 import { classifyResticRun, lastResticMessage } from '../adapters/restic/errors.js';
 import { redactText } from '../core/redact.js';
@@ -304,9 +305,8 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   await removeStaleScratch();
   const scratch = await mkdtemp(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
   const removeScratch = (): void => rmSync(scratch, { recursive: true, force: true });
-  const onSignal = (signal: NodeJS.Signals): void => { removeScratch(); process.kill(process.pid, signal); };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // an interrupt, a closed pipe or a crash removes it through the process's cleanup registry (src/cli.ts)
+  const releaseScratch = registerCleanupPath(scratch);
   try {
     const room = async (name: string, extraBinds: RoomBind[] = []): Promise<{ spec: RoomSpec; home: string; input: string }> => {
       const home = join(scratch, `home-${name}`);
@@ -431,9 +431,8 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
     }
     if (input.onsite) vias.push(await onsiteDrill(input, findings));
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
     removeScratch();
+    releaseScratch();
   }
 
   // restic's and the tools' own words end up in findings: no secret of the config or the kit may go with them
