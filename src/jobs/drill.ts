@@ -331,7 +331,7 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   const hidden = [input.config.file, input.stateDir, kitDir, ...input.config.sources, ...(input.config.secrets === undefined ? [] : [input.config.secrets])];
   await removeStaleScratch();
   const scratch = await mkdtemp(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
-  const removeScratch = (): void => rmSync(scratch, { recursive: true, force: true });
+  const removeScratch = (): void => rmSync(scratch, { recursive: true, force: true, maxRetries: 5 });
   const onSignal = (signal: NodeJS.Signals): void => { removeScratch(); process.kill(process.pid, signal); };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
