@@ -14,7 +14,7 @@
  * typed files, the restored data) lives in one private folder that is removed on every exit; one that a killed
  * drill left is removed by the next drill.
  */
-import { mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, realpath, writeFile } from 'node:fs/promises';
 import { accessSync, constants, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -23,7 +23,7 @@ import { pdfTextLayer, scanPdfQrCodes } from '../adapters/pdf-readback.js';
 import { classifyResticRun, lastResticMessage } from '../adapters/restic/errors.js';
 import { openResticRepository, redactSecrets, resticFeatures, parseResticVersion, type Restic, type Snapshot } from '../adapters/restic/index.js';
 import { probeBwrap, ROOM_HOME, runInRoom, SYSTEM_FOLDERS, type Isolation, type RoomBind, type RoomSpec } from '../adapters/sandbox.js';
-import { compareRestoredTree, walkFiles } from '../adapters/tree-compare.js';
+import { compareRestoredTree, removeTree, walkFiles } from '../adapters/tree-compare.js';
 import { offsiteAccess } from '../config/offsite.js';
 import type { Config } from '../config/types.js';
 import {
@@ -105,7 +105,7 @@ async function removeStaleScratch(): Promise<void> {
   const names = await readdir(tmpdir()).catch(() => [] as string[]);
   for (const name of names) {
     const pid = Number(new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`).exec(name)?.[1] ?? NaN);
-    if (Number.isInteger(pid) && pid !== process.pid && !pidAlive(pid)) await rm(join(tmpdir(), name), { recursive: true, force: true });
+    if (Number.isInteger(pid) && pid !== process.pid && !pidAlive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true, maxRetries: 5 });
   }
 }
 
@@ -456,7 +456,8 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
         via, verdict: drillVerdict(viaFindings, restoredRoot === null ? 0 : 1), resticVerify: via === 'tool' || commands.some((command) => /^restic restore\b.*--verify/.test(command)),
         durationMs: Date.now() - viaStarted, restoreMs, compareMs: Date.now() - viaStarted - restoreMs, ...comparison, ...(commandCounts === undefined ? {} : { commands: commandCounts }), ...(changed.length === 0 ? {} : { changed }),
       });
-      await rm(join(scratch, `home-${via}`), { recursive: true, force: true });
+      // the restored tree goes before the next room fills the disk again (memory flat, see removeTree)
+      await removeTree(join(scratch, `home-${via}`));
     }
     if (input.onsite) vias.push(await onsiteDrill(input, findings));
   } finally {
