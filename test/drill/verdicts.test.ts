@@ -5,11 +5,13 @@
  * damaged step by step in that order; the damage of the repository comes last.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { resticBinaries } from '../helpers/restic-versions.js';
-import { runCli } from '../helpers/cli.js';
+import { cliCommand, runCli } from '../helpers/cli.js';
 import { alterSheet, damageRepository, drill, inProcessKit, makeSetup, misprintCombiner, resticRaw, teardown, type DrillSetup } from './helpers.js';
 
 const system = resticBinaries()[0];
@@ -29,6 +31,23 @@ describe('drill verdicts', () => {
     const text = await runCli(['drill', '--config', setup.config, '--kit', setup.kitDir, '--via', 'tool'], { env: { ...setup.env, DRKIT_DRILL_ISOLATION: 'none' } });
     assert.match(text.stdout, /isolation: NONE/);
     assert.match(text.stdout, /drill PASSED/);
+  });
+
+  test('the scratch folder goes on SIGINT, and one a killed drill left is removed by the next drill', async () => {
+    // a pid far above anything alive here: the folder of a drill that was SIGKILLed
+    const stale = join(tmpdir(), 'drkit-drill-4194301-leftover');
+    mkdirSync(join(stale, 'home-guide'), { recursive: true });
+    const { program, prefix } = cliCommand();
+    const child = spawn(program, [...prefix, 'drill', '--config', setup.config, '--kit', setup.kitDir, '--via', 'guide'], { env: { ...process.env, ...setup.env }, stdio: 'ignore' });
+    const mine = `drkit-drill-${String(child.pid)}-`;
+    const deadline = Date.now() + 30_000;
+    while (!readdirSync(tmpdir()).some((name) => name.startsWith(mine)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(readdirSync(tmpdir()).some((name) => name.startsWith(mine)), 'the drill made its scratch folder');
+    assert.equal(existsSync(stale), false, 'the stale folder was removed');
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal === null ? null : 130))));
+    child.kill('SIGINT');
+    await exited;
+    assert.deepEqual(readdirSync(tmpdir()).filter((name) => name.startsWith(mine)), []);
   });
 
   test('fewer than k readable sheets: named, with why each other sheet could not be read', async () => {
