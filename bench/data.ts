@@ -1,11 +1,12 @@
 /**
  * Generated data for the benchmarks: `count` files of pseudo-random (incompressible, undeduplicable) content
- * spread over folders of at most 500 entries, totalling about `totalBytes`. The generator is seeded, so two runs
- * measure the same bytes.
+ * spread over folders of at most 500 entries, totalling about `totalBytes`. The generator is seeded (AES-256-CTR
+ * over zeros, about 1 GB/s), so two runs measure the same bytes; each set is generated once per bench run.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCipheriv } from 'node:crypto';
+import type { BenchContext } from './types.js';
 
 /** A fast seeded byte stream: AES-256-CTR over zeros. */
 function stream(seed: number): (length: number) => Buffer {
@@ -25,4 +26,22 @@ export function generateFiles(root: string, count: number, totalBytes: number, s
     const size = Math.max(1, Math.round(average * (0.5 + ((index * 7919) % 1000) / 1000)));
     writeFileSync(join(folder, `f${index}.bin`), bytes(size));
   }
+}
+
+const MiB = 1024 * 1024;
+const SETS = {
+  '10k': { count: 10_000, bytes: 200 * MiB, seed: 1, what: '10,000 files / 200 MB' },
+  '1g': { count: 2_000, bytes: 1024 * MiB, seed: 3, what: '2,000 files / 1 GB' },
+  '100k': { count: 100_000, bytes: 100 * MiB, seed: 2, what: '100,000 small files / 100 MB' },
+} as const;
+
+/** The named data set in this run's scratch folder, generated on first use. */
+export function benchData(context: BenchContext, name: keyof typeof SETS): string {
+  const set = SETS[name];
+  const root = join(context.scratch, `data-${name}`);
+  if (!existsSync(root)) {
+    context.log(`generating ${set.what}`);
+    generateFiles(root, set.count, set.bytes, set.seed);
+  }
+  return root;
 }

@@ -13,7 +13,16 @@ export interface DrkitSetup {
   drkit(args: readonly string[]): ReturnType<typeof measure>;
 }
 
-export async function drkitSetup(context: BenchContext, name: string, sources: readonly string[], jobs: { onsite?: string; offsite?: string }): Promise<DrkitSetup> {
+export interface SetupJobs {
+  onsite?: string;
+  offsite?: string;
+  /** the offsite keep policy as YAML flow text (default `{ last: 10 }`) */
+  keep?: string;
+  /** a PATH that finds the restic to use first */
+  path?: string;
+}
+
+export async function drkitSetup(context: BenchContext, name: string, sources: readonly string[], jobs: SetupJobs): Promise<DrkitSetup> {
   const root = join(context.scratch, name);
   const secretsDir = join(root, 'secrets');
   mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
@@ -23,9 +32,12 @@ export async function drkitSetup(context: BenchContext, name: string, sources: r
   const config = join(root, 'config.yaml');
   let text = `sources: [${sources.map((source) => JSON.stringify(source)).join(', ')}]\nsecrets: ${secrets}\nhost: bench\n`;
   if (jobs.onsite !== undefined) text += `onsite:\n  target: ${jobs.onsite}\n`;
-  if (jobs.offsite !== undefined) text += `offsite:\n  repository: ${jobs.offsite}\n  keep: { last: 10 }\n`;
+  if (jobs.offsite !== undefined) text += `offsite:\n  repository: ${jobs.offsite}\n  keep: ${jobs.keep ?? '{ last: 10 }'}\n`;
   writeFileSync(config, text);
-  const env = { ...process.env, XDG_STATE_HOME: join(root, 'state'), XDG_CONFIG_HOME: join(root, 'config'), RESTIC_CACHE_DIR: join(root, 'restic-cache') };
+  const env = {
+    ...process.env, XDG_STATE_HOME: join(root, 'state'), XDG_CONFIG_HOME: join(root, 'config'), XDG_CACHE_HOME: join(root, 'cache'),
+    RESTIC_CACHE_DIR: join(root, 'restic-cache'), ...(jobs.path === undefined ? {} : { PATH: jobs.path }),
+  };
   const setup: DrkitSetup = {
     config,
     env,

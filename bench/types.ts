@@ -10,6 +10,12 @@ export interface BenchContext {
   node: string;
   /** a scratch folder for this run, removed at the end */
   scratch: string;
+  /** paired rounds per comparison (`--rounds N`, DRKIT_BENCH_ROUNDS; 5 by default, 3 with --quick) */
+  rounds: number;
+  /** --quick: fewer rounds, and the slow data sets (1 GB, 100k files) left out */
+  quick: boolean;
+  /** the restic binaries to compare against (`--restic 0.14` or `--restic 0.18` picks one) */
+  restics: readonly { label: string; binary: string }[];
   /** a progress line on stderr */
   log(line: string): void;
 }

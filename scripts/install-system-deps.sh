@@ -11,8 +11,8 @@ for arg in "$@"; do
     *) echo "install-system-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
-packages=(restic rsync gnupg python3 poppler-utils zbar-tools bubblewrap rclone openssh-server openssh-client openssl tmux)
-commands=(restic rsync gpg python3 pdftotext zbarimg bwrap rclone sshd ssh openssl tmux)
+packages=(restic rsync gnupg python3 poppler-utils zbar-tools bubblewrap rclone openssh-server openssh-client openssl tmux cups cups-client)
+commands=(restic rsync gpg python3 pdftotext zbarimg bwrap rclone sshd ssh openssl tmux cupsd lp)
 sudo=""
 if [ "$(id -u)" != 0 ]; then
   if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else sudo="__none__"; fi

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command as CommandType } from 'commander';
-import { asDrkitError, errorToJson, exitCodeFor, ExitCode, formatError, UserError } from './errors.js';
+import { killChildrenNow, removeRegisteredPaths, stopChildren, sweepTempLeftovers } from './adapters/cleanup.js';
+import { asDrkitError, errorToJson, exitCodeFor, ExitCode, formatError, InternalError, UserError } from './errors.js';
 import { processIO, type CommandIO } from './ui/io.js';
 import { packageRoot } from './paths.js';
 
@@ -18,14 +19,62 @@ function packageVersion(): string {
 
 let jsonMode = false;
 
+/**
+ * Every exit ends in a known state (src/adapters/cleanup.ts holds what to undo): SIGINT, SIGTERM and SIGHUP stop the
+ * running programs (restic removes its lock), remove what the command staged, and exit 130; a closed stdout
+ * (`drkit status | head -1`) does the same quietly and exits 141, as a program killed by SIGPIPE; a crash prints the
+ * bug and removes them too. A second signal stops at once.
+ */
+function installExitHandlers(): void {
+  let stopping = false;
+  const stop = (exitCode: number, why: string | null): void => {
+    if (stopping) {
+      killChildrenNow();
+      removeRegisteredPaths();
+      process.exit(exitCode);
+    }
+    stopping = true;
+    if (why !== null) process.stderr.write(`drkit: ${why}: stopping\n`);
+    void stopChildren('SIGINT').finally(() => {
+      removeRegisteredPaths();
+      process.exit(exitCode);
+    });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => { stop(ExitCode.interrupted, `interrupted by ${signal}`); });
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') stop(ExitCode.closedPipe, null);
+    else crash(error);
+  });
+  // a closed stderr leaves nowhere to report anything: carry on quietly
+  process.stderr.on('error', () => undefined);
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  process.on('exit', () => {
+    killChildrenNow();
+    removeRegisteredPaths();
+  });
+}
+
+/** A failure outside the command's own promise (an event handler): still one of the error family, still cleaned up. */
+function crash(error: unknown): void {
+  const drkitError = error instanceof Error ? new InternalError(`unexpected failure: ${error.message}`, { cause: error }) : asDrkitError(error);
+  process.stderr.write(`${formatError(drkitError)}\n`);
+  killChildrenNow();
+  removeRegisteredPaths();
+  process.exit(ExitCode.internal);
+}
+
 /** Runs one command's module with the process's IO and sets the exit code it returns. */
 async function invoke(load: () => Promise<{ run: (options: never, io: CommandIO) => Promise<number> }>, options: unknown, json: boolean): Promise<void> {
   jsonMode = json;
+  // what killed runs left in the temp folders (QR pages of shares, old password files) goes first
+  sweepTempLeftovers();
   const module = await load();
   const run = module.run as (options: unknown, io: CommandIO) => Promise<number>;
   process.exitCode = await run(options, processIO(json));
 }
 
+/** commander option parser for a repeatable option: `--include a --include b` → ["a", "b"] */
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const integer = (name: string) => (value: string): number => {
   if (!/^\d+$/.test(value)) {
@@ -45,18 +94,43 @@ export async function buildProgram(): Promise<CommandType> {
 
   // --- backups: init, backup, status, schedule (src/commands/{init,backup,status,schedule}.ts) ---
   const configOption = (): InstanceType<typeof Option> => new Option('--config <path>', 'the config file (default: $XDG_CONFIG_HOME/drkit/config.yaml)');
-  program.command('init')
-    .description('provision from the config: write the onsite target\'s marker, create or open the restic repository')
+  const init = program.command('init')
+    .description('set up drkit: questions in a terminal (or --answers FILE --yes), then the onsite marker and the restic repository')
     .addOption(configOption())
-    .option('--yes', 'run without questions (the config file holds the answers)', false)
-    .option('--json', 'print the result as JSON', false)
-    .action(async (options: { json: boolean }) => invoke(() => import('./commands/init.js'), options, options.json));
+    .option('--yes', 'run without questions (the config file, or --answers and the flags, hold the answers)', false)
+    .option('--adopt-marker', 'use an onsite target whose marker another setup wrote (refused otherwise)', false)
+    .option('--json', 'print the result as JSON', false);
+  // --- the wizard's answers as flags (src/commands/init-wizard.ts; docs/wizard.md); secrets have none ---
+  init
+    .option('--answers <file>', 'the wizard\'s answers (docs/wizard.md); with --yes, no questions are asked')
+    .option('--source <path>', 'a folder or file to back up; repeat for each', collect)
+    .option('--exclude <pattern>', 'a pattern to leave out; repeat for each', collect)
+    .addOption(new Option('--onsite <kind>', 'where the onsite copy goes').choices(['folder', 'ssh', 'none']))
+    .option('--onsite-target <target>', 'the onsite folder, or user@host:path')
+    .addOption(new Option('--offsite <kind>', 'the offsite repository\'s kind').choices(['b2-s3', 'b2', 's3', 'url', 'none']))
+    .option('--b2-region <region>', 'B2 region of the bucket, e.g. eu-central-003')
+    .option('--bucket <name>', 'the bucket (B2 or S3)')
+    .option('--bucket-path <path>', 'a folder inside the bucket')
+    .option('--s3-endpoint <url>', 'the S3 endpoint of another S3 service')
+    .option('--repository <url>', 'any restic repository (with --offsite url)')
+    .addOption(new Option('--password-mode <mode>', 'the repository password: generate one, type an existing one, or keep the current one').choices(['generate', 'existing', 'keep']))
+    .option('--onsite-schedule <when>', 'hourly or daily')
+    .option('--offsite-schedule <when>', 'e.g. "daily at 03:00"')
+    .addOption(new Option('--drill-schedule <when>', 'a monthly restore drill, or none').choices(['monthly', 'none']))
+    .option('--custodians <list>', 'the custodians, as kit create takes them: "Ann Smith <ann@example.org, +44 …>,Ben Jones"')
+    .option('--threshold <k>', 'how many sheets open the kit');
+  init.action(async (options: { json: boolean }) => invoke(() => import('./commands/init.js'), options, options.json));
   program.command('backup')
     .description('run the backup jobs with progress and record each run in the status file')
     .addArgument(new Argument('[job]', 'which job to run').choices(['onsite', 'offsite', 'all']).default('all'))
     .addOption(configOption())
     .option('--json', 'print JSON events, one per line', false)
     .action(async (job: string, options: { json: boolean }) => invoke(() => import('./commands/backup.js'), { ...options, job }, options.json));
+  program.command('check')
+    .description('check the offsite repository (restic check, reading offsite.check.readDataSubset of the data) and record the verdict')
+    .addOption(configOption())
+    .option('--json', 'print JSON events, one per line', false)
+    .action(async (options: { json: boolean }) => invoke(() => import('./commands/backup.js'), { ...options, job: 'check' }, options.json));
   program.command('status')
     .description('last good run of each job, its age and size; exits 5 when a job is stale or failed')
     .addOption(configOption())
@@ -74,7 +148,9 @@ export async function buildProgram(): Promise<CommandType> {
   const kit = program.command('kit').description('create or check the printed recovery kit');
   kit.command('create')
     .description('encrypt the credentials, split the key among custodians, write the kit')
-    .requiredOption('--bundle <file>', 'JSON file with the credentials to protect (see docs/format.md)')
+    .option('--config <path>', 'build the bundle from this config and its secrets (see docs/config.md, `kit:`)')
+    .option('--bundle <file>', 'or: a JSON file with the credentials to protect (see docs/format.md)')
+    .option('--no-check', 'seal without first opening the repository with the bundle (the checklist then says "credentials NOT verified")')
     .option('--custodians <names>', 'comma-separated custodians, one share each (n = their count): "Ann Smith <ann@example.org, +44 …>,Ben Jones"')
     .option('--custodians-file <file>', 'the custodians, one per line: NAME or NAME <phone, email or address>')
     .requiredOption('--threshold <k>', 'how many shares open the kit', integer('--threshold'))
@@ -91,15 +167,47 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--json', 'print the result as JSON', false)
     .action(async (file: string, options: { json: boolean }) => invoke(() => import('./commands/kit-verify.js'), { ...options, file }, options.json));
 
+  // --- kit print (src/commands/kit-print.ts) ---
+  kit.command('print')
+    .description('send the kit to a CUPS printer, check a photo of a printed sheet, then offer to delete the PDFs')
+    .argument('[dir]', 'the kit\'s folder (default: ~/drkit-kit)')
+    .option('--printer <name>', 'the CUPS printer (default: asked, or the only or default one)')
+    .option('--photo <file>', 'a photo of one printed sheet to check (PNG or JPEG)')
+    .option('--guide-copies <n>', 'copies of the restore guide (default: one per custodian and one for you)', integer('--guide-copies'))
+    .option('--delete', 'with --yes: delete the files holding shares once the photo verified', false)
+    .option('--yes', 'ask nothing', false)
+    .option('--json', 'print the result as JSON', false)
+    .action(async (dir: string | undefined, options: { json: boolean }) => invoke(() => import('./commands/kit-print.js'), { ...options, ...(dir === undefined ? {} : { dir }) }, options.json));
+  // --- end of kit print ---
+
   program.command('recover')
     .description('combine k shares, check them, open the envelope; write the credentials and/or restore the newest backup')
-    .option('--from <file>', 'a share (text, sheet PDF, PNG or JPEG); repeat for each share; without it, type the lines', collect)
+    .option('--from <files...>', 'the shares (text, sheet PDF, PNG or JPEG): several after one --from, or --from repeated; without it, type the lines')
     .option('--envelope <file>', 'the envelope: envelope.txt, any sheet PDF, or a photo of a sheet')
     .option('--out <file>', 'write the credentials here, mode 0600: JSON, or a shell file for a name ending in .env')
-    .option('--restore-to <dir>', 'restore the newest offsite snapshot into this folder')
-    .option('--force', 'overwrite --out if it exists', false)
+    .option('--restore-to <dir>', 'restore an offsite snapshot (the newest unless chosen) into this folder; with --onsite, copy an onsite one')
+    // restore choices (src/commands/recover-restore.ts)
+    .option('--snapshot <id>', 'the snapshot to restore: an id from the list, or latest (onsite: a folder name such as 2026-11-27T081500Z); on a terminal without it, drkit lists them and asks')
+    .option('--host <name>', 'only snapshots of this computer')
+    .option('--path <dir>', 'only snapshots that hold this folder (absolute, as the list shows it); repeatable', collect)
+    .option('--include <pattern>', 'restore only these files or folders of the snapshot (e.g. /home/ann/Photos); repeatable', collect)
+    .option('--onsite <disk>', 'the onsite backup disk: list its rsync snapshots, or copy one with --restore-to (no kit needed)')
+    .option('--force', 'overwrite --out if it exists; restore into a --restore-to folder that is not empty', false)
     .option('--json', 'print the result as JSON', false)
     .action(async (options: { json: boolean }) => invoke(() => import('./commands/recover.js'), options, options.json));
+
+  // --- drill (src/commands/drill.ts) ---
+  program.command('drill')
+    .description('clean-room restore drill: k sheets and the guide, via the printed path and via drkit recover, checked against the source')
+    .addOption(configOption())
+    .option('--kit <dir>', 'the kit folder (sheet-N.pdf and guide.pdf, as kit create wrote it)')
+    .option('--sheets <numbers>', 'the sheets to use, e.g. 1,3,4 (default: a random k of them)')
+    .addOption(new Option('--via <path>', 'the printed guide, drkit recover, or both').choices(['guide', 'tool', 'both']).default('both'))
+    .option('--sample <n>', 'restore and check n random files instead of everything', integer('--sample'))
+    .option('--onsite', 'drill the onsite copy (a sample of the latest rsync snapshot) instead of the offsite one', false)
+    .option('--json', 'print the report as JSON', false)
+    .action(async (options: { json: boolean }) => invoke(() => import('./commands/drill.js'), options, options.json));
+  // --- end of drill ---
 
   return program;
 }
@@ -110,6 +218,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${packageVersion()}\n`);
     return;
   }
+  installExitHandlers();
   try {
     const { CommanderError } = await import('commander');
     const program = await buildProgram();

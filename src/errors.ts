@@ -32,6 +32,8 @@ export const ExitCode = {
   internal: 70,
   /** interrupted by SIGINT/SIGTERM */
   interrupted: 130,
+  /** stdout was closed by its reader (`| head`): stopped quietly, as a program killed by SIGPIPE */
+  closedPipe: 141,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

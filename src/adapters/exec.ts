@@ -1,7 +1,9 @@
 /**
  * The one way drkit runs an external program. Rules:
  * - arguments are an array, never a shell string;
- * - secrets never go in `args`: pass them in files (RESTIC_PASSWORD_FILE) or env, which /proc shows only to us;
+ * - secrets never go in `args`: pass them through `secretInput` (a pipe on the program's fd 3, no file on disk) or
+ *   env, which /proc shows only to us;
+ * - every program started is tracked by the cleanup registry (./cleanup.ts), so an interrupt stops it;
  * - stdout can be consumed line by line (restic --json, rsync progress) without buffering all of it, so memory
  *   stays flat however large the backup is;
  * - a non-zero exit is not an exception here: the result says what happened and each adapter maps it to a
@@ -9,6 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { UserError } from '../errors.js';
+import { trackChild } from './cleanup.js';
 
 export interface RunOptions {
   cwd?: string;
@@ -18,6 +21,11 @@ export interface RunOptions {
   cleanEnv?: boolean;
   /** bytes written to the program's stdin, then closed; without it stdin is /dev/null */
   input?: string | Uint8Array;
+  /**
+   * bytes written to an extra pipe on the program's fd 3, then closed: a secret handed over without a file (restic
+   * reads it with RESTIC_PASSWORD_COMMAND `sh -c 'exec cat <&3'`); the program may also never read it
+   */
+  secretInput?: string;
   /** called with each complete stdout line (without the newline); when given, stdout is not collected */
   onStdoutLine?: (line: string) => void;
   /** called with each stderr line; stderr's tail is kept either way */
@@ -28,8 +36,15 @@ export interface RunOptions {
   collectStdout?: boolean;
   maxStdoutBytes?: number;
   signal?: AbortSignal;
+  /**
+   * after `signal` stops the program (SIGTERM), SIGKILL follows when it has not exited within this many ms:
+   * restic ≥ 0.17 answers SIGTERM by retrying to remove its lock from an unreachable server for a minute
+   */
+  killGraceMs?: number;
   /** the Debian package that brings the program, named in the error when it is missing */
   debianPackage?: string;
+  /** called once the program runs, with its pid (e.g. to measure its progress from /proc while it works) */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface RunResult {
@@ -56,9 +71,16 @@ export function runProgram(program: string, args: readonly string[], options: Ru
     const child = spawn(program, [...args], {
       cwd: options.cwd,
       env,
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...(options.secretInput === undefined ? [] : ['pipe' as const])],
       signal: options.signal,
     });
+    trackChild(child);
+    const secretPipe = child.stdio[3] as NodeJS.WritableStream | null | undefined;
+    if (options.secretInput !== undefined && secretPipe) {
+      secretPipe.on('error', () => { /* a program that never reads the secret closes the pipe; its status says the rest */ });
+      secretPipe.end(options.secretInput);
+    }
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let stdout = '';
     let stdoutBytes = 0;
     let stderrTail = '';
@@ -106,7 +128,15 @@ export function runProgram(program: string, args: readonly string[], options: Ru
         reject(error);
       }
     });
+    let killTimer: NodeJS.Timeout | undefined;
+    if (options.killGraceMs !== undefined && options.signal !== undefined) {
+      const grace = options.killGraceMs;
+      options.signal.addEventListener('abort', () => {
+        killTimer = setTimeout(() => child.kill('SIGKILL'), grace);
+      }, { once: true });
+    }
     child.on('close', (code, signal) => {
+      clearTimeout(killTimer);
       if (options.onStdoutLine && pendingOut !== '') options.onStdoutLine(pendingOut);
       if (options.onStderrLine && pendingErr !== '') options.onStderrLine(pendingErr);
       resolve({ program, exitStatus: code, signal, stdout, stderrTail, pid: child.pid });

@@ -4,6 +4,7 @@
  * the backup: it comes back as a note. The fail ping carries the error's code and message (never a secret) as its
  * body, which healthchecks.io shows in its log.
  */
+import { redactText } from '../core/redact.js';
 
 export interface PingResult {
   ok: boolean;
@@ -31,17 +32,5 @@ export async function ping(url: string, body = '', timeoutMs = 10_000): Promise<
       problem = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
     }
   }
-  return { ok: false, problem: `healthcheck ping to ${redactUrl(url)} failed: ${problem}` };
-}
-
-/** The URL without its user info (a ping URL may embed credentials). */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '(invalid URL)';
-  }
+  return { ok: false, problem: `healthcheck ping to ${redactText(url)} failed: ${problem}` };
 }

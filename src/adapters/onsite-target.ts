@@ -17,11 +17,13 @@
  *   they can override these defaults.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ToolError, UserError } from '../errors.js';
 import { classifyEntries, LATEST_LINK, parseInProgressName, parseSnapshotName } from '../core/snapshot-names.js';
+import { parseTargetSpec } from '../core/target-spec.js';
 import { runProgram } from './exec.js';
+import { writeFileAtomic } from './files.js';
 
 export const MARKER_FILE = '.drkit-target';
 
@@ -41,25 +43,18 @@ export type TargetLocation =
   /** `root` is the path on the remote host; relative paths are relative to the login's home folder */
   | { kind: 'remote'; userHost: string; root: string };
 
-const REMOTE = /^((?:[A-Za-z0-9._][A-Za-z0-9._-]*@)?(?:[A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\])):(.*)$/s;
-
 /**
- * Parses a target setting: a local folder (absolute, or relative to the working folder) or `[user@]host:path`
- * (rsync's rule: a colon before any slash makes it remote). Throws UserError E_TARGET_SPEC otherwise.
+ * Parses a target setting with the one grammar (src/core/target-spec.ts) and resolves a local path against the
+ * working folder. Throws UserError E_TARGET_SPEC for a setting the grammar rejects.
  */
 export function parseTarget(spec: string): TargetLocation {
-  if (spec.trim() === '') throw new UserError('E_TARGET_SPEC', 'onsite target is empty', { hints: ['set onsite.target to a folder or user@host:path'] });
-  const slash = spec.indexOf('/');
-  const colon = spec.indexOf(':');
-  if (colon === -1 || (slash !== -1 && slash < colon)) return { kind: 'local', root: path.resolve(spec) };
-  const match = REMOTE.exec(spec);
-  if (!match) {
-    throw new UserError('E_TARGET_SPEC', `onsite target ${JSON.stringify(spec)} must be a folder or user@host:path`, {
+  const parsed = parseTargetSpec(spec);
+  if (!parsed.ok) {
+    throw new UserError('E_TARGET_SPEC', spec.trim() === '' ? 'onsite target is empty' : `onsite target ${JSON.stringify(spec)} ${parsed.problem}`, {
       hints: ['write a local folder as an absolute path (e.g. /media/usb/backups)', 'write a remote one as user@host:path (e.g. backup@nas.local:/volume1/backups)'],
     });
   }
-  const root = match[2] === '' ? '.' : (match[2] ?? '.');
-  return { kind: 'remote', userHost: match[1] ?? '', root };
+  return parsed.spec.kind === 'local' ? { kind: 'local', root: path.resolve(parsed.spec.path) } : { kind: 'remote', userHost: parsed.spec.userHost, root: parsed.spec.path };
 }
 
 /** Quotes one argument for a POSIX shell: `'…'`, with each `'` written as `'\''`. */
@@ -176,11 +171,27 @@ class LocalTarget implements OnsiteTarget {
     }
   }
 
+  /** Throws E_TARGET_NOT_FOLDER when the target path (or a folder above it) is a file. */
+  private async requireNotFile(): Promise<void> {
+    for (let folder = this.root; ; folder = path.dirname(folder)) {
+      const info = await stat(folder).catch(() => null);
+      if (info !== null) {
+        if (info.isDirectory()) return;
+        throw new UserError('E_TARGET_NOT_FOLDER', `target ${this.display}: ${folder} is a file, not a folder`, {
+          hints: ['set onsite.target to a folder (the backup disk\'s mount point, or a folder on it)', `or move the file ${folder} out of the way`],
+          details: { target: this.display, file: folder },
+        });
+      }
+      if (path.dirname(folder) === folder) return;
+    }
+  }
+
   async readMarker(): Promise<string | null> {
     try {
       return (await readFile(path.join(this.root, MARKER_FILE), 'utf8')).trim();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') await this.requireNotFile();
       if (code === 'ENOENT' || code === 'ENOTDIR') return null;
       throw ioError(error, 'read its marker', this.display);
     }
@@ -188,11 +199,10 @@ class LocalTarget implements OnsiteTarget {
 
   async writeMarker(uuid: string): Promise<void> {
     checkUuid(uuid);
+    await this.requireNotFile();
     await this.attempt('write its marker', async () => {
       await mkdir(this.root, { recursive: true });
-      const temp = path.join(this.root, `${MARKER_FILE}.${randomUUID()}.tmp`);
-      await writeFile(temp, `${uuid}\n`, { mode: 0o644 });
-      await rename(temp, path.join(this.root, MARKER_FILE));
+      await writeFileAtomic(path.join(this.root, MARKER_FILE), `${uuid}\n`, { mode: 0o644 });
     });
   }
 
@@ -410,6 +420,79 @@ export async function listSnapshots(target: OnsiteTarget, host: string): Promise
   return { complete, inProgress, latest };
 }
 
+/** The mount points listed in /proc/self/mountinfo (field 5, with its octal escapes), or null off Linux. */
+async function mountPoints(): Promise<Set<string> | null> {
+  try {
+    const text = await readFile('/proc/self/mountinfo', 'utf8');
+    return new Set(text.split('\n').map((line) => line.split(' ')[4]).filter((field): field is string => field !== undefined)
+      .map((field) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)))));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Throws UserError E_TARGET_NOT_MOUNTED unless a file system is mounted on `mountPoint` (config `onsite.removable`):
+ * the folder is listed as a mount point, or is on another device than its parent. An unplugged USB disk leaves an
+ * empty folder on the internal disk; without this test, writing the marker (or a snapshot) there would fill the
+ * wrong disk. Call before reading the marker and before writing anything.
+ */
+export async function requireMounted(mountPoint: string, display: string = mountPoint): Promise<void> {
+  const folder = path.resolve(mountPoint);
+  const notMounted = (why: string): UserError => new UserError('E_TARGET_NOT_MOUNTED', `target absent: ${display} is on a removable disk, and ${why}; nothing was written`, {
+    hints: [
+      `plug in the backup disk and mount it on ${folder} (your desktop may do it when the disk is plugged in)`,
+      'do not run `drkit init` for it meanwhile: that would write the marker onto the internal disk',
+    ],
+    details: { target: display, mountPoint: folder },
+  });
+  let own;
+  let parent;
+  try {
+    own = await stat(folder);
+    parent = await stat(path.dirname(folder));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw notMounted(`its mount point ${folder} does not exist`);
+    throw ioError(error, 'look at its mount point', display);
+  }
+  if (!own.isDirectory()) throw notMounted(`its mount point ${folder} is not a folder`);
+  if (own.dev !== parent.dev || (own.ino === parent.ino && own.dev === parent.dev)) return;
+  if ((await mountPoints())?.has(folder)) return;
+  throw notMounted(`nothing is mounted on ${folder} (it is a plain folder of the disk it sits on)`);
+}
+
+/** Where desktops and fstab conventionally mount removable disks. */
+const REMOVABLE_PLACES = ['/media', '/run/media', '/mnt'];
+
+/**
+ * For a target the config does not call removable (nor explicitly `removable: false`) under a place where
+ * removable disks are mounted (/media, /run/media, /mnt): throws E_TARGET_NOT_MOUNTED unless the target or a folder
+ * between it and that place is a mount point. `drkit init` calls it before writing a marker, so the folder an
+ * unplugged disk leaves behind is never mistaken for a new, empty target.
+ */
+export async function requireMountedIfRemovablePlace(target: string): Promise<void> {
+  const folder = path.resolve(target);
+  const place = REMOVABLE_PLACES.find((prefix) => folder.startsWith(`${prefix}/`));
+  if (place === undefined) return;
+  const candidates: string[] = [];
+  for (let current = folder; current !== place && current.length > place.length; current = path.dirname(current)) candidates.push(current);
+  const mounts = await mountPoints();
+  for (const candidate of candidates) {
+    const own = await stat(candidate).catch(() => null);
+    const parent = await stat(path.dirname(candidate)).catch(() => null);
+    if (own !== null && parent !== null && own.dev !== parent.dev) return;
+    if (mounts?.has(candidate)) return;
+  }
+  throw new UserError('E_TARGET_NOT_MOUNTED', `target absent: ${target} is under ${place}, where removable disks are mounted, but no disk is mounted on it; nothing was written`, {
+    hints: [
+      'plug in the backup disk and mount it, then run `drkit init` again',
+      `set onsite.removable to the disk's mount point (e.g. ${candidates.at(-1) ?? folder}) so every backup checks it too, or to false if this folder really is on the internal disk`,
+    ],
+    details: { target, place },
+  });
+}
+
 /**
  * Reads the marker and throws UserError E_TARGET_ABSENT unless it holds `expected`. Call before any write.
  */
@@ -419,8 +502,11 @@ export async function requireTargetMarker(target: OnsiteTarget, expected: string
   const found = marker === null ? `no ${MARKER_FILE} marker` : `a marker of another drkit setup (${marker.slice(0, 36)})`;
   throw new UserError('E_TARGET_ABSENT', `target absent: ${target.display} has ${found}; nothing was written`, {
     hints: marker === null
-      ? ['is the backup disk plugged in and mounted (or the NAS share reachable)?', 'for a new target, run `drkit init` to write its marker']
-      : ['is this the right disk? another drkit setup owns it', 'to adopt it on purpose, run `drkit init` again'],
+      // never "run drkit init" here: on an unplugged disk's empty mount point that writes the marker, and then
+      // the backups, onto the internal disk
+      ? ['is the backup disk plugged in and mounted (or the NAS share reachable)? mount it, then run the backup again',
+        'only if the target was replaced by a new, empty disk: mount it, then run `drkit init` to write its marker (set onsite.removable so drkit checks the mount)']
+      : ['is this the right disk? another drkit setup owns it', 'to adopt it on purpose, run `drkit init --adopt-marker` again'],
     details: { target: target.display, markerFound: marker !== null },
   });
 }

@@ -6,7 +6,7 @@
  * Rules: arguments are arrays (exec.ts); a failing program is a ToolError with its stderr tail; "no QR code found"
  * (zbarimg exit 4) is an empty result, not an error; temporary images live in a private folder removed afterwards.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { kitDocumentKind, type FileKind } from '../core/printed-file.js';
@@ -16,6 +16,7 @@ import { ToolError, UserError } from '../errors.js';
 import {
   envelopeTextFromLayer, envelopeTextFromQr, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer, shareTextFromQr,
 } from '../render/readback.js';
+import { ownedTempName, registerCleanupPath, TEMP_PREFIX } from './cleanup.js';
 import { runProgram } from './exec.js';
 
 export type TextLayerMode = 'raw' | 'layout' | { fixed: number };
@@ -60,7 +61,11 @@ export async function scanQrCodes(imagePath: string): Promise<string[]> {
 
 /** The QR payloads of every page of a PDF, rendered at `dpi`. */
 export async function scanPdfQrCodes(path: string, dpi = 150): Promise<string[][]> {
-  const dir = await mkdtemp(join(tmpdir(), 'drkit-qr-'));
+  // the pages show the share's QR code: a private folder that an interrupt removes and a killed run's successor
+  // sweeps (pdftoppm could write to stdout, but zbarimg's ImageMagick spools stdin to a temp file of its own)
+  const dir = join(tmpdir(), ownedTempName(TEMP_PREFIX.qrPages));
+  await mkdir(dir, { mode: 0o700 });
+  const release = registerCleanupPath(dir);
   try {
     const pages = await renderPdfPages(path, dir, dpi);
     const found: string[][] = [];
@@ -68,6 +73,7 @@ export async function scanPdfQrCodes(path: string, dpi = 150): Promise<string[][
     return found;
   } finally {
     await rm(dir, { recursive: true, force: true });
+    release();
   }
 }
 
@@ -76,7 +82,9 @@ export async function scanPdfQrCodes(path: string, dpi = 150): Promise<string[][
  * after each code): the combiner's codes hold several lines each. A page without exactly one code gives null.
  */
 export async function scanPdfPagesRaw(path: string, pages: readonly number[], dpi = 150): Promise<(string | null)[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'drkit-qr-'));
+  const dir = join(tmpdir(), ownedTempName(TEMP_PREFIX.qrPages));
+  await mkdir(dir, { mode: 0o700 });
+  const release = registerCleanupPath(dir);
   try {
     const found: (string | null)[] = [];
     for (const page of pages) {
@@ -89,6 +97,7 @@ export async function scanPdfPagesRaw(path: string, pages: readonly number[], dp
     return found;
   } finally {
     await rm(dir, { recursive: true, force: true });
+    release();
   }
 }
 

@@ -24,6 +24,11 @@ import { runProgram, type RunResult } from './exec.js';
 export interface RsyncArgsOptions {
   /** absolute source paths; each is recreated under the destination with its full path (--relative) */
   sources: readonly string[];
+  /**
+   * --relative (default true). false: the source's content goes straight into `destination`, which the caller
+   * made `<snapshot>/<absolute path>/` (one rsync per source; see src/jobs/onsite.ts)
+   */
+  relative?: boolean;
   /** `DIR/` or `user@host:DIR/` — the folder the sources land in */
   destination: string;
   /** --link-dest: a folder (relative paths are relative to the destination folder, as rsync defines it) */
@@ -55,7 +60,7 @@ export function buildRsyncArgs(options: RsyncArgsOptions): string[] {
   if (options.destination === '' || options.destination.startsWith('-')) {
     throw new RangeError(`rsync destination ${JSON.stringify(options.destination)} must be a path or user@host:path`);
   }
-  const args = ['--archive', '--relative'];
+  const args = options.relative === false ? ['--archive'] : ['--archive', '--relative'];
   if (options.progress ?? true) args.push('--info=progress2', '--stats');
   if (options.delete) args.push('--delete', '--delete-excluded');
   if (options.linkDest !== undefined) args.push(`--link-dest=${options.linkDest}`);
@@ -64,6 +69,32 @@ export function buildRsyncArgs(options: RsyncArgsOptions): string[] {
   for (const pattern of options.excludes ?? []) args.push(`--exclude=${pattern}`);
   args.push(...options.sources, options.destination);
   return args;
+}
+
+/**
+ * The exclude patterns for one source copied without --relative, where rsync anchors a leading '/' at the source
+ * folder instead of at '/': a pattern anchored inside the source is made relative to it, one anchored elsewhere
+ * cannot match and is left out, unanchored ones are kept as they are. Pure.
+ */
+export function excludesForSource(source: string, excludes: readonly string[]): string[] {
+  const root = source.replace(/\/+$/, '');
+  return excludes.flatMap((pattern) => {
+    if (!pattern.startsWith('/')) return [pattern];
+    if (root === '') return [pattern];
+    return pattern.startsWith(`${root}/`) ? [pattern.slice(root.length)] : [];
+  });
+}
+
+/**
+ * The argument array to copy one onsite snapshot back (`drkit recover --onsite`): a plain `rsync -a` of the
+ * snapshot folder's content into `destination`, with progress. Pure. Both paths must be absolute.
+ */
+export function buildRsyncCopyArgs(options: { source: string; destination: string }): string[] {
+  for (const path of [options.source, options.destination]) {
+    if (!path.startsWith('/')) throw new RangeError(`rsync copy path ${JSON.stringify(path)} must be an absolute path`);
+  }
+  const folder = (path: string) => (path.endsWith('/') ? path : `${path}/`);
+  return ['--archive', '--info=progress2', '--stats', folder(options.source), folder(options.destination)];
 }
 
 export interface RsyncProgress {

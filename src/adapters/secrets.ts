@@ -83,10 +83,3 @@ export function readSecretsFile(file: string): Secrets {
 export function secretValues(secrets: Secrets): string[] {
   return Object.values(secrets).filter((value) => value.length >= 8);
 }
-
-/** `text` with every secret value replaced by `***` (defence in depth: messages should never hold one anyway). */
-export function redact(text: string, values: readonly string[]): string {
-  let out = text;
-  for (const value of values) out = out.split(value).join('***');
-  return out;
-}

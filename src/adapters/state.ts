@@ -8,10 +8,12 @@
  *   command scrubs known secret values before recording, as a second guard);
  * - bounded: the newest RUNS_KEPT records per job are kept.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { writeFileAtomicSync } from './files.js';
 import type { DrillRecord, RunRecord } from '../core/status.js';
+import type { KitRecord } from '../core/kit-record.js';
 
 export const RUNS_KEPT = 200;
 
@@ -35,6 +37,8 @@ export interface StateData {
   offsite?: OffsiteIdentity;
   runs: RunRecord[];
   drills: DrillRecord[];
+  /** the newest kit made by `drkit kit create` (src/adapters/kit-store.ts) */
+  kit?: KitRecord;
 }
 
 export function statusFile(dir: string): string {
@@ -58,9 +62,11 @@ export function readState(dir: string): StateData {
     throw new UserError('E_STATE_READ', `cannot read status file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   try {
-    const parsed = JSON.parse(text) as Partial<StateData>;
-    if (parsed.version !== 1) throw new Error(`version ${String(parsed.version)}`);
-    return { ...empty(), ...parsed, runs: parsed.runs ?? [], drills: parsed.drills ?? [] };
+    const parsed = JSON.parse(text) as unknown;
+    const problem = stateProblem(parsed);
+    if (problem !== null) throw new Error(problem);
+    const state = parsed as Partial<StateData>;
+    return { ...empty(), ...state, runs: state.runs ?? [], drills: state.drills ?? [] };
   } catch (error) {
     throw new UserError('E_STATE_CORRUPT', `status file ${file} is damaged (${error instanceof Error ? error.message : String(error)})`, {
       hints: [`move it aside (mv ${file} ${file}.bad); drkit starts a new one, and forgets past runs`],
@@ -68,17 +74,47 @@ export function readState(dir: string): StateData {
   }
 }
 
-/** Writes `data` to `file` atomically with mode 0600. */
-export function writeFileAtomic(file: string, data: string): void {
-  const temp = `${file}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
-  const fd = openSync(temp, 'wx', 0o600);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const OUTCOMES = new Set(['success', 'warning', 'failed']);
+const RECORD_JOBS = new Set(['onsite', 'offsite', 'check']);
+
+/**
+ * What is wrong with a parsed status file, or null. Checks the fields drkit reads (a file edited by hand or
+ * written by another program must be a clear error, not a crash later); keys it does not know are kept.
+ */
+function stateProblem(data: unknown): string | null {
+  if (!isObject(data)) return 'it is not a JSON object';
+  if (data.version !== 1) return `version ${JSON.stringify(data.version)}, expected 1`;
+  for (const [key, fields] of [['onsite', ['markerId', 'target']], ['offsite', ['repositoryId', 'repository']]] as const) {
+    const identity = data[key];
+    if (identity === undefined) continue;
+    if (!isObject(identity)) return `"${key}" is not an object`;
+    for (const field of fields) if (typeof identity[field] !== 'string') return `"${key}.${field}" is not a string`;
   }
-  renameSync(temp, file);
+  for (const key of ['runs', 'drills'] as const) {
+    const list = data[key];
+    if (list !== undefined && !Array.isArray(list)) return `"${key}" is not a list`;
+  }
+  const runs = (data.runs ?? []) as unknown[];
+  for (const [index, run] of runs.entries()) {
+    const where = `runs[${index}]`;
+    if (!isObject(run)) return `${where} is not an object`;
+    if (typeof run.job !== 'string' || !RECORD_JOBS.has(run.job)) return `${where}.job is not onsite, offsite or check`;
+    if (typeof run.outcome !== 'string' || !OUTCOMES.has(run.outcome)) return `${where}.outcome is not success, warning or failed`;
+    for (const field of ['startedAt', 'finishedAt'] as const) {
+      if (typeof run[field] !== 'string' || Number.isNaN(Date.parse(run[field]))) return `${where}.${field} is not a time`;
+    }
+    if (!Array.isArray(run.warnings) || !run.warnings.every((warning) => typeof warning === 'string')) return `${where}.warnings is not a list of texts`;
+    if (run.error !== undefined && (!isObject(run.error) || typeof run.error.code !== 'string' || typeof run.error.message !== 'string')) return `${where}.error is not a code and a message`;
+    for (const field of ['filesTotal', 'bytesTotal', 'bytesAdded', 'snapshotCount'] as const) {
+      if (run[field] !== undefined && typeof run[field] !== 'number') return `${where}.${field} is not a number`;
+    }
+    if (run.snapshotId !== undefined && typeof run.snapshotId !== 'string') return `${where}.snapshotId is not a text`;
+  }
+  for (const [index, drill] of ((data.drills ?? []) as unknown[]).entries()) {
+    if (!isObject(drill) || typeof drill.finishedAt !== 'string' || Number.isNaN(Date.parse(drill.finishedAt))) return `drills[${index}] has no finishedAt time`;
+  }
+  return null;
 }
 
 /** Applies `change` to the state under the state lock and writes the result atomically. */
@@ -89,7 +125,7 @@ export async function updateState(dir: string, change: (state: StateData) => voi
   return withLock(join(locksDir(dir), 'status.lock'), 'status file update', () => {
     const state = readState(dir);
     change(state);
-    writeFileAtomic(statusFile(dir), `${JSON.stringify(state, null, 2)}\n`);
+    writeFileAtomicSync(statusFile(dir), `${JSON.stringify(state, null, 2)}\n`);
     return state;
   });
 }
@@ -103,5 +139,13 @@ export async function recordRun(dir: string, record: RunRecord): Promise<void> {
       const drop = new Set(mine.slice(0, mine.length - RUNS_KEPT));
       state.runs = state.runs.filter((run) => !drop.has(run));
     }
+  });
+}
+
+/** Appends drill records (one per via), keeping the newest RUNS_KEPT. */
+export async function recordDrill(dir: string, records: readonly DrillRecord[]): Promise<void> {
+  await updateState(dir, (state) => {
+    state.drills.push(...records);
+    if (state.drills.length > RUNS_KEPT) state.drills = state.drills.slice(state.drills.length - RUNS_KEPT);
   });
 }

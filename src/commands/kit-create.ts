@@ -4,7 +4,8 @@
  * into place only after the self-test, so a failure leaves no half-written kit.
  */
 import { basename, join } from 'node:path';
-import { ensurePrivateDir, listDir, publishStagedFiles, readUserFile, removeFiles, removeTree, writePrivateFile } from '../adapters/files.js';
+import { assertWritableFolder, ensurePrivateDir, listDir, publishStagedFiles, readUserFile, removeFiles, removeTree, writePrivateFile } from '../adapters/files.js';
+import { registerCleanupPath, sweepKitStaging, textKitStagingName } from '../adapters/cleanup.js';
 import { systemRandom } from '../adapters/random.js';
 import { validateBundleInput, type BundleInput } from '../core/bundle.js';
 import { createKit, validateKitShape, type Kit } from '../core/kit.js';
@@ -12,9 +13,14 @@ import { selfTestCombinations } from '../core/self-test.js';
 import { parseCustodianFile, parseCustodianList, type Custodian } from '../core/custodians.js';
 import { InternalError, ExitCode, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
+import type { PreparedBundle } from './kit-create-source.js';
 
 export interface KitCreateOptions {
-  bundle: string;
+  /** exactly one of bundle and config (./kit-create-source.ts) */
+  bundle?: string;
+  config?: string;
+  /** false with --no-check */
+  check?: boolean;
   /** "Ann Smith <ann@example.org, +44 …>,Ben Jones"; or custodiansFile */
   custodians?: string;
   /** one custodian per line: NAME or NAME <CONTACT> */
@@ -74,20 +80,22 @@ function kitRecord(kit: Kit, options: KitCreateOptions): string {
   return `${JSON.stringify(record, null, 2)}\n`;
 }
 
-async function writePdf(options: KitCreateOptions, kit: Kit, passphrase: string, bundle: BundleInput, existing: readonly string[], io: CommandIO): Promise<number> {
+async function writePdf(options: KitCreateOptions, kit: Kit, passphrase: string, bundle: BundleInput, existing: readonly string[], io: CommandIO, prepared: PreparedBundle): Promise<number> {
   // pdfkit, qrcode and the read-back are heavy: loaded only for this path
   const { writePdfKit } = await import('../render/kit-pdf.js');
+  const canary = prepared.canaryFor(kit);
   const { files, report } = await writePdfKit(kit, {
-    outDir: options.out, paper: options.paper, passphrase, bundle,
+    outDir: options.out, paper: options.paper, passphrase, bundle, unverified: !prepared.verified, ...(canary === undefined ? {} : { canary }),
     ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes.toUpperCase() }),
   });
   await ensurePrivateDir(options.out);
   // a text kit replaced by a PDF kit: its share files would still open the old kit
   await removeFiles(options.out, existing.filter((name) => /^(share-\d+\.txt|envelope\.txt)$/.test(name)));
   await writePrivateFile(join(options.out, 'kit.json'), kitRecord(kit, options), { overwrite: true });
+  await prepared.recordKit(kit);
   if (io.jsonMode) {
     io.json({ message_type: 'kit_created', kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n, out: options.out,
-      files: [...files.map((file) => basename(file)), 'kit.json'], fingerprints: kit.fingerprints,
+      files: [...files.map((file) => basename(file)), 'kit.json'], fingerprints: kit.fingerprints, credentialsVerified: prepared.verified,
       selfTest: report === null ? null : { subsetsCombined: report.subsets, sheets: report.sheets.length, guideCommands: report.guide.commands, durationMs: report.durationMs } });
     return ExitCode.ok;
   }
@@ -106,8 +114,14 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
   const named = await loadCustodians(options);
   const custodians = named.map((custodian) => custodian.name);
   validateKitShape(custodians, options.threshold);
-  const bundle = await loadBundle(options.bundle);
+  const { prepareKitBundle } = await import('./kit-create-source.js');
+  const prepared = await prepareKitBundle({ ...options, check: options.check ?? true }, loadBundle, io);
+  const bundle = prepared.bundle;
 
+  await assertWritableFolder(options.out, '--out');
+  // a killed run's staging folder may hold a whole kit: it goes before anything else is written
+  const swept = sweepKitStaging(options.out);
+  if (swept.length > 0) io.note(`removed ${swept.length} staging folder${swept.length > 1 ? 's' : ''} left by an interrupted kit create: ${swept.join(', ')}`);
   const existing = (await listDir(options.out)).filter((name) => KIT_FILE.test(name));
   if (existing.length > 0 && !options.force) {
     throw new UserError('E_KIT_EXISTS', `--out ${options.out} already holds a kit (${existing.slice(0, 3).join(', ')}${existing.length > 3 ? ', …' : ''})`, {
@@ -119,9 +133,10 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
     throw new UserError('E_USAGE', `--supersedes: "${options.supersedes}" is not a kit id`, { hints: ['a kit id looks like 7QF2-9KXA: it is printed on every sheet of the old kit'] });
   }
   const { kit, passphrase } = await createKit(bundle, { custodians, contacts: named.map((custodian) => custodian.contact), threshold: options.threshold, random: systemRandom, now: new Date() });
-  if (options.format === 'pdf') return writePdf(options, kit, passphrase, bundle, existing, io);
+  if (options.format === 'pdf') return writePdf(options, kit, passphrase, bundle, existing, io, prepared);
   await ensurePrivateDir(options.out);
-  const staging = join(options.out, `.drkit-staging-${kit.kitId}`);
+  const staging = join(options.out, textKitStagingName());
+  const releaseStaging = registerCleanupPath(staging);
   await ensurePrivateDir(staging);
   try {
     const files: string[] = [];
@@ -137,9 +152,10 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
     const test = await selfTestTextKit(staging, kit, passphrase, bundle);
 
     await publishStagedFiles(staging, options.out, files, existing);
+    await prepared.recordKit(kit);
 
     if (io.jsonMode) {
-      io.json({ message_type: 'kit_created', kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n, out: options.out, files, fingerprints: kit.fingerprints, selfTest: { subsetsCombined: test.subsets } });
+      io.json({ message_type: 'kit_created', kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n, out: options.out, files, fingerprints: kit.fingerprints, credentialsVerified: prepared.verified, selfTest: { subsetsCombined: test.subsets } });
     } else {
       io.out(`kit ${kit.kitIdDisplay} created in ${options.out}: ${kit.n} shares, any ${kit.k} open it`);
       for (const share of kit.shares) io.out(`  share ${share.number} (fingerprint ${share.fingerprint}) for ${share.custodian}: share-${share.number}.txt`);
@@ -149,5 +165,6 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
     return ExitCode.ok;
   } finally {
     await removeTree(staging);
+    releaseStaging();
   }
 }

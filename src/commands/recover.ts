@@ -7,20 +7,28 @@
  */
 import { createInterface } from 'node:readline';
 import { openEnvelope } from '../core/envelope.js';
-import { formatBundleText, parseBundleText, printableRepository, type Bundle } from '../core/bundle.js';
+import { formatBundleText, parseBundleText } from '../core/bundle.js';
+import { redactRepository } from '../core/redact.js';
 import { combineKit, type NamedText } from '../core/kit.js';
 import { formatKitId, parseShareText } from '../core/share.js';
 import { checkTypedEnvelopeLine, checkTypedShareLine, describeHeader, SHARE_LINE_LENGTHS, type TypedShareHeader } from '../core/typing.js';
-import { assertReadableFile, readUserFile, writePrivateFile } from '../adapters/files.js';
+import { assertReadableFile, assertWritableFilePath, assertWritableFolder, readUserFile, writePrivateFile } from '../adapters/files.js';
 import { isPrintedFile } from '../adapters/printed-file.js';
 import { DrkitError, ExitCode, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
+import type { Restored } from './recover-restore.js';
 
 export interface RecoverOptions {
   from?: string[];
   envelope?: string;
   out?: string;
   restoreTo?: string;
+  /** the restore choices and `--onsite`: see ./recover-restore.ts */
+  snapshot?: string;
+  host?: string;
+  path?: string[];
+  include?: string[];
+  onsite?: string;
   force: boolean;
   json: boolean;
 }
@@ -119,29 +127,8 @@ async function typeKit(io: CommandIO): Promise<{ shares: NamedText[]; envelope: 
   return { shares, envelope: { name: 'envelope', text: envelope.join('\n') } };
 }
 
-async function restore(bundle: Bundle, target: string, io: CommandIO): Promise<{ snapshot: string; files: number | null; bytes: number | null }> {
-  const { openResticRepository } = await import('../adapters/restic/index.js');
-  const restic = await openResticRepository({ repository: bundle.repository, password: { value: bundle.resticPassword }, env: bundle.env });
-  const snapshots = await restic.snapshots();
-  const latest = snapshots.at(-1);
-  if (latest === undefined) throw new UserError('E_RESTORE_EMPTY', `the repository at ${restic.displayName} holds no snapshot`, { hints: ['the offsite backup never ran, or this is another repository'] });
-  io.note(`restoring snapshot ${latest.id.slice(0, 8)} of ${latest.time} (${snapshots.length} in the repository) into ${target}`);
-  let lastShown = 0;
-  const result = await restic.restore({ snapshot: latest.id, target, verify: true }, (status) => {
-    if (io.jsonMode) { io.json({ message_type: 'restore_progress', ...status }); return; }
-    const now = Date.now();
-    if (now - lastShown > 1000 && status.percentDone !== undefined) {
-      lastShown = now;
-      io.note(`  ${Math.round(status.percentDone * 100)}%`);
-    }
-  });
-  if (result.errors.length > 0) {
-    throw new UserError('E_RESTORE_ERRORS', `restore wrote ${target}, but ${result.errors.length} item(s) failed: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}`, { hints: ['run the same command again into an empty folder; check free space'] });
-  }
-  return { snapshot: latest.id, files: result.filesRestored, bytes: result.bytesRestored };
-}
-
 export async function run(options: RecoverOptions, io: CommandIO): Promise<number> {
+  if (options.onsite !== undefined) return (await import('./recover-restore.js')).runOnsite({ ...options, onsite: options.onsite }, io);
   if (options.out === undefined && options.restoreTo === undefined) {
     throw new UserError('E_USAGE', 'recover needs --out FILE (where to write the credentials) or --restore-to DIR (restore the newest backup), or both',
       { hints: ['drkit recover --from sheet-1.pdf --from sheet-3.pdf --envelope sheet-1.pdf --restore-to ~/restore'] });
@@ -150,6 +137,12 @@ export async function run(options: RecoverOptions, io: CommandIO): Promise<numbe
     throw new UserError('E_USAGE', options.from === undefined ? '--envelope needs the shares too: give --from FILE for each' : '--from needs --envelope FILE (any sheet, or envelope.txt)',
       { hints: ['or give neither, and type the shares and the envelope line by line'] });
   }
+  // where the results go is checked before any share is read: a restorer must not type a whole kit to learn that
+  if (options.out !== undefined) await assertWritableFilePath(options.out, '--out', options.force);
+  if (options.restoreTo !== undefined) await assertWritableFolder(options.restoreTo, '--restore-to');
+  // the restore's flags and target are checked before anyone types a share
+  const restoring = options.restoreTo === undefined ? null : await import('./recover-restore.js');
+  await restoring?.checkRestoreRequest(options);
   const input = options.from !== undefined && options.envelope !== undefined ? await readFiles(options.from, options.envelope) : await typeKit(io);
   const combined = await combineKit(input.shares, input.envelope);
   const plaintext = await openEnvelope(combined.openpgp, combined.passphrase);
@@ -159,22 +152,23 @@ export async function run(options: RecoverOptions, io: CommandIO): Promise<numbe
     const content = options.out.endsWith('.env') ? formatBundleText(bundle, bundle.kitId, bundle.createdOn) : `${JSON.stringify(bundle, null, 2)}\n`;
     await writePrivateFile(options.out, content, { overwrite: options.force, what: '--out' });
   }
-  let restored: Awaited<ReturnType<typeof restore>> | null = null;
-  if (options.restoreTo !== undefined) {
+  let restored: Restored | null = null;
+  if (restoring !== null && options.restoreTo !== undefined) {
     try {
-      restored = await restore(bundle, options.restoreTo, io);
+      restored = await restoring.restoreOffsite(bundle, { ...options, restoreTo: options.restoreTo }, io);
     } catch (error) {
       if (error instanceof DrkitError) throw error.withContext(`kit ${combined.kitIdDisplay} opened, but the restore failed`);
       throw error;
     }
   }
   if (io.jsonMode) {
-    io.json({ message_type: 'recovered', kitId: combined.kitIdDisplay, sharesUsed: combined.sharesUsed, out: options.out ?? null, repository: printableRepository(bundle.repository), createdOn: bundle.createdOn, warnings: combined.warnings,
-      ...(restored === null ? {} : { restored: { target: options.restoreTo, snapshot: restored.snapshot, files: restored.files, bytes: restored.bytes } }) });
+    io.json({ message_type: 'recovered', kitId: combined.kitIdDisplay, sharesUsed: combined.sharesUsed, out: options.out ?? null, repository: redactRepository(bundle.repository), createdOn: bundle.createdOn, warnings: combined.warnings,
+      ...(restored === null ? {} : { restored, notes: bundle.notes ?? null }) });
     return ExitCode.ok;
   }
   io.out(`kit ${combined.kitIdDisplay} opened with shares ${combined.sharesUsed.join(', ')}${options.out === undefined ? '' : `; credentials written to ${options.out} (mode 0600)`}`);
-  io.out(`repository: ${printableRepository(bundle.repository)}`);
-  if (restored !== null) io.out(`restored snapshot ${restored.snapshot.slice(0, 8)} into ${options.restoreTo ?? ''}${restored.files === null ? '' : `: ${restored.files} files`}`);
+  io.out(`repository: ${redactRepository(bundle.repository)}`);
+  if (restoring !== null && restored !== null) for (const line of restoring.describeRestored(restored, bundle.notes, bundle.owner)) io.out(line);
   return ExitCode.ok;
 }
+

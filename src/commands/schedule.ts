@@ -1,10 +1,10 @@
 /**
  * `drkit schedule print|install [--cron]`: systemd user units (a service and a Persistent=true timer per
- * configured job) or crontab lines. `install` writes the units to $XDG_CONFIG_HOME/systemd/user (or the crontab
+ * configured job, and one for the repository check unless offsite.check is false) or crontab lines. `install` writes the units to $XDG_CONFIG_HOME/systemd/user (or the crontab
  * lines to $XDG_CONFIG_HOME/drkit/crontab) and prints the one command that enables them; it never runs systemctl
  * or crontab itself, so nothing changes behind the owner's back.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandIO } from '../ui/io.js';
@@ -12,6 +12,7 @@ import { ExitCode } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import { configHome, defaultConfigPath } from '../config/paths.js';
 import { crontabLines, enableCommand, systemdUnits, unitBaseName, type JobSchedule, type ScheduleInput } from '../core/schedule.js';
+import { writeFileAtomicSync } from '../adapters/files.js';
 
 export interface ScheduleOptions {
   action: 'print' | 'install';
@@ -31,6 +32,9 @@ function schedule(options: ScheduleOptions, io: CommandIO): number {
   const jobs: JobSchedule[] = [];
   if (config.onsite) jobs.push({ job: 'onsite', ...config.onsite.schedule });
   if (config.offsite) jobs.push({ job: 'offsite', ...config.offsite.schedule });
+  if (config.offsite?.check) jobs.push({ job: 'check', ...config.offsite.check.schedule });
+  // the restore drill, monthly, when the config names the kit folder it drills (drill.kit)
+  if (config.offsite && config.drill?.kit !== undefined) jobs.push({ job: 'drill', every: 'monthly', at: '04:00' });
   const input: ScheduleInput = {
     node: process.execPath,
     cli: fileURLToPath(new URL('../cli.js', import.meta.url)),
@@ -41,10 +45,10 @@ function schedule(options: ScheduleOptions, io: CommandIO): number {
   if (options.cron) {
     const lines = crontabLines(input);
     const file = join(configHome(), 'drkit', 'crontab');
-    const command = `(crontab -l 2>/dev/null | grep -v '# drkit-backup-'; cat ${file}) | crontab -`;
+    const command = `(crontab -l 2>/dev/null | grep -v -E '# drkit-(backup-|check$)'; cat ${file}) | crontab -`;
     if (options.action === 'install') {
       mkdirSync(join(configHome(), 'drkit'), { recursive: true, mode: 0o700 });
-      writeFileSync(file, `${lines.join('\n')}\n`);
+      writeFileAtomicSync(file, `${lines.join('\n')}\n`, { mode: 0o644 });
     }
     if (io.jsonMode) {
       io.json({ message_type: 'schedule', kind: 'cron', lines, ...(options.action === 'install' ? { written: [file], enable: command } : {}) });
@@ -77,7 +81,7 @@ function schedule(options: ScheduleOptions, io: CommandIO): number {
   mkdirSync(folder, { recursive: true });
   const written = units.map((unit) => {
     const path = join(folder, unit.name);
-    writeFileSync(path, unit.text);
+    writeFileAtomicSync(path, unit.text, { mode: 0o644 });
     return path;
   });
   if (io.jsonMode) {

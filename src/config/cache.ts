@@ -11,8 +11,9 @@ import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Config } from './types.js';
+import { pathHash } from './paths.js';
 
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 interface CacheFile {
   version: number;
@@ -22,16 +23,6 @@ interface CacheFile {
 
 function cacheKey(file: string, text: string): string {
   return JSON.stringify([file, homedir(), hostname(), text]);
-}
-
-/** A short stable name for the cache file of a config path (FNV-1a, 32 bits: collisions only cost a re-validation). */
-function pathHash(path: string): string {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < path.length; index++) {
-    hash ^= path.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(16).padStart(8, '0');
 }
 
 function readText(file: string): string {
@@ -61,8 +52,8 @@ export async function loadConfigCached(file: string, stateDir: string): Promise<
   const config = parseConfig(text, absolute);
   try {
     mkdirSync(join(stateDir, 'config-cache'), { recursive: true, mode: 0o700 });
-    const { writeFileAtomic } = await import('../adapters/state.js');
-    writeFileAtomic(cacheFile, JSON.stringify({ version: CACHE_VERSION, key, config } satisfies CacheFile));
+    const { writeFileAtomicSync } = await import('../adapters/files.js');
+    writeFileAtomicSync(cacheFile, JSON.stringify({ version: CACHE_VERSION, key, config } satisfies CacheFile));
   } catch {
     // a read-only state folder only costs speed
   }

@@ -5,11 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { $ZodIssue } from 'zod/v4/core';
 import { UserError } from '../errors.js';
 import { parseDuration } from './duration.js';
+import { parseTargetSpec } from '../core/target-spec.js';
+import { DEFAULT_RETENTION } from '../core/retention.js';
 import { resolvePath } from './paths.js';
 import { configSchema, type RawConfig } from './schema.js';
 import type { Config, HealthcheckUrls, OffsiteKeep, OnsiteKeep, Schedule } from './types.js';
@@ -21,9 +23,12 @@ export interface ConfigMistake {
   message: string;
 }
 
-const DEFAULT_ONSITE_KEEP = { all: '24h', daily: '30d', weekly: '52w', monthly: 'forever' } as const;
 const DEFAULT_OFFSITE_KEEP: OffsiteKeep = { last: 3, daily: 7, weekly: 5, monthly: 12, yearly: 3 };
 const DEFAULT_MAX_AGE = { onsite: '26h', offsite: '26h' } as const;
+/** a weekly `restic check` (structure only unless readDataSubset is set), an hour after the nightly backup */
+const DEFAULT_CHECK = { schedule: { every: 'weekly', at: '04:00' } as Schedule, maxAge: '8d' } as const;
+/** a kit is re-checked (custodians asked, a drill run) once a year, as its checklist says */
+export const DEFAULT_KIT_MAX_AGE = '365d';
 
 /** Reads `file` and returns the validated config, or throws a UserError listing every mistake with its line. */
 export function loadConfig(file: string): Config {
@@ -85,7 +90,7 @@ function describeIssue(issue: $ZodIssue, doc: Document, lineCounter: LineCounter
   return [{ line: lineOf(doc, lineCounter, path), path: dotted(path), message }];
 }
 
-const TOP_KEYS = ['sources', 'exclude', 'secrets', 'host', 'onsite', 'offsite'];
+const TOP_KEYS = ['sources', 'exclude', 'secrets', 'host', 'onsite', 'offsite', 'kit', 'drill'];
 
 function suggest(key: string, known: readonly string[]): string {
   const lower = key.toLowerCase();
@@ -180,10 +185,17 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
   };
   if (raw.secrets !== undefined) config.secrets = resolvePath(raw.secrets, base);
   if (raw.onsite) {
-    const keep = { ...DEFAULT_ONSITE_KEEP, ...raw.onsite.keep };
-    const onsiteKeep: OnsiteKeep = { all: ms(keep.all), daily: ms(keep.daily), weekly: ms(keep.weekly), monthly: keep.monthly === 'forever' ? null : ms(keep.monthly) };
+    // the keys the owner leaves out keep the one set of defaults (src/core/retention.ts)
+    const given = raw.onsite.keep ?? {};
+    const onsiteKeep: OnsiteKeep = {
+      all: given.all === undefined ? DEFAULT_RETENTION.all : ms(given.all),
+      daily: given.daily === undefined ? DEFAULT_RETENTION.daily : ms(given.daily),
+      weekly: given.weekly === undefined ? DEFAULT_RETENTION.weekly : ms(given.weekly),
+      monthly: given.monthly === undefined ? DEFAULT_RETENTION.monthly : given.monthly === 'forever' ? null : ms(given.monthly),
+    };
     const target = raw.onsite.target;
-    const remote = !target.startsWith('/') && !target.startsWith('~') && !target.startsWith('.') && target.includes(':');
+    const parsed = parseTargetSpec(target);
+    const remote = parsed.ok && parsed.spec.kind === 'remote';
     const maxAgeText = raw.onsite.maxAge ?? DEFAULT_MAX_AGE.onsite;
     config.onsite = {
       target: remote ? target : resolvePath(target, base),
@@ -194,6 +206,17 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
     };
     const hc = healthcheckUrls(raw.onsite.healthcheck);
     if (hc) config.onsite.healthcheck = hc;
+    if (raw.onsite.removable === false) config.onsite.removable = false;
+    if (raw.onsite.removable !== undefined && raw.onsite.removable !== false) {
+      if (remote) throw new UserError('E_CONFIG', `${basename(file)}: onsite.removable: applies to a local target only, not ${target}`, { hints: [`remove onsite.removable from ${file}`] });
+      config.onsite.removable = raw.onsite.removable === true ? config.onsite.target : resolvePath(raw.onsite.removable, base);
+      const inside = relative(config.onsite.removable, config.onsite.target);
+      if (inside.startsWith('..') || isAbsolute(inside)) {
+        throw new UserError('E_CONFIG', `${basename(file)}: onsite.removable: the target ${config.onsite.target} is not under the mount point ${config.onsite.removable}`, {
+          hints: ['set onsite.removable to the folder the disk is mounted on (e.g. /media/usb), or to true when the target is that folder'],
+        });
+      }
+    }
     if (raw.onsite.ssh) {
       config.onsite.ssh = {
         ...(raw.onsite.ssh.port === undefined ? {} : { port: raw.onsite.ssh.port }),
@@ -219,6 +242,29 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
     if (raw.offsite.cacert !== undefined) config.offsite.cacert = resolvePath(raw.offsite.cacert, base);
     const hc = healthcheckUrls(raw.offsite.healthcheck);
     if (hc) config.offsite.healthcheck = hc;
+    if (raw.offsite.check !== false) {
+      const check = raw.offsite.check ?? {};
+      const checkMaxAge = check.maxAge ?? DEFAULT_CHECK.maxAge;
+      config.offsite.check = {
+        schedule: parseSchedule(check.schedule, DEFAULT_CHECK.schedule),
+        maxAge: ms(checkMaxAge),
+        maxAgeText: checkMaxAge,
+        ...(check.readDataSubset === undefined ? {} : { readDataSubset: check.readDataSubset }),
+      };
+    }
+  }
+  if (raw.kit) {
+    const maxAgeText = raw.kit.maxAge ?? DEFAULT_KIT_MAX_AGE;
+    config.kit = {
+      ...(raw.kit.owner === undefined ? {} : { owner: raw.kit.owner }),
+      ...(raw.kit.notes === undefined || raw.kit.notes.trim() === '' ? {} : { notes: raw.kit.notes }),
+      ...(raw.kit.onsite === undefined ? {} : { onsite: raw.kit.onsite }),
+      maxAge: ms(maxAgeText), maxAgeText,
+    };
+  }
+  if (raw.drill !== undefined) {
+    const maxAgeText = raw.drill.maxAge ?? '92d';
+    config.drill = { maxAge: ms(maxAgeText), maxAgeText, ...(raw.drill.kit === undefined ? {} : { kit: resolvePath(raw.drill.kit, base) }) };
   }
   return config;
 }

@@ -6,13 +6,13 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { parseTargetSpec, TARGET_SPEC_RULE } from '../core/target-spec.js';
 
 type IssueInput = { input?: unknown };
 /** "is required" when the key is absent, else the rule the value broke. */
 const rule = (text: string) => (issue: IssueInput): string => (issue.input === undefined ? 'is required' : text);
 
 const RESTIC_SCHEMES = ['local', 'sftp', 'rest', 's3', 'b2', 'azure', 'gs', 'swift', 'rclone'] as const;
-const REMOTE_TARGET = /^(?:[^@\s/:]+@)?[^@\s/:]+:\S/;
 
 const text = (what: string) => z.string({ error: rule(what) }).trim().min(1, { error: what });
 
@@ -55,14 +55,13 @@ const offsiteKeep = z.strictObject({
   .refine((keep) => Object.keys(keep).length > 0, { error: 'must name at least one keep rule, or restic would forget every snapshot' });
 
 const onsite = z.strictObject({
-  target: text('must be a local folder or user@host:path')
-    .refine((value) => value.startsWith('/') || value.startsWith('~') || value.startsWith('.') || REMOTE_TARGET.test(value) || !value.includes(':'), {
-      error: 'must be a local folder or user@host:path',
-    }),
+  target: text(TARGET_SPEC_RULE).refine((value) => parseTargetSpec(value).ok, { error: TARGET_SPEC_RULE }),
   keep: onsiteKeep.optional(),
   maxAge: duration.optional(),
   schedule: schedule.optional(),
   healthcheck: healthcheck.optional(),
+  removable: z.union([z.boolean(), text('must be true, false or the mount point of the disk')],
+    { error: 'must be true (the target is a mount point), false, or the mount point the target is under' }).optional(),
   ssh: z.strictObject({
     port: z.number({ error: rule('must be a port number') }).int().min(1, { error: 'must be a port number' }).max(65535, { error: 'must be a port number' }).optional(),
     identityFile: text('must be the path of an ssh private key').optional(),
@@ -86,7 +85,24 @@ const offsite = z.strictObject({
   tags: z.array(text('must be a tag name without commas').refine((tag) => !tag.includes(','), { error: 'must be a tag name without commas' }),
     { error: rule('must be a list of tags') }).optional(),
   healthcheck: healthcheck.optional(),
+  check: z.union([
+    z.literal(false),
+    z.strictObject({
+      schedule: schedule.optional(),
+      readDataSubset: z.string({ error: rule('must be a share of the data such as "5%", "1/10" or "500M"') })
+        .regex(/^(?:(?:100|[1-9]?\d)(?:\.\d+)?%|[1-9]\d*\/[1-9]\d*|[1-9]\d*[KMGT]?)$/, { error: 'must be a share of the data such as "5%", "1/10" or "500M"' }).optional(),
+      maxAge: duration.optional(),
+    }, { error: rule('must be false or a map with schedule, readDataSubset and maxAge') }),
+  ], { error: 'must be false (no repository check) or a map with schedule, readDataSubset and maxAge' }).optional(),
 }, { error: rule('must be a map with at least a repository') });
+
+/** what `drkit kit create --config` puts in the kit besides the repository's credentials (docs/config.md) */
+const kit = z.strictObject({
+  owner: text('must be the name printed on the kit as its owner').optional(),
+  notes: z.string({ error: rule('must be text for the restorer (line breaks are fine)') }).optional(),
+  onsite: text('must describe where the onsite copy is, for the restorer').optional(),
+  maxAge: duration.optional(),
+}, { error: rule('must be a map with owner, notes, onsite and maxAge') });
 
 export const configSchema = z.strictObject({
   sources: z.array(text('must be a path'), { error: rule('must be a list of folders or files to back up') })
@@ -96,6 +112,9 @@ export const configSchema = z.strictObject({
   host: text('must be a host name').regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'must be a host name (letters, digits, ".", "_", "-")' }).optional(),
   onsite: onsite.optional(),
   offsite: offsite.optional(),
+  kit: kit.optional(),
+  drill: z.strictObject({ maxAge: duration.optional(), kit: text('must be the kit folder (sheet PDFs and guide.pdf)').optional() },
+    { error: rule('must be a map with maxAge and kit') }).optional(),
 }, { error: rule('must be a map of settings (sources, onsite, offsite, ...)') })
   .refine((config) => config.onsite !== undefined || config.offsite !== undefined, {
     error: 'must configure at least one job: onsite or offsite',

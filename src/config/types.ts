@@ -4,15 +4,13 @@
  * without loading the YAML parser or the schema library (see ./cache.ts).
  */
 import type { KeepPolicy } from '../adapters/restic/args.js';
+import type { RetentionPolicy } from '../core/retention.js';
 
-/** Age thinning of the onsite snapshots: keep every snapshot for `all`, one a day for `daily`, ... (ms; null = forever). */
-export interface OnsiteKeep {
-  all: number;
-  daily: number;
-  weekly: number;
-  /** how long monthly snapshots are kept; null keeps them forever */
-  monthly: number | null;
-}
+/**
+ * Age thinning of the onsite snapshots: keep every snapshot for `all`, one a day for `daily`, ... (ms; null =
+ * forever). The one onsite retention type: the core's policy (its defaults are DEFAULT_RETENTION there).
+ */
+export type OnsiteKeep = RetentionPolicy;
 
 /**
  * restic's forget policy as the config states it; each field becomes `--keep-<name>` (`within` uses restic's
@@ -43,6 +41,22 @@ export interface OnsiteConfig {
   schedule: Schedule;
   healthcheck?: HealthcheckUrls;
   ssh?: { port?: number; identityFile?: string };
+  /**
+   * absolute path of the mount point of a removable disk the target lives on (`removable: true`: the target
+   * itself): nothing is read from or written to the target unless a file system is mounted there. `false` when
+   * the config says so (the target is on an internal disk); absent when the config does not say
+   */
+  removable?: string | false;
+}
+
+/** The repository check (`drkit check`): restic check on its own schedule, recorded like a job. */
+export interface RepositoryCheckConfig {
+  schedule: Schedule;
+  /** restic check --read-data-subset (e.g. "5%", "1/10", "500M"): the share of the data read back and verified */
+  readDataSubset?: string;
+  /** `drkit status` fails when the last good check is older than this (ms) */
+  maxAge: number;
+  maxAgeText: string;
 }
 
 export interface OffsiteConfig {
@@ -62,6 +76,28 @@ export interface OffsiteConfig {
   giveUpAfter: number;
   tags: string[];
   healthcheck?: HealthcheckUrls;
+  /** absent when the config says `check: false` */
+  check?: RepositoryCheckConfig;
+}
+
+/** The `kit:` section: what `drkit kit create --config` adds to the bundle, and when the kit is due for a re-check. */
+export interface KitConfig {
+  owner?: string;
+  notes?: string;
+  /** the onsite copy as the restorer should read it; default: built from onsite.target */
+  onsite?: string;
+  /** ms after which `drkit status` says "kit due for re-check" */
+  maxAge: number;
+  maxAgeText: string;
+}
+
+/** The restore drill (`drkit drill`, docs/drills.md). */
+export interface DrillConfig {
+  /** ms: `drkit status` flags the last drill after this long (default 92 d) */
+  maxAge: number;
+  maxAgeText: string;
+  /** the kit folder (sheet PDFs and guide.pdf) a scheduled drill uses; `drill --kit` overrides it */
+  kit?: string;
 }
 
 export interface Config {
@@ -75,6 +111,9 @@ export interface Config {
   secrets?: string;
   onsite?: OnsiteConfig;
   offsite?: OffsiteConfig;
+  /** absent in configs without a `kit:` section (and in caches written before it existed): defaults apply */
+  kit?: KitConfig;
+  drill?: DrillConfig;
 }
 
 export type JobKey = 'onsite' | 'offsite';

@@ -4,6 +4,7 @@
  * everything it needs in its environment.
  */
 import { UserError } from '../errors.js';
+import { redactRepository } from './redact.js';
 
 export interface BundleInput {
   owner: string;
@@ -108,19 +109,11 @@ export function repositoryKind(repository: string): string {
   return 'local';
 }
 
-/**
- * The repository URL as it may be printed or stored outside the envelope: a password inside the URL
- * (rest:https://user:PASSWORD@host/) becomes "…".
- */
-export function printableRepository(repository: string): string {
-  return repository.replace(/(\/\/[^/@:]*):[^/@]*@/, '$1:…@');
-}
-
 /** What may be printed about a bundle; the repository URL without any password in it. */
 export function summarizeBundle(input: BundleInput): BundleSummary {
   return {
     owner: input.owner,
-    repository: printableRepository(input.repository),
+    repository: redactRepository(input.repository),
     repositoryKind: repositoryKind(input.repository),
     envNames: Object.keys(input.env),
     ...(input.repositoryId === undefined ? {} : { repositoryId: input.repositoryId }),

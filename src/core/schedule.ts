@@ -1,18 +1,20 @@
 /**
  * Schedules for the backup jobs, as systemd user units or crontab lines. Pure: the program paths, the config path
  * and the jobs' schedules come in; unit texts and lines come out. Rules:
- * - one `.service` (Type=oneshot) and one `.timer` per job; timers are `Persistent=true`, so a run missed while
+ * - one `.service` (Type=oneshot) and one `.timer` per job, the repository check included (`drkit check`); timers are `Persistent=true`, so a run missed while
  *   the machine was off happens at the next boot (the reason to prefer systemd over cron on laptops);
  * - a small RandomizedDelaySec spreads runs of many machines on one server;
  * - ExecStart is quoted for systemd (`"…"`, with `%` and `$` doubled, so no specifier or variable expands);
  * - crontab lines quote each argument for /bin/sh and escape `%` (cron turns a bare `%` into a newline).
  */
 
-export type ScheduledJob = 'onsite' | 'offsite';
+/** the two backups, the repository check (`drkit check`, config offsite.check) and the restore drill */
+export type ScheduledJob = 'onsite' | 'offsite' | 'check' | 'drill';
 
 export interface JobSchedule {
   job: ScheduledJob;
-  every: 'hourly' | 'daily' | 'weekly';
+  /** monthly: on the 1st (the restore drill's default) */
+  every: 'hourly' | 'daily' | 'weekly' | 'monthly';
   /** "HH:MM" for daily and weekly runs (default 03:00) */
   at?: string;
 }
@@ -35,10 +37,12 @@ export interface UnitFile {
 const DESCRIPTION: Record<ScheduledJob, string> = {
   onsite: 'drkit onsite backup (rsync snapshot)',
   offsite: 'drkit offsite backup (restic)',
+  check: 'drkit repository check (restic check)',
+  drill: 'drkit restore drill (clean room)',
 };
 
 export function unitBaseName(job: ScheduledJob): string {
-  return `drkit-backup-${job}`;
+  return job === 'check' ? 'drkit-check' : `drkit-backup-${job}`;
 }
 
 function quoteSystemd(arg: string): string {
@@ -51,6 +55,8 @@ function quoteShell(arg: string): string {
 }
 
 function command(input: ScheduleInput, job: ScheduledJob): string[] {
+  if (job === 'drill') return [input.node, input.cli, 'drill', '--config', input.config];
+  if (job === 'check') return [input.node, input.cli, 'check', '--config', input.config];
   return [input.node, input.cli, 'backup', job, '--config', input.config];
 }
 
@@ -63,6 +69,7 @@ function timeOf(schedule: JobSchedule): [string, string] {
 export function onCalendar(schedule: JobSchedule): string {
   if (schedule.every === 'hourly') return 'hourly';
   const [hour, minute] = timeOf(schedule);
+  if (schedule.every === 'monthly') return `*-*-01 ${hour}:${minute}:00`;
   return schedule.every === 'daily' ? `*-*-* ${hour}:${minute}:00` : `Mon *-*-* ${hour}:${minute}:00`;
 }
 
@@ -70,6 +77,7 @@ export function onCalendar(schedule: JobSchedule): string {
 export function cronTime(schedule: JobSchedule): string {
   if (schedule.every === 'hourly') return '0 * * * *';
   const [hour, minute] = timeOf(schedule);
+  if (schedule.every === 'monthly') return `${Number(minute)} ${Number(hour)} 1 * *`;
   return `${Number(minute)} ${Number(hour)} * * ${schedule.every === 'daily' ? '*' : '1'}`;
 }
 
@@ -77,7 +85,7 @@ export function cronTime(schedule: JobSchedule): string {
 export function systemdUnits(input: ScheduleInput): UnitFile[] {
   return input.jobs.flatMap((schedule): UnitFile[] => {
     const base = unitBaseName(schedule.job);
-    const network = schedule.job === 'offsite' ? 'Wants=network-online.target\nAfter=network-online.target\n' : '';
+    const network = schedule.job !== 'onsite' ? 'Wants=network-online.target\nAfter=network-online.target\n' : '';
     const service = `# written by drkit schedule install; rerun it after changing the schedule
 [Unit]
 Description=${DESCRIPTION[schedule.job]}
@@ -109,7 +117,7 @@ export function enableCommand(jobs: readonly JobSchedule[]): string {
   return `systemctl --user daemon-reload && systemctl --user enable --now ${jobs.map((job) => `${unitBaseName(job.job)}.timer`).join(' ')}`;
 }
 
-/** One crontab line per job, each tagged with a `# drkit-backup-<job>` comment so it can be found and replaced. */
+/** One crontab line per job, each tagged with its unit's name (`# drkit-backup-<job>`, `# drkit-check`) so it can be found and replaced. */
 export function crontabLines(input: ScheduleInput): string[] {
   return input.jobs.map((schedule) => {
     const line = command(input, schedule.job).map(quoteShell).join(' ').replace(/%/g, '\\%');

@@ -10,7 +10,8 @@
  * A job that is not configured is listed as such and never makes the report stale.
  */
 
-export type RecordJob = 'onsite' | 'offsite';
+/** the two backup jobs, and the repository check (src/jobs/check.ts), which is recorded and judged like them */
+export type RecordJob = 'onsite' | 'offsite' | 'check';
 export type RunOutcome = 'success' | 'warning' | 'failed';
 
 /** One run of a backup job as kept in the status file. Never holds a secret. */
@@ -31,11 +32,46 @@ export interface RunRecord {
   error?: { code: string; message: string };
 }
 
-/** A restore drill's record (drills come in a later issue; status already reports "never"). */
+/** A restore drill's record, one per via (`drkit drill`, docs/drills.md). Never holds a secret. */
 export interface DrillRecord {
   job: RecordJob;
   outcome: 'passed' | 'failed';
   finishedAt: string;
+  /** how the restore was done: the printed guide, drkit recover, or the onsite snapshot (absent in old records) */
+  via?: 'guide' | 'tool' | 'onsite';
+  startedAt?: string;
+  isolation?: 'bwrap' | 'none';
+  /** share numbers of the sheets used */
+  sheets?: number[];
+  filesChecked?: number;
+  bytesChecked?: number;
+  mismatches?: number;
+  changedSinceSnapshot?: number;
+  findings?: { code: string; message: string }[];
+}
+
+/** The last drill of one via, and whether it is too old or failed. */
+export interface DrillVerdictLine {
+  via: 'guide' | 'tool' | 'onsite';
+  last: DrillRecord;
+  ageMs: number;
+  /** failed, or older than drill.maxAge */
+  flagged: boolean;
+  problem: string | null;
+}
+
+/** The last drill of each via, flagged when it failed or is older than `maxAge` (drill.maxAge, default 92 d). */
+export function judgeDrills(drills: readonly DrillRecord[], now: Date, maxAge: number, maxAgeText: string, formatAge: (ms: number) => string): DrillVerdictLine[] {
+  const out: DrillVerdictLine[] = [];
+  for (const via of ['guide', 'tool', 'onsite'] as const) {
+    const last = drills.filter((drill) => (drill.via ?? 'tool') === via).sort(byFinish).at(-1);
+    if (last === undefined) continue;
+    const ageMs = now.getTime() - Date.parse(last.finishedAt);
+    const problem = last.outcome === 'failed' ? `last drill failed: ${last.findings?.[0]?.message ?? 'see drkit drill'}`
+      : ageMs > maxAge ? `last drill is ${formatAge(ageMs)} old, more than drill.maxAge ${maxAgeText}: run drkit drill` : null;
+    out.push({ via, last, ageMs, flagged: problem !== null, problem });
+  }
+  return out;
 }
 
 export interface JobStatusInput {
@@ -81,7 +117,7 @@ export function judgeStatus(jobs: readonly JobStatusInput[], runs: readonly RunR
     const ageMs = lastGood === null ? null : now.getTime() - Date.parse(lastGood.finishedAt);
     const base = { job: input.job, lastRun, lastGood, ageMs, maxAge: input.maxAge, maxAgeText: input.maxAgeText };
     if (!input.configured) return { ...base, state: 'not-configured', stale: false, problem: null };
-    if (lastRun === null) return { ...base, state: 'never', stale: true, problem: 'no backup has run yet' };
+    if (lastRun === null) return { ...base, state: 'never', stale: true, problem: input.job === 'check' ? 'no repository check has run yet' : 'no backup has run yet' };
     if (lastRun.outcome === 'failed') {
       const why = lastRun.error ? `${lastRun.error.message} (${lastRun.error.code})` : 'unknown error';
       return { ...base, state: 'failed', stale: true, problem: `last run failed at ${lastRun.finishedAt}: ${why}` };

@@ -8,21 +8,27 @@
  *   complete one;
  * - exit 3 is outcome 'warning' with the snapshot id kept and every unreadable file named, never 'success';
  * - when `expectedRepositoryId` is given, the repository's id is checked first: a URL that now points at
- *   another repository (or a swapped disk) fails before anything is written;
- * - failures are returned, not thrown: every DrkitError from restic (wrong password, server down, …) becomes
- *   outcome 'failed' with the error's code, message and hints, and a 'done' event. Only bugs (InternalError,
- *   or anything that is not a DrkitError) are thrown. The caller maps the outcome to an exit code; the typed
- *   error's kind is in `result.error.kind`.
- * - a failed retention after a good backup is a 'warning': the data is safe, the housekeeping is not done.
+ *   another repository (or a swapped disk) fails before anything is written. With `cache`, the check is the
+ *   `config` file's fingerprint when it matches, `restic cat config` otherwise (src/adapters/restic/identity.ts);
+ * - with `cache`, the keep policy runs only when due (src/core/forget-due.ts), as one `forget --prune`;
+ * - failures are returned, not thrown (the engine contract of src/jobs/types.ts): every DrkitError from restic
+ *   (wrong password, server down, …) becomes outcome 'failed' carrying that error, and a 'done' event. Only bugs
+ *   (InternalError, or anything that is not a DrkitError) are thrown.
+ * - a failed retention after a good backup is a 'warning': the data is safe, the housekeeping is not done;
+ *   except a prune that finds data missing (E_RESTIC_DAMAGED): damage is a failure, never a warning.
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { DrkitError, InternalError, UserError, exitCodeFor } from '../errors.js';
+import { DrkitError, InternalError, UserError } from '../errors.js';
 import {
   openResticRepository, type BackupStatus, type KeepPolicy, type PasswordSource, type Restic, type ResticRunnerOptions,
   type Snapshot,
 } from '../adapters/restic/index.js';
 import type { JobEvent, JobResult, Reporter } from './types.js';
+import { redactRepository } from '../core/redact.js';
+import { confirmRepositoryId } from '../adapters/restic/identity.js';
+import { knownRepositoryFile, readKnownRepository, retentionGroupKey, updateKnownRepository } from '../adapters/restic/known.js';
+import { forgetDecision, policyKey, type RetentionLedger } from '../core/forget-due.js';
 
 export type { KeepPolicy, PasswordSource } from '../adapters/restic/index.js';
 
@@ -37,9 +43,16 @@ export interface OffsiteBackupOptions {
   /** the id recorded at `drkit init`; when set, a repository with another id is refused */
   expectedRepositoryId?: string;
   sources: readonly string[];
+  /** the kit's canary file (src/adapters/kit-store.ts), backed up with the sources when given */
+  canary?: string;
   excludes?: readonly string[];
   /** restic forget policy; without it, no snapshot is ever forgotten */
   keep?: KeepPolicy;
+  /**
+   * drkit's cache folder (src/adapters/restic/known.ts): the repository's fingerprint and the retention ledger.
+   * Without it (or without expectedRepositoryId) every run asks restic for the id and applies the keep policy.
+   */
+  cache?: string;
   /** the snapshot's host name (default: this machine's); forget is scoped to it */
   host?: string;
   /** tags put on every snapshot; forget is scoped to snapshots carrying all of them */
@@ -111,8 +124,10 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
     emit({ type: 'start', job: 'offsite', at: startedAt, target: restic.displayName });
     info(`restic ${restic.version.major}.${restic.version.minor}.${restic.version.patch}`);
 
+    const knownFile = options.cache === undefined || options.expectedRepositoryId === undefined ? undefined
+      : knownRepositoryFile(options.cache, options.expectedRepositoryId);
     if (options.expectedRepositoryId !== undefined) {
-      const actual = await restic.repositoryId();
+      const { id: actual } = await confirmRepositoryId(restic, options.expectedRepositoryId, knownFile);
       if (actual !== options.expectedRepositoryId) {
         throw new UserError('E_RESTIC_REPO_MISMATCH',
           `the repository at ${restic.displayName} has id ${actual.slice(0, 8)}, not ${options.expectedRepositoryId.slice(0, 8)} recorded at init: refusing to back up into another repository`, {
@@ -124,12 +139,14 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
     const backup = await restic.backup({
       // restic records a source as it is given; absolute paths make snapshots, forget groups and restore
       // filters independent of the folder drkit happened to run in
-      paths: options.sources.map((source) => resolve(source)),
+      paths: [...options.sources.map((source) => resolve(source)), ...(options.canary === undefined ? [] : [options.canary])],
       ...(options.excludes === undefined ? {} : { excludes: options.excludes }),
       host, tags,
       ...(options.oneFileSystem ? { oneFileSystem: true } : {}),
     }, (status) => emit(progressEvent(status)));
     snapshotId = backup.snapshotId;
+    const groupKey = retentionGroupKey(host, tags, options.sources.map((source) => resolve(source)));
+    const ledger = knownFile === undefined || options.keep === undefined ? undefined : countBackup(knownFile, groupKey, options.keep);
     filesTotal = backup.summary.totalFilesProcessed;
     bytesTotal = backup.summary.totalBytesProcessed;
     bytesAdded = backup.summary.dataAdded;
@@ -147,17 +164,26 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
     }
 
     let snapshotCount: number | undefined;
-    if (options.keep !== undefined) {
+    const decision = options.keep === undefined || knownFile === undefined ? undefined : forgetDecision(options.keep, ledger, clock());
+    if (decision !== undefined && !decision.due) {
+      info(`keep policy not applied this time: ${decision.reason}`);
+      snapshotCount = decision.expectedCount;
+      snapshotId = (await restic.plainFullSnapshotId(snapshotId)) ?? fullSnapshotId(snapshotId, await listSnapshots(restic, host, tags, warn));
+    } else if (options.keep !== undefined) {
       try {
         info('applying the keep policy');
         const forgotten = await restic.forget({ keep: options.keep, host, tags, prune: true });
         snapshotCount = forgotten.kept;
         snapshotId = fullSnapshotId(snapshotId, forgotten.groups.flatMap((group) => group.keep));
+        if (knownFile !== undefined) recordForget(knownFile, groupKey, options.keep, forgotten.kept, clock());
         if (forgotten.removed > 0) info(`forgot ${forgotten.removed} old snapshot(s)${forgotten.pruned ? ' and pruned their data' : ''}`);
       } catch (error) {
         if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
-        // the backup is safe; the next run retries retention
-        warn(`retention failed: ${error.message}`);
+        // missing data is never housekeeping: the run fails with the damage verdict (the snapshot id is kept)
+        if (error.code === 'E_RESTIC_DAMAGED') throw error;
+        // the backup is safe; the next run retries retention. The hints travel with the warning: a warning
+        // repeated every run (a stale lock) must say how to end it
+        warn(`retention failed: ${[error.message, ...error.hints.map((hint) => `hint: ${hint}`)].join('; ')}`);
         if (error.kind === 'user') throw error;
         return finish({ outcome: 'warning', snapshotId, filesTotal, bytesTotal, bytesAdded });
       }
@@ -169,11 +195,11 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
     return finish({ outcome: 'success', snapshotId, filesTotal, bytesTotal, bytesAdded, ...(snapshotCount === undefined ? {} : { snapshotCount }) });
   } catch (error) {
     if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
-    if (restic === undefined) emit({ type: 'start', job: 'offsite', at: startedAt, target: options.repository.replace(/(\/\/)[^/@\s]+@/, '$1***@') });
+    if (restic === undefined) emit({ type: 'start', job: 'offsite', at: startedAt, target: redactRepository(options.repository) });
     return finish({
       outcome: 'failed',
       ...(snapshotId === undefined ? {} : { snapshotId, filesTotal, bytesTotal, bytesAdded }),
-      error: { code: error.code, message: error.message, hints: [...error.hints], kind: error.kind, exitCode: exitCodeFor(error) },
+      error,
     });
   }
 }
@@ -208,4 +234,22 @@ async function listSnapshots(restic: Restic, host: string, tags: string[], warn:
     warn(`could not count the snapshots: ${error.message}`);
     return undefined;
   }
+}
+
+/** Counts this run's new snapshot in the group's ledger; returns the ledger as it now stands (undefined: none). */
+function countBackup(knownFile: string, groupKey: string, keep: KeepPolicy): RetentionLedger | undefined {
+  const known = readKnownRepository(knownFile);
+  let ledger: RetentionLedger | undefined = known.retention?.[groupKey];
+  // a repository that was empty at drkit init holds no snapshot of any group but drkit's own backups
+  if (ledger === undefined && known.createdEmpty === true) ledger = { policy: policyKey(keep), kept: 0, since: 0, forgotAt: null };
+  if (ledger === undefined || ledger.policy !== policyKey(keep)) return ledger;
+  ledger = { ...ledger, since: ledger.since + 1 };
+  const counted = ledger;
+  updateKnownRepository(knownFile, (record) => { record.retention = { ...record.retention, [groupKey]: counted }; });
+  return ledger;
+}
+
+function recordForget(knownFile: string, groupKey: string, keep: KeepPolicy, kept: number, now: Date): void {
+  const ledger: RetentionLedger = { policy: policyKey(keep), kept, since: 0, forgotAt: now.toISOString() };
+  updateKnownRepository(knownFile, (record) => { record.retention = { ...record.retention, [groupKey]: ledger }; });
 }

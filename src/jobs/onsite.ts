@@ -8,8 +8,9 @@
  *     TARGET/<host>/latest -> 2026-...Z    the newest complete snapshot (a relative symbolic link)
  *     TARGET/<host>/2026-...Z.inprogress/  a snapshot being written, or one a crash interrupted
  *
- * Inside a snapshot, each source keeps its full absolute path (rsync --relative): the source `/home/ann/Photos`
- * is `TARGET/<host>/<time>/home/ann/Photos/`. Two sources with the same last folder name (`/home/ann/work` and
+ * Inside a snapshot, each source keeps its full absolute path: the source `/home/ann/Photos` is
+ * `TARGET/<host>/<time>/home/ann/Photos/` (on a local target one rsync per source writes straight there, linked
+ * to the same folder of the previous snapshot; over ssh one `rsync --relative` copies all sources, one connection). Two sources with the same last folder name (`/home/ann/work` and
  * `/srv/work`) can never collide, and a restore is unambiguous: copy `<snapshot>/home/ann/Photos` back to
  * `/home/ann/Photos`. Unchanged files are hard links to the previous snapshot (`--link-dest`), so every snapshot
  * is a full, browsable copy that costs only the changed files.
@@ -30,9 +31,8 @@
  * renamed, because every file in it was copied whole; the result's outcome is 'warning' and its `warnings` name
  * what rsync could not read. See src/adapters/rsync.ts for the full exit-code mapping.
  *
- * A failure is thrown as a DrkitError (UserError, ToolError) after a `done` event with a 'failed' result (its
- * `error` holding code, message, hints, kind and exit code) has been sent to the reporter, so the caller gets both
- * the typed error and a result to record (src/commands/backup.ts takes both).
+ * A failure is returned, not thrown (the engine contract of src/jobs/types.ts): a 'failed' result carrying the
+ * DrkitError (UserError, ToolError), also sent as the `done` event. Only a bug in drkit rejects.
  *
  * Known limits of reusing an interrupted snapshot (both only affect that one resumed snapshot):
  * - when the sources were changed in between, folders of the removed sources stay in it (rsync --delete only
@@ -44,18 +44,18 @@
  * The target must be a POSIX file system (ext4, xfs, btrfs, NTFS through ntfs-3g, a NAS share over ssh): hard
  * links and symbolic links are how snapshots share files and how `latest` is made. FAT and exFAT have neither.
  */
-import { stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { asDrkitError, ExitCode, exitCodeFor, UserError } from '../errors.js';
+import { asDrkitError, ExitCode, InternalError, UserError } from '../errors.js';
 import { DEFAULT_RETENTION, planRetention, type RetentionPolicy } from '../core/retention.js';
 import { classifyEntries, inProgressName, newSnapshotName, parseInProgressName } from '../core/snapshot-names.js';
-import { buildRsyncArgs, runRsync, type RsyncOutcome, type RsyncStats } from '../adapters/rsync.js';
-import { checkHostName, openTarget, requireTargetMarker, type SshSettings } from '../adapters/onsite-target.js';
+import { buildRsyncArgs, excludesForSource, runRsync, type RsyncOutcome, type RsyncStats } from '../adapters/rsync.js';
+import { checkHostName, openTarget, requireMounted, requireTargetMarker, type SshSettings } from '../adapters/onsite-target.js';
 import type { JobResult, Reporter } from './types.js';
 
 export type { RetentionPolicy } from '../core/retention.js';
 export type { SnapshotListing, SshSettings } from '../adapters/onsite-target.js';
-export { listSnapshots, openTarget, readTargetMarker, requireTargetMarker, writeTargetMarker } from '../adapters/onsite-target.js';
+export { listSnapshots, openTarget, readTargetMarker, requireMounted, requireTargetMarker, writeTargetMarker } from '../adapters/onsite-target.js';
 
 export interface OnsiteSnapshotOptions {
   /** a local folder or `user@host:path` (config `onsite.target`) */
@@ -68,10 +68,14 @@ export interface OnsiteSnapshotOptions {
   sources: readonly string[];
   /** rsync exclude patterns (config `exclude`) */
   excludes: readonly string[];
+  /** the kit's canary file (src/adapters/kit-store.ts, absolute), copied with the sources when given */
+  canary?: string;
   /** age thinning (config `onsite.keep`); DEFAULT_RETENTION when absent */
   keep?: RetentionPolicy;
   /** how to reach a `user@host:path` target */
   ssh?: SshSettings;
+  /** the mount point of the removable disk the target is on (config `onsite.removable`): it must be mounted */
+  mountPoint?: string;
   /** the clock (tests pass a fixed one); names the snapshot and drives retention */
   clock?: () => Date;
   /** rsync --bwlimit, KiB/s (a NAS on a slow link; tests use it to interrupt a run) */
@@ -107,8 +111,8 @@ async function resolveSources(sources: readonly string[]): Promise<string[]> {
 }
 
 /**
- * Takes one onsite snapshot (see the module comment for the layout and the steps). Resolves with the result of a
- * successful run ('success' or 'warning'); throws the DrkitError of a failed one, after reporting it.
+ * Takes one onsite snapshot (see the module comment for the layout and the steps). Resolves with the result of
+ * every run, a failed one included (its `error` is the typed error); rejects only on a bug in drkit.
  */
 export async function runOnsiteSnapshot(options: OnsiteSnapshotOptions, reporter: Reporter, signal?: AbortSignal): Promise<JobResult> {
   const clock = options.clock ?? (() => new Date());
@@ -122,13 +126,13 @@ export async function runOnsiteSnapshot(options: OnsiteSnapshotOptions, reporter
     return result;
   } catch (thrown) {
     const error = asDrkitError(thrown);
+    if (error instanceof InternalError) throw error;
     const result: JobResult = {
       // no snapshotId: a failed run made no snapshot (its in-progress folder is named in the error's message)
-      job: 'onsite', outcome: 'failed', startedAt: startedAt.toISOString(), finishedAt: clock().toISOString(), warnings,
-      error: { code: error.code, message: error.message, hints: [...error.hints], kind: error.kind, exitCode: exitCodeFor(error) },
+      job: 'onsite', outcome: 'failed', startedAt: startedAt.toISOString(), finishedAt: clock().toISOString(), warnings, error,
     };
     reporter.event({ type: 'done', job: 'onsite', result });
-    throw error;
+    return result;
   }
 }
 
@@ -143,12 +147,15 @@ async function snapshot(
   };
   const { host } = options;
   checkHostName(host);
-  const sources = await resolveSources(options.sources);
+  // the canary joins after the check that some source exists: on its own it must not make an empty snapshot
+  const sources = [...await resolveSources(options.sources), ...(options.canary === undefined ? [] : [options.canary])];
   const keep = options.keep ?? DEFAULT_RETENTION;
   const target = openTarget(options.target, options.ssh);
   if (signal?.aborted) throw interrupted();
 
-  // 1. identity first: nothing is written to a target that does not prove it is ours
+  // 1. identity first: nothing is written to a target that does not prove it is ours (nor read from an empty
+  // mount point of an unplugged disk)
+  if (options.mountPoint !== undefined) await requireMounted(options.mountPoint, options.target);
   await requireTargetMarker(target, options.expectedMarker);
 
   // 2. name, seed, previous
@@ -167,40 +174,54 @@ async function snapshot(
   // 3. copy
   const destination = target.rsyncDestination(host, working);
   const rsh = target.rsyncShell();
-  const args = buildRsyncArgs({
-    sources, destination, excludes: options.excludes, delete: seed !== undefined,
-    ...(previous === undefined ? {} : { linkDest: `../${previous}` }),
+  const common = {
+    excludes: options.excludes, delete: seed !== undefined,
     ...(rsh === undefined ? {} : { rsh }),
     ...(options.bwlimitKiBps === undefined ? {} : { bwlimitKiBps: options.bwlimitKiBps }),
-  });
+  };
+  const runs = rsh === undefined
+    ? await perSourceRuns(sources, destination, previous, common)
+    : [{ destination, args: buildRsyncArgs({ sources, destination, ...common, ...(previous === undefined ? {} : { linkDest: `../${previous}` }) }) }];
   info(previous === undefined ? `writing ${name} (first snapshot: every file is copied)` : `writing ${name} (unchanged files linked to ${previous})`);
   const interval = options.progressIntervalMs ?? 200;
   let lastProgress = 0;
   const errorLines: string[] = [];
   let moreErrorLines = 0;
-  let stats: RsyncStats;
-  let outcome: RsyncOutcome;
-  try {
-    ({ stats, outcome } = await runRsync(args, destination, {
-      ...(signal ? { signal } : {}),
-      onProgress: (progress) => {
-        const now = Date.now();
-        if (now - lastProgress < interval && progress.fraction < 1) return;
-        lastProgress = now;
-        reporter.event({
-          type: 'progress', job: 'onsite', fraction: progress.fraction, bytesDone: progress.bytesDone,
-          ...(progress.filesDone === undefined ? {} : { filesDone: progress.filesDone }),
-          ...(progress.filesTotal === undefined ? {} : { filesTotal: progress.filesTotal }),
-        });
-      },
-      onStderrLine: (line) => {
-        if (!/^(?:rsync: |file has vanished)/.test(line)) return;
-        if (errorLines.length < MAX_WARNING_LINES) errorLines.push(line);
-        else moreErrorLines += 1;
-      },
-    }));
-  } catch (error) {
-    throw asDrkitError(error).withContext(`onsite snapshot ${name} not completed (${working} is kept and reused next time)`);
+  const stats: RsyncStats = {};
+  let outcome: RsyncOutcome = { kind: 'ok' };
+  let bytesBefore = 0;
+  for (const [index, run] of runs.entries()) {
+    let result: Awaited<ReturnType<typeof runRsync>>;
+    try {
+      result = await runRsync(run.args, run.destination, {
+        ...(signal ? { signal } : {}),
+        onProgress: (progress) => {
+          const now = Date.now();
+          const fraction = (index + progress.fraction) / runs.length;
+          if (now - lastProgress < interval && fraction < 1) return;
+          lastProgress = now;
+          reporter.event({
+            type: 'progress', job: 'onsite', fraction, bytesDone: bytesBefore + progress.bytesDone,
+            ...(progress.filesDone === undefined || runs.length > 1 ? {} : { filesDone: progress.filesDone }),
+            ...(progress.filesTotal === undefined || runs.length > 1 ? {} : { filesTotal: progress.filesTotal }),
+          });
+        },
+        onStderrLine: (line) => {
+          if (!/^(?:rsync: |file has vanished)/.test(line)) return;
+          if (errorLines.length < MAX_WARNING_LINES) errorLines.push(line);
+          else moreErrorLines += 1;
+        },
+      });
+    } catch (error) {
+      throw asDrkitError(error).withContext(`onsite snapshot ${name} not completed (${working} is kept and reused next time)`);
+    }
+    for (const key of ['filesTotal', 'regularFilesTransferred', 'totalFileSize', 'transferredFileSize'] as const) {
+      const value = result.stats[key];
+      if (value !== undefined) stats[key] = (stats[key] ?? 0) + value;
+    }
+    bytesBefore += result.stats.transferredFileSize ?? 0;
+    // the first warning names the case; every run's rsync lines are kept in errorLines
+    if (result.outcome.kind === 'warning' && outcome.kind === 'ok') outcome = result.outcome;
   }
 
   if (outcome.kind === 'warning') {
@@ -243,6 +264,42 @@ async function snapshot(
     snapshotCount: remaining,
     warnings,
   };
+}
+
+type RsyncRun = { args: string[]; destination: string };
+
+/**
+ * A local target: one rsync per source, without --relative, into `<snapshot>/<absolute path>/` (made here) with
+ * --link-dest to the same folder of the previous snapshot. The layout is the one --relative makes (module
+ * comment), but rsync no longer resolves every file's full path under the snapshot, which costs about a quarter
+ * of its system calls (issue 11). A file source goes into its folder's path. Sources that do not exist go to
+ * one --relative rsync of their own, which reports them (exit 23, a warning) as before.
+ */
+async function perSourceRuns(sources: readonly string[], root: string, previous: string | undefined,
+  common: Omit<Parameters<typeof buildRsyncArgs>[0], 'sources' | 'destination'>): Promise<RsyncRun[]> {
+  const runs: RsyncRun[] = [];
+  const missing: string[] = [];
+  const hostDir = path.dirname(path.resolve(root));
+  for (const source of sources) {
+    const absolute = source.length > 1 ? source.replace(/\/+$/, '') : source;
+    const kind = await stat(absolute).then((info) => (info.isDirectory() ? 'dir' : 'file'), () => 'missing');
+    if (kind === 'missing') { missing.push(source); continue; }
+    const folder = kind === 'dir' ? absolute : path.dirname(absolute);
+    const destination = `${path.join(root, folder)}/`;
+    await mkdir(destination, { recursive: true });
+    const linked = previous === undefined ? undefined : path.join(hostDir, previous, folder);
+    const linkDest = linked !== undefined && await stat(linked).then((info) => info.isDirectory(), () => false)
+      ? path.relative(path.resolve(destination), linked) : undefined;
+    runs.push({
+      destination,
+      args: buildRsyncArgs({
+        ...common, sources: [source], destination, relative: false, excludes: excludesForSource(folder, common.excludes ?? []),
+        ...(linkDest === undefined ? {} : { linkDest }),
+      }),
+    });
+  }
+  if (missing.length > 0) runs.push({ destination: root, args: buildRsyncArgs({ ...common, sources: missing, destination: root }) });
+  return runs;
 }
 
 function interrupted(): UserError {

@@ -3,6 +3,7 @@
  * their callers (commands, drills, the demo). Engines emit events to a reporter; the text reporter draws progress
  * bars, the JSON reporter prints one object per line (src/ui). Engines never print.
  */
+import { errorToJson, type DrkitError } from '../errors.js';
 import type { RecordJob, RunOutcome, RunRecord } from '../core/status.js';
 
 export type JobName = RecordJob;
@@ -31,14 +32,24 @@ export type JobOutcome = RunOutcome;
 
 /**
  * What an engine returns: the run record the status file keeps (src/core/status.ts: outcome, times, snapshot id,
- * files, bytes, bytes added, snapshots kept, warnings), with a richer error for the caller.
+ * files, bytes, bytes added, snapshots kept, warnings), with the typed error of a failed run.
+ *
+ * The engine contract (both src/jobs/onsite.ts and src/jobs/offsite.ts): a run resolves with its JobResult for
+ * success, warning and failure alike, after sending it as the 'done' event. A failed result always carries the
+ * DrkitError (UserError, ToolError) that ended it, so a caller renders it with src/errors.ts (formatError,
+ * errorToJson) and exits with exitCodeFor. Engines reject only on a bug (InternalError or a non-DrkitError).
  */
 export interface JobResult extends Omit<RunRecord, 'error'> {
-  /**
-   * for failed runs: the error's code and message (never a secret); engines may add the typed error's hints,
-   * kind and process exit code (src/errors.ts exitCodeFor) so callers can render and exit without re-deriving
-   */
-  error?: { code: string; message: string; hints?: string[]; kind?: 'user' | 'tool' | 'internal'; exitCode?: number };
+  /** set exactly when outcome is 'failed'; never holds a secret (drkit's messages never do) */
+  error?: DrkitError;
+}
+
+/** A result as plain JSON (the --json 'done' event): the error in the one JSON shape of src/errors.ts. */
+export function resultToJson(result: JobResult): Record<string, unknown> {
+  const { error, ...rest } = result;
+  if (error === undefined) return rest;
+  const { message_type: _type, ...shape } = errorToJson(error);
+  return { ...rest, error: shape };
 }
 
 /** A reporter that drops everything (for callers that only want the result). */

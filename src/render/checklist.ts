@@ -15,6 +15,8 @@ interface ChecklistWords {
   title: string;
   intro: string;
   supersedes: string;
+  /** printed when the kit was made with --no-check */
+  unverified?: string;
   tableTitle: string;
   columns: Record<'number' | 'custodian' | 'fingerprint' | 'seal' | 'handed', string>;
   handOver: { title: string; steps: string[] };
@@ -26,6 +28,8 @@ export interface ChecklistOptions {
   paper: Paper;
   /** the kit id (any form) this kit replaces */
   supersedes?: string;
+  /** made with --no-check */
+  unverified?: boolean;
 }
 
 export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocument {
@@ -35,7 +39,7 @@ export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocumen
   }
   // a kit id typed without its dash is shown as printed on the sheets: XXXX-XXXX
   const supersedes = options.supersedes?.trim().toUpperCase().replace(/^([0-9A-Z]{4})-?([0-9A-Z]{4})$/, '$1-$2');
-  const values: TemplateValues = { ...kitValues(kit), supersedes };
+  const values: TemplateValues = { ...kitValues(kit), supersedes, unverified: options.unverified === true };
   const t = (text: string) => fillString(text, values, 'templates/checklist/checklist.yaml');
   const pdf = new KitDocument({ paper: options.paper, title: `drkit owner's checklist, kit ${kit.kitIdDisplay}`, date: new Date(`${kit.createdOn}T00:00:00Z`), margin: 40 });
 
@@ -44,6 +48,7 @@ export function renderChecklist(kit: Kit, options: ChecklistOptions): KitDocumen
   if (supersedes !== undefined && supersedes !== '') {
     pdf.paragraph(t(words.supersedes), { font: 'sansBold', size: 10.5, after: 6 });
   }
+  if (options.unverified === true && words.unverified !== undefined) pdf.paragraph(t(words.unverified), { font: 'sansBold', size: 10.5, after: 6 });
 
   // the table: sheet, holder, fingerprint, then blank columns to fill in by hand
   pdf.y += 4;

@@ -30,7 +30,7 @@ export interface GuideOptions {
   paper: Paper;
   /** the combiner's source (templates/recover/combine.py), read by the caller */
   combiner: string;
-  /** a file the restored backup must hold, and what it says: printed in the check step of Part 2 when given */
+  /** the canary the backups carry: its path as recorded (absolute) and its exact text */
   canary?: { path: string; text: string };
 }
 
@@ -60,7 +60,7 @@ export function guideValues(kit: Kit, combiner: string, canary?: GuideOptions['c
     combinerScanCommand: `zbarimg --raw -q ${combinerQrPayloads(combiner).map((_, i) => `combiner-${i + 1}.jpg`).join(' ')} > combine.py`,
     canary: canary !== undefined,
     canaryPath: canary?.path,
-    canaryText: canary?.text,
+    canaryText: canary?.text.trim(),
   };
 }
 

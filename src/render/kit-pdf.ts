@@ -10,7 +10,6 @@
  * both forms on every sheet; every k-subset of the read-back shares combines and its envelope decrypts; the
  * guide's commands survive the text layer exactly, and its combiner listing rebuilds combine.py byte-exact.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { BundleInput } from '../core/bundle.js';
@@ -21,6 +20,7 @@ import { selfTestCombinations } from '../core/self-test.js';
 import { envelopeFromQrPayloads } from '../core/envelope.js';
 import { ExitCode, UserError } from '../errors.js';
 import { pdfTextLayer, scanPdfPagesRaw, scanPdfQrCodes } from '../adapters/pdf-readback.js';
+import { kitStagingSuffix, registerCleanupPath } from '../adapters/cleanup.js';
 import { readPackageText } from './assets.js';
 import { renderChecklist } from './checklist.js';
 import { LISTING_PITCH, renderGuide } from './guide.js';
@@ -43,6 +43,10 @@ export interface WritePdfKitOptions {
   passphrase?: string;
   /** the bundle that was sealed: the self-test decodes the decrypted bundle text and compares it */
   bundle?: BundleInput;
+  /** made with --no-check: the checklist says "credentials NOT verified" */
+  unverified?: boolean;
+  /** the canary file the backups carry (absolute path as recorded) and its text, for the guide */
+  canary?: { path: string; text: string };
 }
 
 export interface SelfTestReport {
@@ -211,7 +215,8 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
   const outDir = resolve(options.outDir);
   const parent = dirname(outDir);
   await mkdir(parent, { recursive: true });
-  const suffix = `drkit-${randomBytes(4).toString('hex')}.tmp`;
+  // named with this process's id, so the next run can sweep what a killed one left (sweepKitStaging)
+  const suffix = kitStagingSuffix();
   let temp = join(parent, `.${basename(outDir)}.${suffix}`);
   try {
     await mkdir(temp, { mode: 0o700 });
@@ -221,6 +226,7 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
     temp = join(outDir, `.${suffix}`);
     await mkdir(temp, { mode: 0o700 });
   }
+  const releaseTemp = registerCleanupPath(temp);
   try {
     const combiner = readPackageText('templates', 'recover', 'combine.py');
     // each sheet's read-back (external programs) starts as soon as it is saved, while the next one renders
@@ -238,9 +244,9 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
     }
     // a failed check must not go unhandled while the guide renders; it is reported by Promise.all below
     for (const check of checks) check.catch(() => undefined);
-    const guide = renderGuide(kit, { paper: options.paper, combiner });
+    const guide = renderGuide(kit, { paper: options.paper, combiner, ...(options.canary === undefined ? {} : { canary: options.canary }) });
     await guide.pdf.save(join(temp, GUIDE_FILE));
-    await renderChecklist(kit, { paper: options.paper, ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes }) }).save(join(temp, CHECKLIST_FILE));
+    await renderChecklist(kit, { paper: options.paper, unverified: options.unverified === true, ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes }) }).save(join(temp, CHECKLIST_FILE));
     const report = !selfTest ? null : await selfTestPdfKit(temp, kit, { combiner, commands: guide.commands, combinerQrPages: guide.combinerQrPages, sheets: await Promise.all(checks), ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }), ...(options.bundle === undefined ? {} : { bundle: options.bundle }) });
     const names = kitFileNames(kit);
     if (!(await exists(outDir)) && dirname(temp) === parent) {
@@ -257,6 +263,8 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
     throw error;
+  } finally {
+    releaseTemp();
   }
 }
 

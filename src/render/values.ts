@@ -5,6 +5,7 @@
  */
 import type { Kit } from '../core/kit.js';
 import type { TemplateValues } from './template.js';
+import { redactRepository } from '../core/redact.js';
 
 const KIND_TEXT: Record<string, string> = {
   s3: 'S3-compatible object storage, such as Backblaze B2 or Amazon S3',
@@ -44,7 +45,7 @@ export function kitValues(kit: Kit): Record<string, string | number | boolean | 
     n: kit.n,
     k: kit.k,
     custodianList: holderList(kit),
-    repository: summary.repository,
+    repository: redactRepository(summary.repository),
     repositoryKind: summary.repositoryKind,
     repositoryKindText: KIND_TEXT[summary.repositoryKind] ?? summary.repositoryKind,
     repositoryId: summary.repositoryId?.slice(0, 8),

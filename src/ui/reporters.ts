@@ -6,7 +6,7 @@
 import type { SingleBar } from 'cli-progress';
 import type { CommandIO } from './io.js';
 import { formatBytes, shortId } from './format.js';
-import type { JobEvent, JobName, JobResult, Reporter } from '../jobs/types.js';
+import { resultToJson, type JobEvent, type JobName, type JobResult, type Reporter } from '../jobs/types.js';
 
 export interface ClosableReporter extends Reporter {
   /** stops the bars (restoring the cursor); call once the jobs are done */
@@ -127,7 +127,7 @@ export function jsonReporter(io: CommandIO): ClosableReporter {
   return {
     event(event: JobEvent): void {
       const { type, ...rest } = event;
-      io.json({ message_type: type, ...rest });
+      io.json(event.type === 'done' ? { message_type: type, job: event.job, result: resultToJson(event.result) } : { message_type: type, ...rest });
     },
     close: () => undefined,
   };

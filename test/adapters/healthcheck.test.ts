@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { ping, redactUrl } from '../../src/adapters/healthcheck.js';
+import { ping } from '../../src/adapters/healthcheck.js';
+import { redactText } from '../../src/core/redact.js';
 
 async function withServer(status: (path: string) => number, fn: (base: string, seen: { path: string; body: string }[]) => Promise<void>): Promise<void> {
   const seen: { path: string; body: string }[] = [];
@@ -47,5 +48,5 @@ test('a failing ping is a note, not an exception; 5xx is retried once, 4xx is no
 });
 
 test('user info is removed from URLs shown in notes', () => {
-  assert.equal(redactUrl('https://user:pw@hc.example/abc'), 'https://hc.example/abc');
+  assert.equal(redactText('https://user:pw@hc.example/abc'), 'https://user:…@hc.example/abc');
 });

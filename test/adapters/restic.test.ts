@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ToolError, UserError } from '../../src/errors.js';
 import { buildResticArgs, keepPolicyArgs, resticEnvironment } from '../../src/adapters/restic/args.js';
-import { classifyResticRun, lastResticMessage, redactSecrets, type FinishedRun } from '../../src/adapters/restic/errors.js';
+import { classifyResticRun, lastResticMessage, type FinishedRun } from '../../src/adapters/restic/errors.js';
+import { redactText } from '../../src/core/redact.js';
 import {
   errorValueMessage, parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseRepositoryConfig,
   parseRestoreLine, parseSnapshots, parseStats, parseStderrLine,
@@ -140,7 +141,9 @@ describe('restic JSON lines', () => {
     assert.ok(summary?.type === 'restore_summary');
     assert.equal(summary.filesRestored, 4);
     assert.equal(summary.bytesRestored, 400);
-    assert.deepEqual(parseRestoreLine('restoring <Snapshot a12808b5 of [/tmp/rx/src]> to /r'), { type: 'text', text: 'restoring <Snapshot a12808b5 of [/tmp/rx/src]> to /r' });
+    // 0.14 prints which snapshot it resolved as text: the restore reads the short id from it (no separate listing)
+    assert.deepEqual(parseRestoreLine('restoring <Snapshot a12808b5 of [/tmp/rx/src]> to /r'), { type: 'restore_start', snapshotShortId: 'a12808b5' });
+    assert.deepEqual(parseRestoreLine('some other line'), { type: 'text', text: 'some other line' });
     const check = parseCheckLine(lines('0.17/check.stdout.jsonl')[0] ?? '');
     assert.ok(check.type === 'check_summary');
     assert.equal(check.numErrors, 1);
@@ -243,8 +246,8 @@ describe('restic exit codes and messages', () => {
     assert.match(outcome.error.message, /stayed unreachable \(connection refused\)/);
   });
   test('secrets never survive into messages', () => {
-    assert.equal(redactSecrets('open rest:https://alice:s3cr3t@host/repo failed, key s3cr3tkey', ['s3cr3tkey']), 'open rest:https://***@host/repo failed, key ***');
-    assert.equal(redactSecrets('a b', ['a']), 'a b');
+    assert.equal(redactText('open rest:https://alice:s3cr3t@host/repo failed, key s3cr3tkey', ['s3cr3tkey']), 'open rest:https://alice:…@host/repo failed, key …');
+    assert.equal(redactText('a b', ['a']), 'a b');
     assert.deepEqual(secretValuesOf({ password: { value: 'pw-1234' }, env: { AWS_SECRET_ACCESS_KEY: 'sk', AWS_DEFAULT_REGION: 'eu' } }), ['pw-1234', 'sk']);
     assert.equal(lastResticMessage('x\nFatal: wrong password or no key found\n'), 'wrong password or no key found');
     assert.equal(lastResticMessage('unable to create lock\ngithub.com/restic/restic/internal/x.go:12\n\tmain.main()\n'), 'unable to create lock');
@@ -252,5 +255,21 @@ describe('restic exit codes and messages', () => {
   test('backoff grows by the factor and is capped', () => {
     const policy = { attempts: 5, initialDelayMs: 1000, factor: 3, maxDelayMs: 5000 };
     assert.deepEqual([1, 2, 3, 4].map((retry) => backoffDelay(policy, retry)), [1000, 3000, 5000, 5000]);
+  });
+});
+
+describe('restic 0.18: faults it handles differently', () => {
+  const base = { command: 'cat config', repository: 's3:https://127.0.0.1:9000/b', signal: null } as const;
+  test('a TLS retry that drkit stopped is the untrusted certificate, not an interruption', () => {
+    const line = 'Stat(<config/>) returned error, retrying after 612ms: Stat: Head "https://127.0.0.1:9000/b/config": tls: failed to verify certificate: x509: certificate signed by unknown authority';
+    const outcome = classifyResticRun({ ...base, exitStatus: null, signal: 'SIGTERM', stderrTail: line, stoppedOnPermanentFault: true }, current);
+    assert.equal(outcome.kind === 'error' ? outcome.error.code : outcome.kind, 'E_RESTIC_TLS');
+  });
+  test('a run the caller aborted is interrupted even when restic caught the signal and exited 1', () => {
+    const outcome = classifyResticRun({ ...base, command: 'backup', exitStatus: 1, stderrTail: 'signal terminated received, cleaning up\nFatal: context canceled', abortedByCaller: true }, current);
+    assert.equal(outcome.kind === 'error' ? outcome.error.code : outcome.kind, 'E_RESTIC_INTERRUPTED');
+  });
+  test('check errors on stderr carry a top-level message', () => {
+    assert.deepEqual(parseStderrLine('{"message_type":"error","message":"pack f6b6e3c2: does not exist\\n"}'), { type: 'error', message: 'pack f6b6e3c2: does not exist' });
   });
 });

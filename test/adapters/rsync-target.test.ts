@@ -21,6 +21,7 @@ test('targets: local folders and user@host:path, by rsync\'s colon-before-slash 
   assert.deepEqual(parseTarget('backup@nas.local:/volume1/b'), { kind: 'remote', userHost: 'backup@nas.local', root: '/volume1/b' });
   assert.deepEqual(parseTarget('nas:'), { kind: 'remote', userHost: 'nas', root: '.' });
   assert.deepEqual(parseTarget('me@[::1]:b k'), { kind: 'remote', userHost: 'me@[::1]', root: 'b k' });
+  assert.deepEqual(parseTarget('nas_box:/volume1'), { kind: 'remote', userHost: 'nas_box', root: '/volume1' }, 'an ssh config alias');
   for (const bad of ['', '-oProxyCommand=x:/b', 'a b:/c', '@host:/x']) {
     assert.throws(() => parseTarget(bad), (error: unknown) => error instanceof UserError && error.code === 'E_TARGET_SPEC', bad);
   }

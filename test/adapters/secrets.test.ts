@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { UserError } from '../../src/errors.js';
-import { parseSecrets, readSecretsFile, redact, secretValues } from '../../src/adapters/secrets.js';
+import { parseSecrets, readSecretsFile, secretValues } from '../../src/adapters/secrets.js';
+import { redactText } from '../../src/core/redact.js';
 
 function setup(fileMode: number, dirMode: number, text = 'RESTIC_PASSWORD=correct horse\n'): { dir: string; file: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'drkit-secrets-'));
@@ -66,5 +67,5 @@ test('a malformed line is named by number, never echoed', () => {
 test('redaction replaces every secret value', () => {
   const values = secretValues({ RESTIC_PASSWORD: 'correct horse', SHORT: 'wrong' });
   assert.deepEqual(values, ['correct horse']);
-  assert.equal(redact('failed with correct horse and correct horse', values), 'failed with *** and ***');
+  assert.equal(redactText('failed with correct horse and correct horse', values), 'failed with … and …');
 });

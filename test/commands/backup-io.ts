@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { CommandIO } from '../../src/ui/io.js';
+import { setupId } from '../../src/config/paths.js';
 
 export interface CapturedIO extends CommandIO {
   outLines: string[];
@@ -69,7 +70,7 @@ export function makeSandbox(options: { repository?: string } = {}): Sandbox {
   const writeConfig = (text: string): void => writeFileSync(config, text);
   writeConfig(`sources: [${source}]\nsecrets: ${secrets}\nonsite:\n  target: ${target}\noffsite:\n  repository: ${repository}\n  keep: { last: 5 }\n`);
   return {
-    root, config, secrets, source, target, repository, stateDir: join(root, 'state', 'drkit'), env, writeConfig,
+    root, config, secrets, source, target, repository, stateDir: join(root, 'state', 'drkit', 'setups', setupId(config)), env, writeConfig,
     cleanup: () => {
       for (const [key, value] of Object.entries(saved)) {
         if (value === undefined) delete process.env[key];

@@ -62,10 +62,10 @@ test('init refuses a secrets file others can read, naming the file and the fix',
   }
 });
 
-test('init without --yes asks for it (the wizard is not there yet); a bad config names its line', async () => {
+test('init without --yes and without a terminal says how to answer without one; a bad config names its line', async () => {
   const box = makeSandbox();
   try {
-    await assert.rejects(run({ config: box.config }, captureIO()), (error: unknown) => error instanceof UserError && error.code === 'E_USAGE');
+    await assert.rejects(run({ config: box.config }, captureIO()), (error: unknown) => error instanceof UserError && error.code === 'E_NO_TERMINAL' && error.hints.some((hint) => hint.includes('--answers FILE --yes')));
     box.writeConfig(`sources: [${box.source}]\nonsite:\n  target: ${box.target}\n  keep:\n    hourly: 3d\n`);
     await assert.rejects(run({ config: box.config, yes: true }, captureIO()), (error: unknown) =>
       error instanceof UserError && error.message === 'config.yaml:5: onsite.keep.hourly: unknown key "hourly"');

@@ -22,6 +22,7 @@ test('status: never run → stale (exit 5), with "last drill: never"', async () 
     assert.deepEqual(io.outLines, [
       'onsite: NEVER RUN — no backup has run yet', '  last good run: never',
       'offsite: NEVER RUN — no backup has run yet', '  last good run: never',
+      'repository check: NEVER RUN — no repository check has run yet', '  last good check: never',
       'last drill: never',
     ]);
   } finally {
@@ -35,6 +36,7 @@ test('status: fresh runs are ok (exit 0) and show age, size, snapshot count and 
     await updateState(box.stateDir, (state) => {
       state.runs.push(record('onsite', 2, { snapshotId: '2026-05-01T100000Z', bytesTotal: 3 * 1024 * 1024, filesTotal: 10, snapshotCount: 4 }));
       state.runs.push(record('offsite', 5, { outcome: 'warning', snapshotId: 'abcd1234', warnings: ['could not read /data/locked.db'] }));
+      state.runs.push(record('check', 50));
     });
     const io = captureIO();
     assert.equal(await run({ config: box.config, now: NOW }, io), ExitCode.ok);
@@ -46,6 +48,8 @@ test('status: fresh runs are ok (exit 0) and show age, size, snapshot count and 
       `  last good run: ${hoursAgo(5)} (5h ago; maxAge 26h)`,
       '  snapshot abcd1234',
       '  warning: could not read /data/locked.db',
+      'repository check: ok',
+      `  last good check: ${hoursAgo(50)} (2d 2h ago; maxAge 8d)`,
       'last drill: never',
     ]);
   } finally {
@@ -66,7 +70,7 @@ test('status --json: one object with every job; a failed last run is stale', asy
     const report = io.jsonValues[0] as { message_type: string; stale: boolean; jobs: { job: string; state: string; problem: string }[]; lastDrill: null };
     assert.equal(report.message_type, 'status');
     assert.equal(report.stale, true);
-    assert.deepEqual(report.jobs.map((job) => [job.job, job.state]), [['onsite', 'failed'], ['offsite', 'stale']]);
+    assert.deepEqual(report.jobs.map((job) => [job.job, job.state]), [['onsite', 'failed'], ['offsite', 'stale'], ['check', 'never']]);
     assert.equal(report.jobs[1]?.problem, 'last good run is 30h old, more than maxAge 26h');
     assert.equal(report.lastDrill, null);
   } finally {
@@ -78,14 +82,15 @@ test('status caches the validated config and notices every change to the file', 
   const box = makeSandbox();
   try {
     await run({ config: box.config, now: NOW }, captureIO());
-    const cacheDir = join(box.stateDir, 'config-cache');
+    const cacheDir = join(box.root, 'state', 'drkit', 'config-cache');
     assert.equal(readdirSync(cacheDir).length, 1);
     box.writeConfig(`sources: [${box.source}]\nonsite:\n  target: ${box.target}\n  maxAge: 1h\n`);
     await updateState(box.stateDir, (state) => { state.runs.push(record('onsite', 2)); });
     const io = captureIO();
     assert.equal(await run({ config: box.config, now: NOW }, io), ExitCode.stale);
     assert.equal(io.outLines[0], 'onsite: STALE — last good run is 2h old, more than maxAge 1h');
-    assert.equal(io.outLines.at(-2), 'offsite: not configured');
+    assert.ok(io.outLines.includes('offsite: not configured'));
+    assert.ok(io.outLines.includes('repository check: not configured'));
     box.writeConfig(`sources: [${box.source}]\nonsite:\n  target: ${box.target}\n  maxAge: soon\n`);
     await assert.rejects(run({ config: box.config, now: NOW }, captureIO()), (error: unknown) =>
       error instanceof UserError && error.message === 'config.yaml:4: onsite.maxAge: must be a duration such as "26h", "8d" or "2w" (units s, m, h, d, w, y)');

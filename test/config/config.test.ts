@@ -132,3 +132,60 @@ test('durations', () => {
   assert.equal(formatAge(3 * 3600e3 + 12 * 60e3), '3h 12m');
   assert.equal(formatAge(50 * 3600e3), '2d 2h');
 });
+
+test('onsite.target: the config accepts exactly what the target adapter can open (one grammar)', async () => {
+  const { parseTarget } = await import('../../src/adapters/onsite-target.js');
+  for (const target of ['/media/usb/backups', './a:b', '~/backups', 'nas_box:/volume1', 'backup@nas.local:/volume1/b', 'nas:', 'me@[::1]:b k',
+    '-oProxyCommand=x:/b', 'a b:/c', '@host:/x', 'host!:/x', 'ann@:/x']) {
+    let adapter = true;
+    try {
+      parseTarget(target);
+    } catch {
+      adapter = false;
+    }
+    let config = true;
+    try {
+      parseConfig(`sources: [/data]\nonsite:\n  target: ${JSON.stringify(target)}\n`, FILE, 'box');
+    } catch {
+      config = false;
+    }
+    assert.equal(config, adapter, `${target}: config ${config ? 'accepts' : 'refuses'} it, the adapter ${adapter ? 'opens' : 'refuses'} it`);
+  }
+  assert.equal(parseConfig('sources: [/data]\nonsite:\n  target: nas_box:/volume1\n', FILE, 'box').onsite?.target, 'nas_box:/volume1', 'a remote target is kept as written');
+});
+
+test('onsite.keep: the keys left out take the one set of defaults (src/core/retention.ts)', async () => {
+  const { DEFAULT_RETENTION } = await import('../../src/core/retention.js');
+  assert.deepEqual(parseConfig('sources: [/data]\nonsite:\n  target: /media/usb\n', FILE, 'box').onsite?.keep, DEFAULT_RETENTION);
+  assert.deepEqual(parseConfig('sources: [/data]\nonsite:\n  target: /media/usb\n  keep: { daily: 7d }\n', FILE, 'box').onsite?.keep,
+    { ...DEFAULT_RETENTION, daily: 7 * 86_400_000 });
+});
+
+test('offsite.check: a weekly restic check by default; a read-data share; false turns it off; mistakes have lines', () => {
+  const base = 'sources: [/data]\noffsite:\n  repository: /srv/repo\n';
+  assert.deepEqual(parseConfig(base, FILE, 'box').offsite?.check, { schedule: { every: 'weekly', at: '04:00' }, maxAge: 8 * 86_400_000, maxAgeText: '8d' });
+  assert.deepEqual(parseConfig(`${base}  check: { readDataSubset: "5%", schedule: daily, maxAge: 2d }\n`, FILE, 'box').offsite?.check,
+    { schedule: { every: 'daily' }, readDataSubset: '5%', maxAge: 2 * 86_400_000, maxAgeText: '2d' });
+  assert.equal(parseConfig(`${base}  check: false\n`, FILE, 'box').offsite?.check, undefined);
+  assert.equal(mistakeOf(`${base}  check: { readDataSubset: lots }\n`), 'config.yaml:4: offsite.check.readDataSubset: must be a share of the data such as "5%", "1/10" or "500M"');
+  assert.equal(mistakeOf(`${base}  check: true\n`), 'config.yaml:4: offsite.check: must be false (no repository check) or a map with schedule, readDataSubset and maxAge');
+});
+
+test('onsite.removable: true is the target itself; a path must hold the target; remote targets cannot be removable', () => {
+  const config = (extra: string, target = '/media/usb/backups'): string => `sources: [/data]\nonsite:\n  target: ${target}\n${extra}`;
+  assert.equal(parseConfig(config('  removable: true\n'), FILE, 'box').onsite?.removable, '/media/usb/backups');
+  assert.equal(parseConfig(config('  removable: /media/usb\n'), FILE, 'box').onsite?.removable, '/media/usb');
+  assert.equal(parseConfig(config('  removable: false\n'), FILE, 'box').onsite?.removable, false, 'false: the owner says it is an internal disk');
+  assert.match(mistakeOf(config('  removable: /mnt/other\n')), /onsite.removable: the target \/media\/usb\/backups is not under the mount point \/mnt\/other/);
+  assert.match(mistakeOf(config('  removable: true\n', 'nas:/b')), /onsite.removable: applies to a local target only/);
+});
+
+test('the kit: section: owner, notes, onsite and maxAge (default 365d); mistakes named with their line', () => {
+  const config = parseConfig('sources: [/data]\noffsite:\n  repository: /repo\nkit:\n  owner: Ann Example\n  notes: |\n    the NAS is in the attic\n  maxAge: 180d\n', FILE, 'box');
+  assert.deepEqual(config.kit, { owner: 'Ann Example', notes: 'the NAS is in the attic\n', maxAge: 180 * 86_400_000, maxAgeText: '180d' });
+  assert.equal(parseConfig('sources: [/data]\noffsite:\n  repository: /repo\nkit:\n  owner: Ann\n', FILE, 'box').kit?.maxAgeText, '365d');
+  assert.equal(parseConfig('sources: [/data]\noffsite:\n  repository: /repo\n', FILE, 'box').kit, undefined);
+  assert.equal(mistakeOf('sources: [/data]\noffsite:\n  repository: /repo\nkit:\n  owner: Ann\n  maxAge: yearly\n'),
+    'config.yaml:6: kit.maxAge: must be a duration such as "26h", "8d" or "2w" (units s, m, h, d, w, y)');
+  assert.match(mistakeOf('sources: [/data]\noffsite:\n  repository: /repo\nkit:\n  ownr: Ann\n'), /^config\.yaml:5: kit\.ownr: unknown key "ownr"/);
+});

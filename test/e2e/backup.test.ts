@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { packageRoot } from '../../src/paths.js';
+import { setupId } from '../../src/config/paths.js';
 import { startRcloneRestServer, type RunningServer } from '../helpers/servers.js';
 
 const CLI = join(packageRoot(), 'dist', 'src', 'cli.js');
@@ -61,7 +62,7 @@ function makeSetup(name: string, repository: string, extraOffsite = ''): Setup {
     'offsite:', `  repository: ${repository}`, '  keep: { last: 10 }', '  maxAge: 26h', extraOffsite, '',
   ].join('\n'));
   const env = { ...process.env, XDG_STATE_HOME: join(root, 'state'), XDG_CONFIG_HOME: join(root, 'config'), RESTIC_CACHE_DIR: join(root, 'cache') };
-  return { root, config, secrets, source, target, env, stateFile: join(root, 'state', 'drkit', 'status.json') };
+  return { root, config, secrets, source, target, env, stateFile: join(root, 'state', 'drkit', 'setups', setupId(config), 'status.json') };
 }
 
 function drkit(setup: Setup, args: readonly string[], onStdoutLine?: (line: string) => void): Promise<CliRun> & { pid: number | undefined } {
@@ -135,10 +136,16 @@ describe('drkit backup, end to end', () => {
     assert.deepEqual(events.filter((event) => event.message_type === 'done').map((event) => [event.job, event.result?.outcome]), [['onsite', 'success'], ['offsite', 'success']]);
     assert.ok(events.some((event) => event.message_type === 'start' && event.job === 'offsite'));
 
+    // a repository never checked is a finding of its own: status stays non-zero until the first `drkit check`
+    const unchecked = await drkit(setup, ['status', '--json']);
+    assert.equal(unchecked.status, 5, unchecked.stdout);
+    const check = await drkit(setup, ['check']);
+    assert.equal(check.status, 0, check.stderr);
+
     const status = await drkit(setup, ['status', '--json']);
     assert.equal(status.status, 0, status.stdout);
     const report = JSON.parse(status.stdout) as { stale: boolean; jobs: { job: string; state: string; lastGood: { snapshotCount: number } }[]; lastDrill: null };
-    assert.deepEqual(report.jobs.map((job) => [job.job, job.state]), [['onsite', 'ok'], ['offsite', 'ok']]);
+    assert.deepEqual(report.jobs.map((job) => [job.job, job.state]), [['onsite', 'ok'], ['offsite', 'ok'], ['check', 'ok']]);
     assert.equal(report.lastDrill, null);
 
     for (const [what, text] of [['init output', init.stdout + init.stderr], ['backup output', backup.stdout + backup.stderr],

@@ -15,7 +15,7 @@ writeFileSync(bundlePath, JSON.stringify(typicalB2Bundle));
 const kitDir = join(work, 'kit');
 
 test('kit create writes sheets, guide and checklist by default, all private, after its self-test', async () => {
-  const result = await runCli(['kit', 'create', '--bundle', bundlePath, '--custodians', 'Ann,Ben,Cy,Dee', '--threshold', '2', '--out', kitDir, '--paper', 'letter', '--supersedes', '7QF2-9KXA', '--json']);
+  const result = await runCli(['kit', 'create', '--no-check', '--bundle', bundlePath, '--custodians', 'Ann,Ben,Cy,Dee', '--threshold', '2', '--out', kitDir, '--paper', 'letter', '--supersedes', '7QF2-9KXA', '--json']);
   assert.equal(result.exitStatus, 0, result.stderr);
   const report = JSON.parse(result.stdout) as { files: string[]; selfTest: { subsetsCombined: number; sheets: number } };
   assert.equal(report.selfTest.subsetsCombined, 6);

@@ -64,8 +64,8 @@ export interface RunningServer {
   start(): Promise<void>;
 }
 
-/** `rclone serve restic --addr 127.0.0.1:PORT DIR`. */
-export async function startRcloneRestServer(options: { dataDir?: string; port?: number } = {}): Promise<RunningServer> {
+/** `rclone serve restic --addr 127.0.0.1:PORT DIR`; with `auth`, HTTP basic auth (given in rclone's env, not argv). */
+export async function startRcloneRestServer(options: { dataDir?: string; port?: number; auth?: { user: string; pass: string }; /** more rclone flags, e.g. ['--bwlimit', '10M'] for a slow server */ extraArgs?: readonly string[] } = {}): Promise<RunningServer> {
   const dataDir = options.dataDir ?? await mkdtemp(join(tmpdir(), 'drkit-rest-'));
   const port = options.port ?? await freePort();
   let child: ChildProcess | null = null;
@@ -77,7 +77,8 @@ export async function startRcloneRestServer(options: { dataDir?: string; port?: 
       if (child !== null) return;
       log = '';
       // --config /dev/null: ignore any rclone.conf of the machine; the served folder is a plain local path
-      const started = spawn('rclone', ['serve', 'restic', '--config', '/dev/null', '--addr', `127.0.0.1:${port}`, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const auth = options.auth === undefined ? {} : { RCLONE_USER: options.auth.user, RCLONE_PASS: options.auth.pass };
+      const started = spawn('rclone', ['serve', 'restic', '--config', '/dev/null', ...(options.extraArgs ?? []), '--addr', `127.0.0.1:${port}`, dataDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...auth } });
       child = started;
       server.pid = started.pid;
       started.stdout.on('data', (chunk: Buffer) => { log = (log + chunk.toString()).slice(-4000); });

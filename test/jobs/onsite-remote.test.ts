@@ -12,8 +12,15 @@ import { after, before, test } from 'node:test';
 import { ToolError, UserError } from '../../src/errors.js';
 import { writeTargetMarker } from '../../src/adapters/onsite-target.js';
 import { runOnsiteSnapshot, type OnsiteSnapshotOptions } from '../../src/jobs/onsite.js';
-import type { JobEvent, Reporter } from '../../src/jobs/types.js';
+import type { JobEvent, JobResult, Reporter } from '../../src/jobs/types.js';
 import { startSshd, type TestSshd } from '../helpers/sshd.js';
+
+/** The engine contract: a failed run resolves with its result; its typed error, thrown, for assert.rejects. */
+async function failure(run: Promise<JobResult>): Promise<never> {
+  const result = await run;
+  assert.equal(result.outcome, 'failed');
+  throw result.error ?? new Error('a failed result without its error');
+}
 
 const UUID = '9c1e0f1a-7a7b-4c2d-8e3f-1a2b3c4d5e6f';
 const DAY = 86_400_000;
@@ -49,7 +56,7 @@ test('snapshots over ssh: link-dest hard links, latest, in-progress reuse, reten
   };
 
   // no marker yet: refused, nothing written on the remote side
-  await assert.rejects(runOnsiteSnapshot(options, recorder()), (error: unknown) => error instanceof UserError && error.code === 'E_TARGET_ABSENT');
+  await assert.rejects(failure(runOnsiteSnapshot(options, recorder())), (error: unknown) => error instanceof UserError && error.code === 'E_TARGET_ABSENT');
   assert.equal(existsSync(root), false);
 
   await writeTargetMarker(target, UUID, sshd.ssh);
@@ -93,5 +100,5 @@ test('an unreachable NAS is a typed ssh error, and nothing changes locally', asy
     target: `${sshd.userHost}:${dir}/unreachable`, expectedMarker: UUID, host: 'laptop', sources: [dir], excludes: [],
     ssh: { ...sshd.ssh, port: 1 },
   };
-  await assert.rejects(runOnsiteSnapshot(options, recorder()), (error: unknown) => error instanceof ToolError && error.code === 'E_SSH');
+  await assert.rejects(failure(runOnsiteSnapshot(options, recorder())), (error: unknown) => error instanceof ToolError && error.code === 'E_SSH');
 });

@@ -10,10 +10,17 @@ import { appendFile, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, sta
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ToolError, UserError } from '../../src/errors.js';
+import { exitCodeFor, ToolError, UserError } from '../../src/errors.js';
 import { writeTargetMarker } from '../../src/adapters/onsite-target.js';
 import { runOnsiteSnapshot, type OnsiteSnapshotOptions } from '../../src/jobs/onsite.js';
-import type { JobEvent, Reporter } from '../../src/jobs/types.js';
+import type { JobEvent, JobResult, Reporter } from '../../src/jobs/types.js';
+
+/** The engine contract: a failed run resolves with its result; its typed error, thrown, for assert.rejects. */
+async function failure(run: Promise<JobResult>): Promise<never> {
+  const result = await run;
+  assert.equal(result.outcome, 'failed');
+  throw result.error ?? new Error('a failed result without its error');
+}
 
 const UUID = '5d6c1a52-3b8e-4f0e-9a7e-2c1d0b9f8e7a';
 let dir = '';
@@ -108,7 +115,7 @@ test('a missing or foreign marker: "target absent", and nothing is written', asy
   await rm(path.join(target, '.drkit-target'));
   const before = await tree(target);
   const reporter = recorder();
-  await assert.rejects(runOnsiteSnapshot(options, reporter), (error: unknown) => error instanceof UserError
+  await assert.rejects(failure(runOnsiteSnapshot(options, reporter)), (error: unknown) => error instanceof UserError
     && error.code === 'E_TARGET_ABSENT' && /^target absent: /.test(error.message) && error.hints.length > 0);
   assert.deepEqual(await tree(target), before);
   const done = reporter.events.at(-1);
@@ -116,26 +123,26 @@ test('a missing or foreign marker: "target absent", and nothing is written', asy
 
   await writeTargetMarker(target, 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee');
   const foreign = await tree(target);
-  await assert.rejects(runOnsiteSnapshot(options, recorder()), /another drkit setup/);
+  await assert.rejects(failure(runOnsiteSnapshot(options, recorder())), /another drkit setup/);
   assert.deepEqual(await tree(target), foreign);
 
   // an unmounted disk: the mount point exists, empty
   const mountPoint = path.join(dir, 'marker', 'unmounted');
   await mkdir(mountPoint);
-  await assert.rejects(runOnsiteSnapshot({ ...options, target: mountPoint }, recorder()), /target absent/);
+  await assert.rejects(failure(runOnsiteSnapshot({ ...options, target: mountPoint }, recorder())), /target absent/);
   assert.deepEqual(await readdir(mountPoint), []);
   // a target folder that does not exist at all is not created
-  await assert.rejects(runOnsiteSnapshot({ ...options, target: path.join(dir, 'marker', 'nowhere') }, recorder()), /target absent/);
+  await assert.rejects(failure(runOnsiteSnapshot({ ...options, target: path.join(dir, 'marker', 'nowhere') }, recorder())), /target absent/);
   assert.equal(existsSync(path.join(dir, 'marker', 'nowhere')), false);
 });
 
 test('no source exists (an unmounted partition): refused before anything is written', async () => {
   const { target, options } = await setup('nosource');
   const before = await tree(target);
-  await assert.rejects(runOnsiteSnapshot({ ...options, sources: [path.join(dir, 'nosource', 'gone'), path.join(dir, 'nosource', 'gone2')] }, recorder()),
+  await assert.rejects(failure(runOnsiteSnapshot({ ...options, sources: [path.join(dir, 'nosource', 'gone'), path.join(dir, 'nosource', 'gone2')] }, recorder())),
     (error: unknown) => error instanceof UserError && error.code === 'E_SOURCES_MISSING');
   assert.deepEqual(await tree(target), before);
-  await assert.rejects(runOnsiteSnapshot({ ...options, sources: [] }, recorder()), (error: unknown) => error instanceof UserError && error.code === 'E_NO_SOURCES');
+  await assert.rejects(failure(runOnsiteSnapshot({ ...options, sources: [] }, recorder())), (error: unknown) => error instanceof UserError && error.code === 'E_NO_SOURCES');
 });
 
 test('a source that is a symbolic link to a folder is backed up as the folder, under the link\'s path', async () => {
@@ -225,7 +232,7 @@ async function interruptedThenResumed(name: string, interrupt: (ctx: { hostDir: 
     },
   };
   const failure = await runOnsiteSnapshot({ ...options, bwlimitKiBps: 1024 }, reporter, controller.signal).then(
-    () => assert.fail('the interrupted run must fail'), (error: unknown) => error);
+    (result) => (result.outcome === 'failed' ? result.error : assert.fail('the interrupted run must fail')));
   await interrupting;
   assert.ok(failure instanceof ToolError, String(failure));
   assert.equal(failure.code, 'E_RSYNC_INTERRUPTED');
@@ -296,7 +303,7 @@ test('fault: target out of space — a clear error, older snapshots intact, the 
   time += 3_600_000;
   await bigSource(source, 1, 3 * 1024 * 1024);
   const reporter = recorder();
-  await assert.rejects(runOnsiteSnapshot(options, reporter), (error: unknown) => {
+  await assert.rejects(failure(runOnsiteSnapshot(options, reporter)), (error: unknown) => {
     assert.ok(error instanceof ToolError, String(error));
     assert.equal(error.code, 'E_RSYNC_NO_SPACE');
     assert.match(error.message, /is full/);
@@ -306,7 +313,7 @@ test('fault: target out of space — a clear error, older snapshots intact, the 
   const done = reporter.events.at(-1);
   assert.ok(done?.type === 'done' && done.result.outcome === 'failed' && done.result.error?.code === 'E_RSYNC_NO_SPACE');
   assert.equal(done.result.error.kind, 'tool');
-  assert.equal(done.result.error.exitCode, 4);
+  assert.equal(exitCodeFor(done.result.error), 4);
   assert.equal(done.result.snapshotId, undefined);
   assert.deepEqual((await readdir(hostDir)).sort(), [first.snapshotId, '2026-11-27T091500Z.inprogress', 'latest']);
   assert.equal(await readlink(path.join(hostDir, 'latest')), first.snapshotId);
@@ -320,4 +327,18 @@ test('fault: target out of space — a clear error, older snapshots intact, the 
   assert.equal(next.outcome, 'success');
   assert.deepEqual((await readdir(hostDir)).sort(), [first.snapshotId, next.snapshotId, 'latest']);
   assert.deepEqual(await tree(path.join(hostDir, next.snapshotId ?? '', source)), await tree(source));
+});
+
+test('the kit\'s canary is copied into every snapshot under its absolute path, and never makes a snapshot on its own', async () => {
+  const { base, source, hostDir, options } = await setup('canary');
+  await writeFile(path.join(source, 'letter.txt'), 'hello\n');
+  const canary = path.join(base, 'state', 'drkit', 'canary', 'drkit-canary.txt');
+  await mkdir(path.dirname(canary), { recursive: true });
+  await writeFile(canary, 'drkit canary: this backup belongs with recovery kit 7QF2-9KXA made on 2026-12-01\n');
+  const result = await runOnsiteSnapshot({ ...options, canary }, recorder());
+  assert.equal(result.outcome, 'success');
+  assert.equal(await readFile(path.join(hostDir, 'latest', canary), 'utf8'), await readFile(canary, 'utf8'));
+  assert.equal(await readFile(path.join(hostDir, 'latest', source, 'letter.txt'), 'utf8'), 'hello\n');
+  await assert.rejects(runOnsiteSnapshot({ ...options, sources: [path.join(base, 'not-mounted')], canary }, recorder()),
+    (error: unknown) => error instanceof UserError && error.code === 'E_SOURCES_MISSING');
 });

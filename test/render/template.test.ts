@@ -36,9 +36,3 @@ test('blocks: headings, steps with continuation, bullets, commands, alternatives
   ]);
 });
 
-test('a password inside a repository URL is never printed', async () => {
-  const { printableRepository } = await import('../../src/core/bundle.js');
-  assert.equal(printableRepository('rest:https://ann:s3cret@backup.example:8000/ann/'), 'rest:https://ann:…@backup.example:8000/ann/');
-  assert.equal(printableRepository('s3:s3.us-west-004.backblazeb2.com/bucket'), 's3:s3.us-west-004.backblazeb2.com/bucket');
-  assert.equal(printableRepository('sftp:ann@nas.local:/srv/restic'), 'sftp:ann@nas.local:/srv/restic');
-});

@@ -83,11 +83,22 @@ export interface RestoreArgs {
   exclude?: readonly string[];
   host?: string;
   tags?: readonly string[];
+  /** with "latest": only snapshots that include these (absolute) paths */
+  paths?: readonly string[];
   /** verify the restored files' content after writing them */
   verify?: boolean;
 }
 
 export type StatsMode = 'restore-size' | 'files-by-contents' | 'raw-data' | 'blobs-per-file';
+
+export interface StatsArgs {
+  /** a snapshot id or "latest"; without it, all snapshots (that match the filter) */
+  snapshot?: string;
+  mode?: StatsMode;
+  /** which snapshots "latest" (or no snapshot) means */
+  host?: string;
+  paths?: readonly string[];
+}
 
 export type ResticOperation =
   | { command: 'version' }
@@ -99,7 +110,8 @@ export type ResticOperation =
   | { command: 'prune' }
   | { command: 'check'; args: CheckArgs }
   | { command: 'restore'; args: RestoreArgs }
-  | { command: 'stats'; args: { snapshot?: string; mode?: StatsMode } }
+  | { command: 'stats'; args: StatsArgs }
+  | { command: 'ls'; args: { snapshot: string } }
   | { command: 'unlock' };
 
 const KEEP_FLAGS = {
@@ -238,13 +250,18 @@ export function buildResticArgs(operation: ResticOperation, options: ResticGloba
       for (const pattern of args.exclude ?? []) argv.push('--exclude', pattern);
       if (args.host !== undefined) argv.push('--host', args.host);
       if (args.tags !== undefined && args.tags.length > 0) argv.push('--tag', args.tags.join(','));
+      for (const path of args.paths ?? []) argv.push('--path', path);
       if (args.verify) argv.push('--verify');
       argv.push(args.snapshot);
       return argv;
     }
+    case 'ls':
+      refuseOptionLike(operation.args.snapshot, 'snapshot');
+      return [...globalArgs(options, features, true), 'ls', '--json', operation.args.snapshot];
     case 'stats': {
       const argv = [...globalArgs(options, features, true), 'stats', '--json'];
       if (operation.args.mode !== undefined) argv.push('--mode', operation.args.mode);
+      argv.push(...filterArgs({ ...(operation.args.host === undefined ? {} : { host: operation.args.host }), ...(operation.args.paths === undefined ? {} : { paths: operation.args.paths }) }));
       if (operation.args.snapshot !== undefined) {
         refuseOptionLike(operation.args.snapshot, 'snapshot');
         argv.push(operation.args.snapshot);
@@ -255,15 +272,32 @@ export function buildResticArgs(operation: ResticOperation, options: ResticGloba
 }
 
 /**
- * The environment restic needs besides the inherited one. `undefined` removes an inherited variable: a stray
- * RESTIC_PASSWORD or RESTIC_REPOSITORY_FILE in drkit's own environment must never win over the configured ones.
+ * restic's variables that choose a repository, its password or a backend's credentials (docs/config.md, "restic's
+ * environment variables"). drkit never inherits them: a run from a terminal where the owner exported another
+ * AWS key or RESTIC_PASSWORD must do exactly what the scheduled run does. Tuning variables (RESTIC_CACHE_DIR,
+ * RESTIC_PACK_SIZE, RESTIC_COMPRESSION, proxies, TMPDIR) are inherited as usual.
+ */
+export const RESTIC_SELECTING_VARIABLE = /^(RESTIC_(REPOSITORY|REPOSITORY_FILE|PASSWORD|PASSWORD_FILE|PASSWORD_COMMAND|KEY_HINT|HOST|FROM_[A-Z_]+|REST_USERNAME|REST_PASSWORD|AWS_[A-Z_]+)|AWS_[A-Z0-9_]+|B2_[A-Z_]+|AZURE_[A-Z_]+|GOOGLE_[A-Z_]+|OS_[A-Z_]+|ST_AUTH|ST_USER|ST_KEY|SWIFT_[A-Z_]+)$/;
+
+/** `undefined` for each of restic's selecting variables in `inherited`: merged into a run's env, it removes them. */
+export function clearedSelectingVariables(inherited: Readonly<Record<string, string | undefined>>): Record<string, undefined> {
+  const cleared: Record<string, undefined> = {};
+  for (const name of Object.keys(inherited)) if (RESTIC_SELECTING_VARIABLE.test(name)) cleared[name] = undefined;
+  return cleared;
+}
+
+/**
+ * The environment restic needs besides the inherited one. `undefined` removes an inherited variable: of restic's
+ * selecting variables (above) only those the config and the secrets file give (`backendEnv`) reach restic.
  */
 export function resticEnvironment(input: {
   repository: string;
   password: { file: string } | { command: string };
   backendEnv?: Readonly<Record<string, string>>;
+  /** the environment drkit runs in (process.env): its selecting variables are removed */
+  inherited?: Readonly<Record<string, string | undefined>>;
 }): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...input.backendEnv };
+  const env: Record<string, string | undefined> = { ...clearedSelectingVariables(input.inherited ?? {}), ...input.backendEnv };
   env.RESTIC_REPOSITORY = input.repository;
   env.RESTIC_REPOSITORY_FILE = undefined;
   env.RESTIC_PASSWORD = undefined;

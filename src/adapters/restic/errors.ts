@@ -11,10 +11,10 @@
  * "repository is already locked"). Order matters: 0.14 prints "unable to open config file … connection refused
  * … Is there a repository" when the server is down, which is a transient fault, not a missing repository.
  *
- * Messages never hold a secret: stderr is passed through `redactSecrets` before it is kept.
+ * Messages never hold a secret: stderr is passed through `redactText` (src/core/redact.ts) before it is kept.
  */
 import { ExitCode, ToolError, UserError, type DrkitError } from '../../errors.js';
-import type { ResticFeatures } from './version.js';
+import type { ResticFeatures, ResticVersion } from './version.js';
 
 export type ResticErrorCode =
   | 'E_RESTIC_WRONG_PASSWORD'
@@ -31,7 +31,8 @@ export type ResticErrorCode =
   | 'E_RESTIC_CRASHED'
   | 'E_RESTIC_UNKNOWN_EXIT'
   | 'E_RESTIC_OUTPUT'
-  | 'E_RESTIC_FAILED';
+  | 'E_RESTIC_FAILED'
+  | 'E_RESTIC_DAMAGED';
 
 export type ResticRunOutcome =
   | { kind: 'ok' }
@@ -52,6 +53,16 @@ export interface FinishedRun {
   exitErrorMessage?: string;
   /** the run was stopped by drkit because the backend kept failing (see ./index.ts, backendGiveUpMs) */
   gaveUpOnBackend?: boolean;
+  /**
+   * the run was stopped by drkit at restic's first retry of a fault that waiting cannot cure (an untrusted TLS
+   * certificate, refused credentials: see PERMANENT_BACKEND_FAULT); it is classified by its text as a failed run
+   */
+  stoppedOnPermanentFault?: boolean;
+  /**
+   * the caller aborted the run (SIGINT/SIGTERM in the CLI). restic ≥ 0.17 catches the SIGTERM drkit sends, cleans
+   * up and exits 1 with "context canceled", which is an interruption, not a failure
+   */
+  abortedByCaller?: boolean;
 }
 
 const WRONG_PASSWORD = /wrong password|no key found/i;
@@ -62,18 +73,47 @@ const REPO_MISSING = /is there a repository at the following location|repository
 const REPO_EXISTS = /config file already exists|repository master key and config already initialized|already initialized/i;
 const TLS = /x509:|certificate signed by unknown authority|certificate is not valid|tls: /i;
 const BACKEND_AUTH = /access denied|invalidaccesskeyid|signaturedoesnotmatch|403 forbidden|401 unauthorized|status code 40[13]/i;
+/**
+ * Backend faults restic ≥ 0.16 retries like a network fault (its retry backend retries every error of Stat/Load
+ * for up to 15 minutes; 0.14 gave up on these at once) although no retry can cure them: the certificate stays
+ * untrusted and the key stays refused. ./index.ts stops restic at the first such retry line.
+ */
+export const PERMANENT_BACKEND_FAULT = new RegExp(`${TLS.source}|${BACKEND_AUTH.source}`, 'i');
 const NO_SNAPSHOT = /no matching id found|no snapshot found|snapshot .* not found|invalid id/i;
 const SOURCES_MISSING = /all (target|source) directories\/files do not exist/i;
 const PASSWORD_SOURCE = /password-command|password command|resolving password failed|reading password|password file|empty password|please specify repository location|--password-file/i;
 
-/** Replaces every secret value, and the user:password part of URLs, with "***". */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let redacted = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+:[^/@\s]+@/gi, '$1***@');
-  for (const secret of secrets) {
-    // short values ("1", "a") would blank out ordinary text and protect nothing
-    if (secret.length >= 4) redacted = redacted.split(secret).join('***');
-  }
-  return redacted;
+/**
+ * restic's words for data the index names but the repository lacks (prune: "packs from index missing in repo",
+ * "needed pack files which are missing"; check: "pack …: does not exist", "failed to download", "repository
+ * contains errors"). Seen on 0.14 and 0.18.
+ */
+export const DAMAGE = /packs from index missing|needed pack files which are missing|pack [0-9a-f]+: does not exist|failed to download|repository contains errors|repository is damaged|blob [0-9a-f]+ not found|tree [0-9a-f]+ not found|could not load index/i;
+
+/**
+ * The one verdict for a repository that is missing data, whichever command found it (a prune during retention,
+ * a scheduled check): a ToolError E_RESTIC_DAMAGED with exit code checkFailed, naming the damage and restic's
+ * repair commands for this version (`repair index`/`repair snapshots` since 0.16; 0.14 has `rebuild-index`).
+ */
+export function repositoryDamaged(command: string, repository: string, findings: readonly string[], version: Pick<ResticVersion, 'major' | 'minor'>,
+  run: { exitStatus: number | null; stderrTail: string } = { exitStatus: 1, stderrTail: '' }): ToolError {
+  const named = findings.map((finding) => finding.trim().replace(/\s+/g, ' ')).filter((finding) => finding !== '' && !/^fatal:/i.test(finding));
+  // restic names the missing packs on the lines after "… missing from the repository:"
+  const first = named[0]?.endsWith(':') && named[1] !== undefined ? `${named[0]} ${named[1]}` : named[0];
+  const hasRepair = version.major > 0 || version.minor >= 16;
+  const said = `restic ${version.major}.${version.minor}`;
+  return new ToolError('E_RESTIC_DAMAGED',
+    `restic ${command}: the repository ${repository} is damaged: data its index names is missing${first === undefined ? '' : ` (${first.slice(0, 200)})`}; snapshots that use it cannot be restored in full`, {
+      program: 'restic', exitStatus: run.exitStatus, stderrTail: run.stderrTail, exitCode: ExitCode.checkFailed,
+      details: { resticCommand: command, findings: findings.slice(0, 20) },
+      hints: [
+        'run `restic check` with the repository and password of the secrets file to see every problem (add --read-data to read all the data)',
+        hasRepair
+          ? `then \`restic repair index\` and \`restic repair snapshots --forget\` (${said}); the next backup stores the files that are still on this computer again`
+          : `then \`restic rebuild-index\`; ${said} cannot repair snapshots: \`restic repair snapshots --forget\` needs restic 0.16 or newer`,
+        'keep the onsite copy safe until a check passes again, and see https://restic.readthedocs.io/en/stable/077_troubleshooting.html',
+      ],
+    });
 }
 
 /** The last meaningful line restic printed, for messages ("Fatal: " and Go stack frames dropped). */
@@ -92,7 +132,9 @@ function reasonOf(text: string, pattern: RegExp): string {
 
 /** Maps a finished run to its outcome. `features` decides whether 10/11/12 can be trusted as exit codes. */
 export function classifyResticRun(run: FinishedRun, features: ResticFeatures): ResticRunOutcome {
-  const { exitStatus, command, repository } = run;
+  const { command, repository } = run;
+  // stopped by drkit on a permanent fault: judged as the failure restic would have reported, not as interrupted
+  const exitStatus = run.stoppedOnPermanentFault ? 1 : run.exitStatus;
   if (exitStatus === 0) return { kind: 'ok' };
   const text = [run.exitErrorMessage ?? '', run.stderrTail].join('\n');
   const said = lastResticMessage(run.exitErrorMessage ?? run.stderrTail);
@@ -114,7 +156,7 @@ export function classifyResticRun(run: FinishedRun, features: ResticFeatures): R
     };
   }
   if (exitStatus === 3 && command === 'backup') return { kind: 'partial' };
-  if (exitStatus === 130 || (exitStatus === null && run.signal !== null)) {
+  if (exitStatus === 130 || (exitStatus === null && run.signal !== null) || (run.abortedByCaller === true && exitStatus !== 3)) {
     return { kind: 'error', transient: false, error: tool('E_RESTIC_INTERRUPTED', `restic ${command} was interrupted${run.signal ? ` (${run.signal})` : ''}`, { exitCode: ExitCode.interrupted }) };
   }
   const wrongPassword = (features.exitCodeWrongPassword && exitStatus === 12) || (exitStatus === 1 && WRONG_PASSWORD.test(text)) || (exitStatus === 12 && WRONG_PASSWORD.test(text));

@@ -2,8 +2,11 @@
  * The restic adapter: runs the real `restic` binary for one repository and returns typed results.
  *
  * Rules:
- * - the password reaches restic only through RESTIC_PASSWORD_FILE (a caller's file, or a 0600 file in a fresh
- *   0700 folder that is removed when the run ends) or RESTIC_PASSWORD_COMMAND; never argv, never RESTIC_PASSWORD;
+ * - the password reaches restic only through RESTIC_PASSWORD_FILE (a caller's file) or RESTIC_PASSWORD_COMMAND:
+ *   a password drkit holds goes down a pipe on restic's fd 3, read by the command `sh -c 'exec cat <&3'`, so no
+ *   file ever holds it and a SIGKILL leaves nothing behind (restic 0.14 and 0.18 read it once, at start, for every
+ *   command; RESTIC_PASSWORD_FILE=/dev/fd/3 cannot be used: Node's pipes are sockets, which /dev/fd cannot open);
+ *   never argv, never RESTIC_PASSWORD;
  *   the repository URL travels in RESTIC_REPOSITORY (it may hold credentials); backend secrets in env only;
  * - stdout of backup and restore is read line by line and never kept, so memory stays flat however big the data;
  * - every failure is a DrkitError (./errors.ts maps exit codes and stderr); messages and stderr tails are redacted;
@@ -12,30 +15,30 @@
  * - restic retries a failing backend itself (0.14: ~1.5 min, ≥ 0.16: up to 15 min). drkit stops it earlier when
  *   its stderr shows nothing but retries for `backendGiveUpMs`, so a dead server gives a clear error in minutes.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { runProgram, type RunResult } from '../exec.js';
 import { InternalError, ToolError, UserError, type DrkitError } from '../../errors.js';
 import {
-  buildResticArgs, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
-  type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsMode,
+  buildResticArgs, clearedSelectingVariables, resticEnvironment, type BackupArgs, type CheckArgs, type ForgetArgs, type ResticGlobalOptions,
+  type ResticOperation, type RestoreArgs, type SnapshotFilter, type StatsArgs,
 } from './args.js';
-import { UNREACHABLE, classifyResticRun, lastResticMessage, redactSecrets, type ResticRunOutcome } from './errors.js';
+import { DAMAGE, PERMANENT_BACKEND_FAULT, UNREACHABLE, classifyResticRun, lastResticMessage, repositoryDamaged, type ResticRunOutcome } from './errors.js';
+import { redactRepository, redactText, repositorySecrets } from '../../core/redact.js';
 import {
-  parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseRepositoryConfig, parseRestoreLine,
+  parseBackupLine, parseCheckLine, parseForgetOutput, parseInitOutput, parseLsFileLine, parseRepositoryConfig, parseRestoreLine,
   parseSnapshots, parseStats, parseStderrLine, type BackupStatus, type BackupSummary, type ForgetGroup, type ItemError,
   type RepositoryStats, type RestoreStatus, type Snapshot,
 } from './json.js';
 import { assertSupportedVersion, parseResticVersion, resticFeatures, type ResticFeatures, type ResticVersion } from './version.js';
+import { listPlainSnapshots, readPlainConfig } from './plain.js';
+import { cachedVersionText } from './version-cache.js';
 
-export type { BackupArgs, CheckArgs, ForgetArgs, KeepPolicy, RestoreArgs, SnapshotFilter, StatsMode, ResticGlobalOptions } from './args.js';
+export type { BackupArgs, CheckArgs, ForgetArgs, KeepPolicy, RestoreArgs, SnapshotFilter, StatsArgs, StatsMode, ResticGlobalOptions } from './args.js';
 export type { BackupStatus, BackupSummary, ForgetGroup, ItemError, RepositoryStats, RestoreStatus, Snapshot } from './json.js';
 export type { ResticVersion, ResticFeatures } from './version.js';
 export { parseResticVersion, resticFeatures } from './version.js';
-export { redactSecrets } from './errors.js';
+export { repositoryDamaged } from './errors.js';
 
-/** Where the repository password comes from. `value` is written to a private temp file for each run. */
+/** Where the repository password comes from. `value` goes to restic through a pipe (see the module's rules). */
 export type PasswordSource = { file: string } | { command: string } | { value: string };
 
 /** One repository and how to open it. */
@@ -70,6 +73,11 @@ export interface ResticRunnerOptions {
   signal?: AbortSignal;
   /** called with each retry decision, e.g. to tell the user "retrying in 15 s" */
   onRetry?: (info: { attempt: number; delayMs: number; error: DrkitError }) => void;
+  /**
+   * run restic with only these variables (and the repository's own), not drkit's environment: the kit check
+   * proves a bundle opens the repository with nothing else (no RESTIC_* or AWS_* of the owner's shell)
+   */
+  isolatedEnv?: Readonly<Record<string, string>>;
 }
 
 /** The delay before retry number `retry` (1-based): initial × factor^(retry−1), capped. Pure. */
@@ -78,9 +86,11 @@ export function backoffDelay(policy: RetryPolicy, retry: number): number {
 }
 
 /** Secret values that must never appear in a message: the password and the backend's secret-looking variables. */
-export function secretValuesOf(repository: Pick<ResticRepository, 'password' | 'env'>): string[] {
+export function secretValuesOf(repository: Pick<ResticRepository, 'password' | 'env'> & { repository?: string }): string[] {
   const secrets: string[] = [];
   if ('value' in repository.password) secrets.push(repository.password.value);
+  // a password inside the URL, also as restic may echo it (percent-decoded)
+  if (repository.repository !== undefined) secrets.push(...repositorySecrets(repository.repository));
   for (const [key, value] of Object.entries(repository.env ?? {})) {
     if (/SECRET|PASSWORD|TOKEN|KEY|CREDENTIAL|AUTH|ACCOUNT/i.test(key)) secrets.push(value);
   }
@@ -113,20 +123,27 @@ export function detectResticVersion(binary = 'restic'): Promise<ResticVersion> {
 }
 
 async function runResticVersion(binary: string): Promise<ResticVersion> {
-  const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: { RESTIC_PASSWORD: undefined } });
-  const version = result.exitStatus === 0 ? parseResticVersion(result.stdout) : null;
-  if (version === null) {
-    throw new ToolError('E_RESTIC_VERSION', `${binary} version did not print a restic version: ${lastResticMessage(result.stdout + '\n' + result.stderrTail) || 'no output'}`, {
-      program: binary, exitStatus: result.exitStatus, signal: result.signal, stderrTail: result.stderrTail,
-      hints: ['check that `restic version` works in a terminal'],
-    });
-  }
+  // once per binary (path, size, modification time), not once per run: ./version-cache.ts
+  const text = await cachedVersionText(binary, async () => {
+    const result = await runProgram(binary, ['version'], { debianPackage: 'restic', env: clearedSelectingVariables(process.env) });
+    if (result.exitStatus !== 0 || parseResticVersion(result.stdout) === null) {
+      throw new ToolError('E_RESTIC_VERSION', `${binary} version did not print a restic version: ${lastResticMessage(result.stdout + '\n' + result.stderrTail) || 'no output'}`, {
+        program: binary, exitStatus: result.exitStatus, signal: result.signal, stderrTail: result.stderrTail,
+        hints: ['check that `restic version` works in a terminal'],
+      });
+    }
+    return result.stdout;
+  }, (text) => parseResticVersion(text) !== null);
+  const version = parseResticVersion(text);
+  if (version === null) throw new InternalError(`restic version text without a version: ${text.slice(0, 80)}`);
   assertSupportedVersion(version);
   return version;
 }
 
 interface RunRequest {
   operation: ResticOperation;
+  /** called with restic's pid once it runs */
+  onSpawn?: (pid: number) => void;
   /** the name used in messages ("backup", "cat config") */
   name: string;
   onStdoutLine?: (line: string) => void;
@@ -148,6 +165,8 @@ export interface BackupResult {
 }
 
 export interface RestoreResult {
+  /** restic's short id of the snapshot it restored, when it says (0.14 does, ≥ 0.16 with --json does not) */
+  snapshotShortId: string | null;
   /** null on restic < 0.16, which prints no JSON summary for restore */
   filesRestored: number | null;
   bytesRestored: number | null;
@@ -168,6 +187,8 @@ export interface ForgetResult {
 }
 
 const MAX_KEPT_ITEM_ERRORS = 100;
+/** restic runs this (split like a shell line, no shell of its own) and reads the password from its output */
+const PASSWORD_FROM_FD3 = "sh -c 'exec cat <&3'";
 /** text lines of `restic check` (0.14 prints no JSON for it) that name a problem */
 const CHECK_PROBLEM_LINE = /error|damaged|not found|missing|invalid|does not match|does not exist|failed to download|unreferenced/i;
 /** lines that mention errors but are not findings: the all-clear, and restic's own retry notes */
@@ -177,7 +198,7 @@ const NO_ERRORS_LINE = /no errors were found|returned error, retrying after/i;
 export class Restic {
   readonly version: ResticVersion;
   readonly features: ResticFeatures;
-  /** the repository as it may be shown (credentials in the URL replaced by ***) */
+  /** the repository as it may be shown (a password in the URL replaced by …: src/core/redact.ts) */
   readonly displayName: string;
   private readonly secrets: string[];
 
@@ -185,7 +206,7 @@ export class Restic {
     this.version = version;
     this.features = resticFeatures(version);
     this.secrets = secretValuesOf(repository);
-    this.displayName = redactSecrets(repository.repository, this.secrets);
+    this.displayName = redactText(redactRepository(repository.repository), this.secrets);
   }
 
   /** Creates the repository. Returns its id (64 hex digits). Throws E_RESTIC_REPO_EXISTS when one is there. */
@@ -208,6 +229,27 @@ export class Restic {
     return config.id;
   }
 
+  /** The repository's encrypted `config` file, read without restic (local and `rest:` only; else null). See ./plain.ts. */
+  plainConfig(): Promise<Buffer | null> {
+    return readPlainConfig(this.repository.repository, this.repository.cacert === undefined ? {} : { cacert: this.repository.cacert });
+  }
+
+  /**
+   * The full id of the snapshot whose id starts with `shortId` (restic 0.14 prints 8 hex digits), from the
+   * snapshot file names read without restic; null when the backend cannot be listed plainly or the prefix is not
+   * unique. A full id is returned as it is.
+   */
+  async plainFullSnapshotId(shortId: string): Promise<string | null> {
+    if (/^[0-9a-f]{64}$/.test(shortId)) return shortId;
+    const matches = ((await this.plainSnapshotIds()) ?? []).filter((name) => name.startsWith(shortId));
+    return matches.length === 1 && matches[0] !== undefined ? matches[0] : null;
+  }
+
+  /** The ids of all snapshots, from the file names read without restic; null when the backend cannot be listed plainly. */
+  plainSnapshotIds(): Promise<string[] | null> {
+    return listPlainSnapshots(this.repository.repository, this.repository.cacert === undefined ? {} : { cacert: this.repository.cacert });
+  }
+
   /** Backs up `args.paths`. Progress goes to `onStatus`; unreadable files make a 'partial' result (exit 3). */
   async backup(args: BackupArgs, onStatus?: (status: BackupStatus) => void): Promise<BackupResult> {
     let summary: BackupSummary | undefined;
@@ -215,7 +257,7 @@ export class Restic {
     let unreadableCount = 0;
     const onItemError = (message: ItemError) => {
       unreadableCount += 1;
-      if (unreadable.length < MAX_KEPT_ITEM_ERRORS) unreadable.push({ ...message, message: redactSecrets(message.message, this.secrets) });
+      if (unreadable.length < MAX_KEPT_ITEM_ERRORS) unreadable.push({ ...message, message: redactText(message.message, this.secrets) });
     };
     const result = await this.run({
       operation: { command: 'backup', args }, name: 'backup', collectStdout: false,
@@ -230,7 +272,7 @@ export class Restic {
         if (message.type === 'error') onItemError(message);
         // 0.14 prints a missing source as text and still exits 0; it is as much a gap as an unreadable file
         else if (message.type === 'text' && /does not exist, skipping$/.test(message.text)) {
-          onItemError({ type: 'error', message: redactSecrets(message.text, this.secrets), during: 'scan' });
+          onItemError({ type: 'error', message: redactText(message.text, this.secrets), during: 'scan' });
         }
       },
     }, () => {
@@ -253,33 +295,40 @@ export class Restic {
   }
 
   /**
-   * Applies the keep policy. With `prune: true`, unreferenced data is then removed by a separate `restic prune`,
-   * run only when forget removed something (prune reads the whole index; skipping it saves minutes on B2).
+   * Applies the keep policy. With `prune: true` it is `restic forget --prune`, one process and one repository
+   * open: restic prunes only when it removed a snapshot, and prints prune's text after forget's JSON line. A
+   * failing prune fails the whole run (its stderr says what prune found), as a separate prune would.
    */
   async forget(args: ForgetArgs): Promise<ForgetResult> {
-    const result = await this.run({ operation: { command: 'forget', args: { ...args, prune: false } }, name: 'forget', collectStdout: true });
+    const name = args.prune ? 'forget --prune' : 'forget';
+    const result = await this.run({ operation: { command: 'forget', args }, name, collectStdout: true });
     const groups = parseForgetOutput(result.stdout);
-    if (groups === null) throw this.outputError('forget', 'its output is not a JSON array');
+    if (groups === null) throw this.outputError(name, 'its output is not a JSON array');
     const kept = groups.reduce((sum, group) => sum + group.keep.length, 0);
     const removed = groups.reduce((sum, group) => sum + group.remove.length, 0);
-    let pruned = false;
-    if (args.prune && removed > 0 && !args.dryRun) {
-      await this.prune();
-      pruned = true;
-    }
-    return { groups, kept, removed, pruned };
+    return { groups, kept, removed, pruned: Boolean(args.prune) && removed > 0 && !args.dryRun };
   }
 
-  /** Removes data no snapshot references. */
+  /**
+   * Removes data no snapshot references. A prune that finds data missing (a lost pack) fails with the one damage
+   * verdict, E_RESTIC_DAMAGED (./errors.ts repositoryDamaged), never a plain failure a caller could shrug off.
+   */
   async prune(): Promise<void> {
-    await this.run({ operation: { command: 'prune' }, name: 'prune', collectStdout: false, onStdoutLine: () => undefined });
+    const findings: string[] = [];
+    await this.run({
+      operation: { command: 'prune' }, name: 'prune', collectStdout: false, onStdoutLine: () => undefined,
+      onStderrLine: (line) => { if (findings.length < 20 && /missing|does not exist|not found|^\s*[0-9a-f]{64}\s*$/i.test(line)) findings.push(redactText(line, this.secrets)); },
+      interpret: (result, outcome) => (outcome.kind === 'error' && DAMAGE.test(result.stderrTail)
+        ? { kind: 'error', transient: false, error: repositoryDamaged('prune', this.displayName, findings, this.version, result) }
+        : outcome),
+    }, () => { findings.length = 0; });
   }
 
   /** Checks the repository; `readDataSubset` (e.g. "10%", "1/5") also reads and verifies that share of the data. */
   async check(args: CheckArgs = {}): Promise<CheckResult> {
     const problems: string[] = [];
     const noteProblem = (text: string) => {
-      if (problems.length < MAX_KEPT_ITEM_ERRORS) problems.push(redactSecrets(text, this.secrets));
+      if (problems.length < MAX_KEPT_ITEM_ERRORS) problems.push(redactText(text, this.secrets));
     };
     let summaryErrors = 0;
     await this.run({
@@ -304,35 +353,55 @@ export class Restic {
     return { ok, problems };
   }
 
-  /** Restores a snapshot into `args.target`. Progress (restic ≥ 0.16 only) goes to `onStatus`. */
-  async restore(args: RestoreArgs, onStatus?: (status: RestoreStatus) => void): Promise<RestoreResult> {
+  /**
+   * Restores a snapshot into `args.target`. Progress (restic ≥ 0.16 only) goes to `onStatus`; `onSpawn` gets
+   * restic's pid, so a caller can measure what 0.14 does not report (the bytes it has written).
+   */
+  async restore(args: RestoreArgs, onStatus?: (status: RestoreStatus) => void, hooks: { onSpawn?: (pid: number) => void } = {}): Promise<RestoreResult> {
+    let snapshotShortId: string | null = null;
     let filesRestored: number | null = null;
     let bytesRestored: number | null = null;
     const errors: ItemError[] = [];
     await this.run({
       operation: { command: 'restore', args }, name: 'restore', collectStdout: false,
+      ...(hooks.onSpawn === undefined ? {} : { onSpawn: hooks.onSpawn }),
       onStdoutLine: (line) => {
         const message = parseRestoreLine(line);
-        if (message.type === 'restore_status') onStatus?.(message);
+        if (message.type === 'restore_start') snapshotShortId = message.snapshotShortId;
+        else if (message.type === 'restore_status') onStatus?.(message);
         else if (message.type === 'restore_summary') {
           filesRestored = message.filesRestored ?? 0;
           bytesRestored = message.bytesRestored ?? 0;
-        } else if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push(message);
+        } else if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactText(message.message, this.secrets) });
       },
       onStderrLine: (line) => {
         const message = parseStderrLine(line);
-        if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push(message);
+        if (message.type === 'error' && errors.length < MAX_KEPT_ITEM_ERRORS) errors.push({ ...message, message: redactText(message.message, this.secrets) });
       },
-    }, () => { filesRestored = null; bytesRestored = null; errors.length = 0; });
-    return { filesRestored, bytesRestored, errors };
+    }, () => { snapshotShortId = null; filesRestored = null; bytesRestored = null; errors.length = 0; });
+    return { snapshotShortId, filesRestored, bytesRestored, errors };
   }
 
-  /** `restic stats`; mode 'restore-size' (default) is what a restore writes, 'raw-data' what the repository holds. */
-  async stats(options: { snapshot?: string; mode?: StatsMode } = {}): Promise<RepositoryStats> {
+  /**
+   * `restic stats`; mode 'restore-size' (default) is what a restore writes, 'raw-data' what the repository holds.
+   * A filter that matches no snapshot is not an error to restic: `snapshotsCount` is then 0.
+   */
+  async stats(options: StatsArgs = {}): Promise<RepositoryStats> {
     const result = await this.run({ operation: { command: 'stats', args: options }, name: 'stats', collectStdout: true });
     const stats = parseStats(result.stdout);
     if (stats === null) throw this.outputError('stats', 'no total_size in its output');
     return stats;
+  }
+
+  /** Every file of a snapshot, one call each, streamed (restic ls): nothing is kept here, so memory stays flat. */
+  async listFiles(snapshot: string, onFile: (file: { path: string; size: number }) => void): Promise<void> {
+    await this.run({
+      operation: { command: 'ls', args: { snapshot } }, name: 'ls', collectStdout: false,
+      onStdoutLine: (line) => {
+        const file = parseLsFileLine(line);
+        if (file !== null) onFile(file);
+      },
+    });
   }
 
   /** Removes stale locks only (a crashed run's); a live process's lock stays. */
@@ -350,17 +419,28 @@ export class Restic {
   private async run(request: RunRequest, resetAttempt?: () => void): Promise<RunResult> {
     const policy = this.options.retry ?? DEFAULT_RETRY;
     const sleep = this.options.sleep ?? defaultSleep;
+    let triedUnlock = false;
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.runOnce(request);
       } catch (error) {
+        // a lock left by a killed run (its restic gone) is stale, and `restic unlock` removes only such locks: try
+        // that once at once, whatever the retry policy (retries: 0 must not leave every later run locked out)
+        if (error instanceof ToolError && error.code === 'E_RESTIC_LOCKED' && !triedUnlock && !this.options.signal?.aborted) {
+          triedUnlock = true;
+          if (await this.unlockStale().then(() => true, () => false)) {
+            resetAttempt?.();
+            attempt -= 1;
+            continue;
+          }
+        }
         const transient = error instanceof ToolError && error.details.transient === true;
         if (!transient || attempt >= policy.attempts || this.options.signal?.aborted) throw error;
         const delayMs = backoffDelay(policy, attempt);
         this.options.onRetry?.({ attempt, delayMs, error });
         await sleep(delayMs, this.options.signal);
         if (this.options.signal?.aborted) throw error;
-        // a lock left by a run that crashed (or that drkit stopped) is stale: restic unlock removes only such locks
+        // a lock whose holder crashed while we waited is stale now: restic unlock removes only such locks
         if (error.code === 'E_RESTIC_LOCKED') await this.unlockStale().catch(() => undefined);
         resetAttempt?.();
       }
@@ -375,40 +455,61 @@ export class Restic {
     const signal = this.options.signal ? AbortSignal.any([this.options.signal, stopper.signal]) : stopper.signal;
     let retryingSince: number | null = null;
     let gaveUpOnBackend = false;
+    let stoppedOnPermanentFault = false;
     let exitErrorMessage: string | undefined;
+    let giveUpTimer: NodeJS.Timeout | undefined;
+    const giveUp = (): void => {
+      if (retryingSince === null || gaveUpOnBackend) return;
+      gaveUpOnBackend = true;
+      stopper.abort();
+    };
 
-    return this.withPassword(async (password) => {
-      const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env) });
-      const result = await runProgram(this.options.binary ?? 'restic', args, {
-        env, signal, debianPackage: 'restic', collectStdout: request.collectStdout,
-        ...(request.onStdoutLine ? { onStdoutLine: request.onStdoutLine } : {}),
-        onStderrLine: (line) => {
-          // only network faults count: 0.14 also retries a pack that is simply missing ("no such file"), which
-          // is damage for `check` to report, not a server to give up on
-          if (BACKEND_RETRY_LINE.test(line) && UNREACHABLE.test(line)) {
-            retryingSince ??= now();
-            if (now() - retryingSince >= giveUpMs && !gaveUpOnBackend) {
-              gaveUpOnBackend = true;
-              stopper.abort();
-            }
-          } else if (BACKEND_RECOVERED_LINE.test(line)) {
-            retryingSince = null;
+    const { password, secretInput } = this.passwordHandOff();
+    const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env), inherited: process.env });
+    // a pre-seal check (kit create) runs restic in a cleared environment: nothing of the owner's setup leaks in
+    const isolated = this.options.isolatedEnv;
+    const result = await runProgram(this.options.binary ?? 'restic', args, {
+      env: isolated === undefined ? env : { ...isolated, ...env }, cleanEnv: isolated !== undefined,
+      // restic gets 10 s to remove its lock after SIGTERM; a dead server would keep it retrying for a minute
+      signal, killGraceMs: 10_000, debianPackage: 'restic', collectStdout: request.collectStdout,
+      ...(request.onSpawn ? { onSpawn: request.onSpawn } : {}),
+      ...(secretInput === undefined ? {} : { secretInput }),
+      ...(request.onStdoutLine ? { onStdoutLine: request.onStdoutLine } : {}),
+      onStderrLine: (line) => {
+        // only network faults count: 0.14 also retries a pack that is simply missing ("no such file"), which
+        // is damage for `check` to report, not a server to give up on
+        if (BACKEND_RETRY_LINE.test(line) && UNREACHABLE.test(line)) {
+          if (retryingSince === null) {
+            // restic >= 0.16 backs off for up to a minute between retries: a timer, not only the next line, ends the wait
+            giveUpTimer ??= setTimeout(giveUp, giveUpMs);
           }
-          const message = parseStderrLine(line);
-          if (message.type === 'exit_error') exitErrorMessage = message.message;
-          request.onStderrLine?.(line);
-        },
-      });
-      const redacted: RunResult = { ...result, stderrTail: redactSecrets(result.stderrTail, this.secrets) };
-      let outcome = classifyResticRun({
-        command: request.name, repository: this.displayName, exitStatus: result.exitStatus, signal: result.signal,
-        stderrTail: redacted.stderrTail, gaveUpOnBackend,
-        ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactSecrets(exitErrorMessage, this.secrets) }),
-      }, this.features);
-      if (request.interpret) outcome = request.interpret(redacted, outcome);
-      if (outcome.kind === 'error') throw outcome.error;
-      return redacted;
-    });
+          retryingSince ??= now();
+          if (now() - retryingSince >= giveUpMs && !gaveUpOnBackend) {
+            gaveUpOnBackend = true;
+            stopper.abort();
+          }
+        } else if (BACKEND_RETRY_LINE.test(line) && PERMANENT_BACKEND_FAULT.test(line) && !stoppedOnPermanentFault) {
+          stoppedOnPermanentFault = true;
+          stopper.abort();
+        } else if (BACKEND_RECOVERED_LINE.test(line)) {
+          retryingSince = null;
+          clearTimeout(giveUpTimer);
+          giveUpTimer = undefined;
+        }
+        const message = parseStderrLine(line);
+        if (message.type === 'exit_error') exitErrorMessage = message.message;
+        request.onStderrLine?.(line);
+      },
+    }).finally(() => clearTimeout(giveUpTimer));
+    const redacted: RunResult = { ...result, stderrTail: redactText(result.stderrTail, this.secrets) };
+    let outcome = classifyResticRun({
+      command: request.name, repository: this.displayName, exitStatus: result.exitStatus, signal: result.signal,
+      stderrTail: redacted.stderrTail, gaveUpOnBackend, stoppedOnPermanentFault, abortedByCaller: this.options.signal?.aborted === true,
+      ...(exitErrorMessage === undefined ? {} : { exitErrorMessage: redactText(exitErrorMessage, this.secrets) }),
+    }, this.features);
+    if (request.interpret) outcome = request.interpret(redacted, outcome);
+    if (outcome.kind === 'error') throw outcome.error;
+    return redacted;
   }
 
   /** RESTIC_PASSWORD in the backend env (e.g. from the secrets file) is moved out: it goes through a file. */
@@ -421,19 +522,13 @@ export class Restic {
     return copy;
   }
 
-  private async withPassword<T>(use: (password: { file: string } | { command: string }) => Promise<T>): Promise<T> {
+  /** How restic gets the password: the caller's file or command as they are, a value down the fd-3 pipe. */
+  private passwordHandOff(): { password: { file: string } | { command: string }; secretInput?: string } {
     const source = this.repository.password;
-    if (!('value' in source)) return use(source);
-    // a fresh folder per run: mkdtemp makes it 0700, the file is created 0600 and must not exist yet
-    const folder = await mkdtemp(join(tmpdir(), 'drkit-restic-'));
-    try {
-      const file = join(folder, 'password');
-      await writeFile(file, source.value, { mode: 0o600, flag: 'wx' });
-      return await use({ file });
-    } finally {
-      await rm(folder, { recursive: true, force: true });
-    }
+    if (!('value' in source)) return { password: source };
+    return { password: { command: PASSWORD_FROM_FD3 }, secretInput: source.value };
   }
+
 }
 
 /**

@@ -79,6 +79,13 @@ export interface RestoreStatus {
   bytesSkipped?: number;
 }
 
+/** the line every restic version prints as a restore begins (text, even with --json on 0.14) */
+export interface RestoreStart {
+  type: 'restore_start';
+  /** restic's short id of the snapshot it resolved ("latest" becomes an id here) */
+  snapshotShortId: string;
+}
+
 export interface RestoreSummary extends Omit<RestoreStatus, 'type'> {
   type: 'restore_summary';
   secondsElapsed?: number;
@@ -96,7 +103,7 @@ export type UnknownMessage = { type: 'unknown'; messageType: string };
 export type TextLine = { type: 'text'; text: string };
 
 export type BackupMessage = BackupStatus | BackupSummary | ItemError | VerboseStatus | ExitErrorMessage | UnknownMessage | TextLine;
-export type RestoreMessage = RestoreStatus | RestoreSummary | ItemError | VerboseStatus | ExitErrorMessage | UnknownMessage | TextLine;
+export type RestoreMessage = RestoreStart | RestoreStatus | RestoreSummary | ItemError | VerboseStatus | ExitErrorMessage | UnknownMessage | TextLine;
 export type CheckMessage = CheckSummary | ItemError | ExitErrorMessage | UnknownMessage | TextLine;
 export type StderrMessage = ItemError | ExitErrorMessage | UnknownMessage | TextLine;
 
@@ -163,7 +170,8 @@ export function errorValueMessage(value: unknown): string {
 function shared(object: JsonObject, messageType: string): ItemError | VerboseStatus | ExitErrorMessage | UnknownMessage {
   switch (messageType) {
     case 'error':
-      return compact({ type: 'error' as const, message: errorValueMessage(object.error), during: str(object, 'during'), item: str(object, 'item') });
+      // item errors carry {"error": {...}}; restic ≥ 0.17's check prints {"message": "pack …: does not exist\n"} on stderr
+      return compact({ type: 'error' as const, message: str(object, 'message')?.trim() ?? errorValueMessage(object.error), during: str(object, 'during'), item: str(object, 'item') });
     case 'verbose_status':
       return compact({ type: 'verbose_status' as const, action: str(object, 'action'), item: str(object, 'item'), dataSize: num(object, 'data_size') ?? num(object, 'size') });
     case 'exit_error':
@@ -209,7 +217,11 @@ export function parseBackupLine(line: string): BackupMessage {
 /** One line of `restic restore --json` (≥ 0.16; 0.14 prints one text line, read as `text`). */
 export function parseRestoreLine(line: string): RestoreMessage {
   const object = parseJsonObject(line);
-  if (object === null) return { type: 'text', text: line };
+  if (object === null) {
+    // "restoring <Snapshot ebb27dbf of [/home/ann] at 2026-12-01 17:15:56 +0000 UTC by ann@laptop> to /restore"
+    const start = /^restoring <Snapshot ([0-9a-f]{8,64}) of /.exec(line.trim());
+    return start?.[1] === undefined ? { type: 'text', text: line } : { type: 'restore_start', snapshotShortId: start[1] };
+  }
   const messageType = messageTypeOf(object);
   const counts = () => ({
     percentDone: num(object, 'percent_done'), totalFiles: num(object, 'total_files'),
@@ -293,6 +305,8 @@ export interface Snapshot {
   parent?: string;
   tree?: string;
   programVersion?: string;
+  /** bytes the backup read (restic ≥ 0.17 keeps a summary in the snapshot); the size a restore writes */
+  size?: number;
 }
 
 function snapshotFrom(object: JsonObject): Snapshot | null {
@@ -303,6 +317,7 @@ function snapshotFrom(object: JsonObject): Snapshot | null {
     id, shortId: str(object, 'short_id') ?? id.slice(0, 8), time, paths: strings(object, 'paths') ?? [],
     hostname: str(object, 'hostname'), username: str(object, 'username'), tags: strings(object, 'tags') ?? [],
     parent: str(object, 'parent'), tree: str(object, 'tree'), programVersion: str(object, 'program_version'),
+    size: typeof object.summary === 'object' && object.summary !== null ? num(object.summary as JsonObject, 'total_bytes_processed') : undefined,
   });
 }
 
@@ -381,4 +396,11 @@ export function parseStats(stdout: string): RepositoryStats | null {
     snapshotsCount: num(object, 'snapshots_count'), totalUncompressedSize: num(object, 'total_uncompressed_size'),
     compressionRatio: num(object, 'compression_ratio'),
   });
+}
+
+/** A file of `restic ls --json` (one node per line; the first line is the snapshot): null for any other line. */
+export function parseLsFileLine(line: string): { path: string; size: number } | null {
+  const object = parseJsonObject(line);
+  if (object === null || object['struct_type'] !== 'node' || object['type'] !== 'file' || typeof object['path'] !== 'string') return null;
+  return { path: object['path'], size: num(object, 'size') ?? 0 };
 }

@@ -1,0 +1,126 @@
+/**
+ * The drill against the raw tools (issue 7 §2): `drkit drill --via tool` (full restore, in the bwrap room, with
+ * restic check, the sheets' read-back and the content comparison) against `restic restore` + `sha256sum -c` of
+ * the same data (10,000 files / 200 MB) from the same `rclone serve restic` repository. Paired, interleaved rounds
+ * (raw, drill, raw, drill, …) so drift on a shared machine hits both; the figure is the median of the per-round
+ * ratios (goal ≤ 1.25×). Then the drill's own peak RSS at 100,000 files over 10,000 (goal < 1.5×).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { BenchContext, BenchFigure, BenchModule } from './types.js';
+import { generateFiles } from './data.js';
+import { expectSuccess, measure, ratio, type Measured } from './measure.js';
+import { BENCH_PASSWORD, drkitSetup, type DrkitSetup } from './setup.js';
+
+const ROUNDS = 3;
+const MiB = 1024 * 1024;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+}
+
+async function startRestServer(dir: string): Promise<{ repository: string; child: ChildProcess }> {
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const child = spawn('rclone', ['serve', 'restic', '--config', '/dev/null', '--addr', `127.0.0.1:${port}`, dir], { stdio: 'ignore' });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = createServer().listen(port, '127.0.0.1');
+      socket.once('listening', () => socket.close(() => resolve(false)));
+      socket.once('error', () => resolve(true));
+    });
+    if (up) return { repository: `rest:http://127.0.0.1:${port}/`, child };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('rclone serve restic did not start');
+}
+
+interface DrillBench {
+  setup: DrkitSetup;
+  kitDir: string;
+  manifest: string;
+  resticEnv: NodeJS.ProcessEnv;
+}
+
+async function prepare(context: BenchContext, name: string, files: number, bytes: number, repository: string): Promise<DrillBench> {
+  const root = join(context.scratch, name);
+  const data = join(root, 'data');
+  context.log(`drill: generating ${files} files / ${Math.round(bytes / MiB)} MB`);
+  generateFiles(data, files, bytes, files);
+  const setup = await drkitSetup(context, `${name}-setup`, [data], { offsite: repository });
+  expectSuccess('drkit backup offsite', await setup.drkit(['backup', 'offsite']));
+  const bundle = join(root, 'bundle.json');
+  writeFileSync(bundle, JSON.stringify({ owner: 'Bench Owner', repository, resticPassword: BENCH_PASSWORD, env: {} }), { mode: 0o600 });
+  const kitDir = join(root, 'kit');
+  expectSuccess('drkit kit create', await measure(context.node, [context.cli, 'kit', 'create', '--bundle', bundle, '--custodians', 'A,B,C,D,E', '--threshold', '3', '--out', kitDir], { env: setup.env }));
+  // the checksums sha256sum -c checks, as paths relative to the restore target (restic keeps the absolute path)
+  const manifest = join(root, 'manifest.sha256');
+  expectSuccess('sha256sum (manifest)', await measure('bash', ['-c', `cd / && find ${JSON.stringify(data.slice(1))} -type f -print0 | xargs -0 sha256sum > ${JSON.stringify(manifest)}`]));
+  const passwordFile = join(root, 'restic-password');
+  writeFileSync(passwordFile, BENCH_PASSWORD, { mode: 0o600 });
+  const resticEnv = { ...process.env, RESTIC_REPOSITORY: repository, RESTIC_PASSWORD_FILE: passwordFile, RESTIC_CACHE_DIR: join(root, 'raw-cache') };
+  return { setup, kitDir, manifest, resticEnv };
+}
+
+async function raw(bench: DrillBench, target: string): Promise<Measured> {
+  rmSync(target, { recursive: true, force: true });
+  const restore = expectSuccess('restic restore', await measure('restic', ['restore', 'latest', '--target', target], { env: bench.resticEnv }));
+  const sums = expectSuccess('sha256sum -c', await measure('bash', ['-c', `cd ${JSON.stringify(target)} && sha256sum -c --quiet ${JSON.stringify(bench.manifest)}`]));
+  rmSync(target, { recursive: true, force: true });
+  return { ...restore, ms: restore.ms + sums.ms };
+}
+
+async function drill(bench: DrillBench): Promise<Measured> {
+  const result = await bench.setup.drkit(['drill', '--via', 'tool', '--kit', bench.kitDir, '--json']);
+  return expectSuccess('drkit drill --via tool', result);
+}
+
+export const drillBenchmarks: BenchModule = {
+  name: 'drill',
+  async run(context: BenchContext): Promise<BenchFigure[]> {
+    const server = await startRestServer(join(context.scratch, 'drill-rest'));
+    try {
+      const small = await prepare(context, 'drill-10k', 10_000, 200 * MiB, `${server.repository}`);
+      const target = join(context.scratch, 'drill-raw-target');
+      const ratios: number[] = [];
+      const pairs: string[] = [];
+      let peak10k = 0;
+      context.log(`drill: ${ROUNDS} paired rounds, restic restore + sha256sum -c, then drkit drill --via tool`);
+      for (let round = 0; round < ROUNDS; round++) {
+        const baseline = await raw(small, target);
+        const ours = await drill(small);
+        peak10k = Math.max(peak10k, ours.peakKiB);
+        ratios.push(ours.ms / baseline.ms);
+        pairs.push(`${(ours.ms / 1000).toFixed(1)}/${(baseline.ms / 1000).toFixed(1)} s`);
+      }
+      ratios.sort((a, b) => a - b);
+      const median = ratios[Math.floor(ratios.length / 2)] ?? Number.NaN;
+
+      // a second repository for the 100k files, so restic lists only them
+      const big = await startRestServer(join(context.scratch, 'drill-rest-100k'));
+      let peak100k = 0;
+      try {
+        const many = await prepare(context, 'drill-100k', 100_000, 100 * MiB, big.repository);
+        context.log('drill: 100,000 files, one drill for its peak memory');
+        peak100k = (await drill(many)).peakKiB;
+      } finally {
+        big.child.kill('SIGKILL');
+      }
+      const memory = peak10k === 0 ? Number.NaN : peak100k / peak10k;
+      return [
+        { name: 'drkit drill --via tool / restic restore + sha256sum -c, 10k files 200 MB', value: Math.round(median * 100) / 100, unit: 'x', goal: '≤ 1.25×', met: median <= 1.25, detail: `median of ${ROUNDS} paired rounds (drill/raw: ${pairs.join(', ')})` },
+        { name: 'drkit drill peak RSS, 100k / 10k files', value: ratio(peak100k, peak10k), unit: 'x', goal: '< 1.5×', met: memory < 1.5, detail: `${Math.round(peak100k / 1024)} MiB / ${Math.round(peak10k / 1024)} MiB` },
+      ];
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  },
+};

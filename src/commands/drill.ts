@@ -1,0 +1,90 @@
+/**
+ * `drkit drill [--config PATH] [--kit DIR] [--sheets 1,3,4] [--via guide|tool|both] [--sample N] [--onsite] [--json]`:
+ * a clean-room restore from k sheets and the guide (src/jobs/drill.ts), reported as text or JSON and recorded in
+ * the status file, one record per via. Exit 0 when the drill passed, 1 when it found anything (docs/drills.md).
+ */
+import { randomInt } from 'node:crypto';
+import { resolve } from 'node:path';
+import { recordDrill } from '../adapters/state.js';
+import { loadConfig } from '../config/load.js';
+import { defaultConfigPath, stateDir } from '../config/paths.js';
+import { parseSheetList } from '../core/drill-verdict.js';
+import type { DrillRecord } from '../core/status.js';
+import { ExitCode, UserError } from '../errors.js';
+import { runDrill, type DrillReport } from '../jobs/drill.js';
+import { formatBytes } from '../ui/format.js';
+import type { CommandIO } from '../ui/io.js';
+
+export interface DrillOptions {
+  config?: string;
+  kit?: string;
+  sheets?: string;
+  via: 'guide' | 'tool' | 'both';
+  sample?: number;
+  onsite: boolean;
+  json: boolean;
+}
+
+function records(report: DrillReport): DrillRecord[] {
+  return report.vias.map((via) => ({
+    job: via.via === 'onsite' ? 'onsite' : 'offsite',
+    via: via.via,
+    outcome: report.verdict === 'passed' && via.verdict === 'passed' ? 'passed' : 'failed',
+    startedAt: report.startedAt,
+    finishedAt: report.finishedAt,
+    isolation: report.isolation,
+    sheets: report.sheetsUsed.map((sheet) => sheet.share),
+    filesChecked: via.filesChecked,
+    bytesChecked: via.bytesChecked,
+    mismatches: via.mismatchCount,
+    changedSinceSnapshot: via.changedSinceSnapshot,
+    findings: report.findings.filter((finding) => finding.via === undefined || finding.via === via.via).map((finding) => ({ code: finding.code, message: finding.message })),
+  }));
+}
+
+/** The verdict for a drill that could not reach a restore at all still gets a record: a failed drill is news. */
+function failedRecord(report: DrillReport): DrillRecord {
+  return {
+    job: 'offsite', outcome: 'failed', startedAt: report.startedAt, finishedAt: report.finishedAt, isolation: report.isolation,
+    sheets: report.sheetsUsed.map((sheet) => sheet.share), findings: report.findings.map((finding) => ({ code: finding.code, message: finding.message })),
+  };
+}
+
+export function renderDrill(report: DrillReport): string[] {
+  const lines = [`drill ${report.verdict === 'passed' ? 'PASSED' : 'FAILED'}${report.kitId === null ? '' : ` — kit ${report.kitId}`}, ${Math.round(report.durationMs / 100) / 10} s`];
+  lines.push(report.isolation === 'bwrap' ? 'isolation: bwrap (clean room)' : `isolation: NONE — ${report.isolationReason ?? ''}: the room was not sealed`);
+  lines.push(`sheets used: ${report.sheetsUsed.length === 0 ? 'none' : report.sheetsUsed.map((sheet) => `${sheet.file} (share ${sheet.share}, fingerprint ${sheet.fingerprint})`).join(', ')}`);
+  if (report.snapshot !== null) lines.push(`snapshot: ${report.snapshot.id.slice(0, 8)} of ${report.snapshot.time}${report.sample === null ? '' : `, sample of ${report.sample} files`}`);
+  lines.push(`restic check: ${report.check}; canary: ${report.canary === 'checked' ? 'checked' : 'not recorded yet (kit create --config adds one)'}`);
+  for (const via of report.vias) {
+    lines.push(`via ${via.via}: ${via.verdict}: ${via.filesChecked} files, ${formatBytes(via.bytesChecked)} checked, ${via.mismatchCount} mismatches, ${via.changedSinceSnapshot} changed since the snapshot${via.resticVerify ? ', restic --verify' : ''} (${Math.round(via.durationMs / 100) / 10} s)`);
+    for (const change of via.changed ?? []) lines.push(`  note: ${change}`);
+  }
+  for (const finding of report.findings) lines.push(`${finding.code}: ${finding.message}`);
+  lines.push(`versions: ${[report.versions.restic, report.versions.gpg, report.versions.python, report.versions.bwrap].filter((v) => v !== null).join('; ')}`);
+  return lines;
+}
+
+export async function run(options: DrillOptions, io: CommandIO): Promise<number> {
+  const configPath = resolve(options.config ?? defaultConfigPath());
+  const config = loadConfig(configPath);
+  // a full drill includes the onsite copy when one is configured; --onsite drills it alone
+  const offsite = !options.onsite;
+  const onsite = options.onsite || (config.onsite !== undefined && options.via === 'both' && options.sample === undefined);
+  const kitDir = options.kit ?? config.drill?.kit;
+  if (offsite && kitDir === undefined) {
+    throw new UserError('E_USAGE', 'drill needs --kit DIR: the folder with the kit\'s sheet PDFs and guide.pdf', { hints: ['drkit drill --kit ~/kit (the folder kit create wrote), or set drill.kit in the config'] });
+  }
+  if (options.sample !== undefined && options.sample < 1) throw new UserError('E_USAGE', '--sample must be at least 1', { hints: ['--sample 100 restores and checks 100 random files'] });
+  const state = stateDir(configPath);
+  const sheets = options.sheets === undefined ? undefined : parseSheetList(options.sheets, 15);
+  const report = await runDrill({
+    config, kitDir: kitDir ?? '', offsite, ...(sheets === undefined ? {} : { sheets }), via: options.via, ...(options.sample === undefined ? {} : { sample: options.sample }),
+    onsite, stateDir: state, random: (bound) => randomInt(bound), note: (line) => io.note(line),
+  });
+  const made = records(report);
+  await recordDrill(state, made.length === 0 ? [failedRecord(report)] : made);
+  if (io.jsonMode) io.json({ message_type: 'drill', ...report });
+  else for (const line of renderDrill(report)) io.out(line);
+  return report.verdict === 'passed' ? ExitCode.ok : ExitCode.checkFailed;
+}

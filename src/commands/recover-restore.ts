@@ -1,0 +1,396 @@
+/**
+ * The restore half of `drkit recover`: from the offsite restic repository (after the kit is opened) or from an
+ * onsite disk of rsync snapshots (`--onsite DISK`, no kit needed: they are plain folders).
+ *
+ * Order, so a mistake costs nothing: the flags and the target folder are checked before anything is typed or
+ * fetched (a non-empty folder is refused without --force); then the snapshot is chosen (a list and a question
+ * only on a terminal without --snapshot; otherwise `restic restore` resolves "latest" and the filters itself);
+ * its size is checked against the free space of the target's file system; then the restore runs with progress;
+ * and at the end the restorer is told where the files are (restic recreates full paths) and reads the owner's
+ * notes from the bundle.
+ */
+import { createInterface } from 'node:readline';
+import { join, resolve } from 'node:path';
+import { checkHostName, listSnapshots, openTarget, parseTarget } from '../adapters/onsite-target.js';
+import { buildRsyncCopyArgs, runRsync } from '../adapters/rsync.js';
+import { folderBytes, folderEntries, freeBytes, makeFolder, readFolder, writtenBytesOf } from '../adapters/restore-target.js';
+import type { Bundle } from '../core/bundle.js';
+import {
+  checkFreeSpace, checkIncludePatterns, checkPathFilters, checkSnapshotFlag, formatSnapshotTable, needsSnapshotListing, newestFirst,
+  nonEmptyTargetError, parseSnapshotAnswer, topFolders, type SnapshotRow,
+} from '../core/restore.js';
+import { addSample, progressView, type ProgressSample } from '../core/restore-progress.js';
+import { parseSnapshotName } from '../core/snapshot-names.js';
+import { DrkitError, ExitCode, ToolError, UserError } from '../errors.js';
+import { formatBytes, shortId } from '../ui/format.js';
+import type { CommandIO } from '../ui/io.js';
+import { restoreProgressReporter } from '../ui/restore-progress.js';
+import type { Restic } from '../adapters/restic/index.js';
+
+/** The options of `drkit recover` this module reads (src/cli.ts registers them). */
+export interface RestoreOptions {
+  restoreTo?: string;
+  snapshot?: string;
+  host?: string;
+  path?: string[];
+  include?: string[];
+  onsite?: string;
+  force: boolean;
+  json: boolean;
+}
+
+export interface Restored {
+  target: string;
+  /** the snapshot's id (offsite, when known), its folder name (onsite), or "latest" when restic chose it and did not say */
+  snapshot: string;
+  files: number | null;
+  bytes: number | null;
+  /** where the files are: the top folders under the target */
+  folders: string[];
+}
+
+/** how many snapshots without a size in their metadata (made by restic < 0.17) get one from `restic stats` for the list */
+const SIZED_IN_LIST = 5;
+const POLL_MS = 1000;
+
+/**
+ * Checks the restore flags and the target before the restorer types anything: a target that holds files is
+ * refused without --force. Returns the target's entries (null: it does not exist yet).
+ */
+export async function checkRestoreRequest(options: RestoreOptions): Promise<string[] | null> {
+  if (options.snapshot !== undefined && options.onsite === undefined) checkSnapshotFlag(options.snapshot);
+  checkPathFilters(options.path ?? []);
+  checkIncludePatterns(options.include ?? []);
+  if (options.onsite !== undefined && (options.include !== undefined || options.path !== undefined)) {
+    throw new UserError('E_USAGE', '--include and --path choose files of an offsite snapshot: an onsite snapshot is copied whole', {
+      hints: ['copy single folders of an onsite snapshot with the file manager, or cp -a'],
+    });
+  }
+  if (options.restoreTo === undefined) return null;
+  const entries = await folderEntries(options.restoreTo, '--restore-to');
+  if (entries !== null && entries.length > 0 && !options.force) throw nonEmptyTargetError(options.restoreTo, entries);
+  return entries;
+}
+
+/** A terminal on both sides: someone can read the list and answer. */
+function canAsk(io: CommandIO): boolean {
+  return io.interactive && !io.jsonMode && io.stdin !== undefined && (io.stdin as { isTTY?: boolean }).isTTY === true;
+}
+
+/** Shows the list and asks which snapshot, until the answer names one. Enter takes the newest. */
+async function askForSnapshot(rows: readonly SnapshotRow[], io: CommandIO, what: string): Promise<SnapshotRow> {
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  io.note(`${what}:`);
+  for (const line of formatSnapshotTable(rows, { timeZone, formatBytes })) io.note(line ? `  ${line}` : '');
+  const stdin = io.stdin;
+  if (stdin === undefined) return rows[0] as SnapshotRow;
+  const reader = createInterface({ input: stdin, terminal: false });
+  const lines = reader[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      io.stderr.write(`which one? type its number (Enter: 1, the newest): `);
+      const next: IteratorResult<string, unknown> = await lines.next();
+      if (next.done === true) throw new UserError('E_INPUT_ENDED', 'the input ended before a snapshot was chosen', { hints: ['give the snapshot with --snapshot ID, or latest'] });
+      const answer = parseSnapshotAnswer(next.value, rows);
+      if (!('problem' in answer)) return answer;
+      io.note(`  ${answer.problem}`);
+    }
+  } finally {
+    reader.close();
+  }
+}
+
+/** Measures a restore that reports nothing itself (restic 0.14): the bytes restic has written, once a second. */
+function pollWrittenBytes(target: string, bytesBefore: number, onBytes: (bytes: number) => void): { start(pid: number): void; stop(): Promise<void> } {
+  let timer: NodeJS.Timeout | undefined;
+  let pending: Promise<void> = Promise.resolve();
+  return {
+    start(pid) {
+      // a retried restore is a new restic process: measure that one
+      if (timer !== undefined) clearInterval(timer);
+      const tick = async () => {
+        const fromProc = await writtenBytesOf(pid);
+        if (fromProc !== null) { onBytes(fromProc); return; }
+        // no /proc: the sizes in the folder (which restic 0.14 preallocates, so this runs ahead)
+        onBytes(Math.max(0, (await folderBytes(target)) - bytesBefore));
+      };
+      timer = setInterval(() => { pending = pending.then(tick).catch(() => undefined); }, POLL_MS);
+    },
+    async stop() {
+      if (timer !== undefined) clearInterval(timer);
+      await pending;
+    },
+  };
+}
+
+function noSnapshotError(display: string, options: RestoreOptions): UserError {
+  const filters = [options.host === undefined ? '' : `host ${options.host}`, ...(options.path ?? []).map((path) => `path ${path}`)].filter(Boolean);
+  return new UserError('E_RESTORE_EMPTY', filters.length === 0
+    ? `the repository at ${display} holds no snapshot`
+    : `no snapshot in ${display} matches ${filters.join(' and ')}`, {
+    hints: filters.length === 0 ? ['the offsite backup never ran, or this is another repository'] : ['leave out --host/--path to see every snapshot, or check their spelling'],
+  });
+}
+
+/** The snapshot to restore, its size and, when it was chosen from a list, its row. */
+async function chooseOffsite(restic: Restic, options: RestoreOptions, io: CommandIO): Promise<{ snapshot: string; size: number; shown: boolean }> {
+  const filter = { ...(options.host === undefined ? {} : { host: options.host }), ...(options.path === undefined ? {} : { paths: options.path }) };
+  if (needsSnapshotListing({ canAsk: canAsk(io), snapshotGiven: options.snapshot !== undefined })) {
+    const snapshots = newestFirst(await restic.snapshots(filter));
+    if (snapshots.length === 0) throw noSnapshotError(restic.displayName, options);
+    const unsized = snapshots.slice(0, SIZED_IN_LIST).filter((snapshot) => snapshot.size === undefined);
+    if (unsized.length > 0) io.note(`measuring the newest snapshots (${unsized.length})…`);
+    const sizes = new Map<string, number>();
+    for (const snapshot of unsized) sizes.set(snapshot.id, (await restic.stats({ snapshot: snapshot.id })).totalSize);
+    const rows: SnapshotRow[] = snapshots.map((snapshot) => {
+      const size = snapshot.size ?? sizes.get(snapshot.id);
+      return { id: snapshot.id, shortId: snapshot.shortId, time: snapshot.time, paths: snapshot.paths, ...(snapshot.hostname === undefined ? {} : { hostname: snapshot.hostname }), ...(size === undefined ? {} : { size }) };
+    });
+    const chosen = await askForSnapshot(rows, io, `snapshots in ${restic.displayName}`);
+    const size = chosen.size ?? (await restic.stats({ snapshot: chosen.id })).totalSize;
+    return { snapshot: chosen.id, size, shown: true };
+  }
+  // no question to ask: restic resolves the snapshot; stats gives its size (and 0 snapshots when none matches)
+  const snapshot = options.snapshot === undefined ? 'latest' : checkSnapshotFlag(options.snapshot);
+  try {
+    const stats = await restic.stats({ snapshot, ...filter });
+    if (stats.snapshotsCount === 0) throw noSnapshotError(restic.displayName, options);
+    return { snapshot, size: stats.totalSize, shown: false };
+  } catch (error) {
+    if (error instanceof DrkitError && error.code === 'E_RESTIC_NO_SNAPSHOT') {
+      throw new UserError('E_RESTIC_NO_SNAPSHOT', `no snapshot ${snapshot} in ${restic.displayName}`, {
+        hints: ['run drkit recover in a terminal without --snapshot to see the list, or give --snapshot latest'],
+      });
+    }
+    throw error;
+  }
+}
+
+/** After the restore: where the files are, for the restorer to open. */
+async function foldersIn(target: string): Promise<string[]> {
+  return topFolders(target, readFolder).catch(() => [target]);
+}
+
+/** The lines that end a restore: where the files are, and the owner's notes (from the bundle). */
+export function describeRestored(restored: Restored, notes: string | undefined, owner: string | undefined): string[] {
+  const which = restored.snapshot === 'latest' ? 'the newest snapshot' : `snapshot ${shortId(restored.snapshot)}`;
+  const counts = [restored.files === null ? '' : `${restored.files} files`, restored.bytes === null ? '' : formatBytes(restored.bytes)].filter(Boolean).join(', ');
+  const lines = [`restored ${which} into ${restored.target}${counts === '' ? '' : `: ${counts}`}`];
+  if (restored.folders.length > 0) {
+    lines.push('your files are in:');
+    for (const folder of restored.folders) lines.push(`  ${folder}`);
+  }
+  if (notes !== undefined && notes.trim() !== '') {
+    lines.push(`notes from ${owner ?? 'the owner'}:`);
+    for (const line of notes.trim().split('\n')) lines.push(`  ${line}`);
+  }
+  lines.push('copy the files to an external disk before you switch off: a live USB forgets everything at shutdown');
+  return lines;
+}
+
+/** Restores one offsite snapshot into `options.restoreTo` (the kit is open: `bundle` holds the credentials). */
+export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & { restoreTo: string }, io: CommandIO): Promise<Restored> {
+  const target = options.restoreTo;
+  const entries = await checkRestoreRequest(options);
+  const { openResticRepository } = await import('../adapters/restic/index.js');
+  const restic = await openResticRepository({ repository: bundle.repository, password: { value: bundle.resticPassword }, env: bundle.env });
+  const chosen = await chooseOffsite(restic, options, io);
+  const include = options.include ?? [];
+  const warning = checkFreeSpace({ target, needed: chosen.size, available: await freeBytes(target), partial: include.length > 0 }, formatBytes);
+  if (warning !== null) io.note(`warning: ${warning}`);
+  await makeFolder(target, '--restore-to');
+  // what a --force restore finds there already, so the files restic writes can be told apart on 0.14
+  const bytesBefore = entries !== null && entries.length > 0 && !restic.features.restoreJson ? await folderBytes(target) : 0;
+  io.note(`restoring ${chosen.snapshot === 'latest' ? 'the newest snapshot' : `snapshot ${shortId(chosen.snapshot)}`} (${formatBytes(chosen.size)}) into ${target}; restic checks every file it writes`);
+
+  const reporter = await restoreProgressReporter(io, 'restoring');
+  // restic ≥ 0.16 counts for itself (and knows the total of an --include restore); 0.14 is measured
+  const total = include.length > 0 ? undefined : chosen.size;
+  let samples: ProgressSample[] = [];
+  let measuredTotal = total;
+  const started = Date.now();
+  const record = (bytes: number, files?: { done?: number; total?: number }) => {
+    const now = Date.now();
+    samples = addSample(samples, { atMs: now - started, bytes });
+    reporter.update(progressView(samples, measuredTotal), now, files);
+  };
+  const poller = pollWrittenBytes(target, bytesBefore, (bytes) => record(bytes));
+  const restoreArgs = {
+    snapshot: chosen.snapshot, target, verify: true, ...(include.length > 0 ? { include } : {}),
+    ...(chosen.shown || options.host === undefined ? {} : { host: options.host }), ...(chosen.shown || options.path === undefined ? {} : { paths: options.path }),
+  };
+  let result;
+  try {
+    result = await restic.restore(restoreArgs, (status) => {
+      if (status.totalBytes !== undefined && status.totalBytes > 0) measuredTotal = status.totalBytes;
+      record(status.bytesRestored ?? 0, { ...(status.filesRestored === undefined ? {} : { done: status.filesRestored }), ...(status.totalFiles === undefined ? {} : { total: status.totalFiles }) });
+    }, restic.features.restoreJson ? {} : { onSpawn: (pid) => poller.start(pid) });
+  } catch (error) {
+    // the bar stops where it was: a failed restore never shows 100 %
+    await poller.stop();
+    reporter.finish(progressView(samples, measuredTotal));
+    throw explainFailedFiles(error, target);
+  }
+  await poller.stop();
+  if (result.errors.length > 0) {
+    reporter.finish(progressView(samples, measuredTotal));
+    throw new UserError('E_RESTORE_ERRORS', `restore wrote ${target}, but ${result.errors.length} item(s) failed: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}`, { hints: ['run the same command again into an empty folder; check free space'] });
+  }
+  // restic 0.14 says nothing at the end either: with every file written (at its full size), the folder tells
+  const finalBytes = result.bytesRestored ?? measuredTotal ?? Math.max(0, (await folderBytes(target)) - bytesBefore);
+  samples = addSample(samples, { atMs: Date.now() - started, bytes: finalBytes });
+  reporter.finish(progressView(samples, measuredTotal ?? finalBytes, { finished: true }));
+  const snapshot = chosen.snapshot !== 'latest' ? chosen.snapshot : (result.snapshotShortId ?? 'latest');
+  return { target, snapshot, files: result.filesRestored, bytes: result.bytesRestored ?? finalBytes, folders: await foldersIn(target) };
+}
+
+/**
+ * restic ends a restore that could not read or write some files with "There were N errors" (exit 1): the other
+ * files are there. Says so, and what the two usual causes mean for the restorer (the guide's troubleshooting).
+ */
+function explainFailedFiles(error: unknown, target: string): unknown {
+  if (!(error instanceof ToolError)) return error;
+  const count = /there were (\d+) errors/i.exec(`${error.message}\n${error.stderrTail}`)?.[1];
+  if (count === undefined) return error;
+  const noSpace = /no space left on device/i.test(error.stderrTail);
+  // 0.14: "ignoring error for /home/ann/x: …"; ≥ 0.16: {"message_type":"error",…,"item":"/home/ann/x"}
+  const named = [...error.stderrTail.matchAll(/ignoring error for (\S+?):|"item":"([^"]+)"/g)].map((match) => match[1] ?? match[2] ?? '');
+  const files = [...new Set(named)].filter(Boolean);
+  const some = files.length === 0 ? '' : `; files affected: ${files.slice(0, 3).join(', ')}${files.length > 3 ? `, … (${files.length})` : ''}`;
+  return new ToolError('E_RESTORE_ERRORS', `restic met ${count} error(s) restoring into ${target}${some}; the other files are restored`, {
+    program: error.program, exitStatus: error.exitStatus, signal: error.signal, stderrTail: error.stderrTail, details: error.details,
+    hints: noSpace
+      ? ['the disk is full: the live USB keeps files in memory; plug in an external disk and restore there (--restore-to a folder under /media/)']
+      : ['"no such file" or "ciphertext verification failed" above: the backup is damaged in the storage; restore an older snapshot (run drkit recover in a terminal without --snapshot to pick one) or the onsite copy (drkit recover --onsite DISK)'],
+  });
+}
+
+interface OnsiteRow extends SnapshotRow { folder: string }
+
+/** The complete snapshots of every host folder on the disk (or of `host`), newest first, and where `latest` points. */
+async function onsiteSnapshots(root: string, host: string | undefined): Promise<{ rows: OnsiteRow[]; latest: Map<string, string> }> {
+  const disk = openTarget(root);
+  // anything at the top that is not a host name (the marker, lost+found, the owner's own files) is not ours
+  const hosts = host === undefined ? ((await folderEntries(root, '--onsite')) ?? []).filter(isHostName) : [host];
+  const rows: OnsiteRow[] = [];
+  const latest = new Map<string, string>();
+  for (const name of hosts) {
+    const listing = await listSnapshots(disk, name).catch(() => null);
+    if (listing === null) continue;
+    for (const snapshot of listing.complete) {
+      const folder = join(root, name, snapshot);
+      const time = parseSnapshotName(snapshot)?.toISOString() ?? snapshot;
+      const paths = (await topFolders(folder, readFolder).catch(() => [])).map((path) => path.slice(folder.length) || '/');
+      rows.push({ id: snapshot, shortId: snapshot, time, hostname: name, paths, folder });
+    }
+    const pointed = listing.latest?.replace(/\/+$/, '').split('/').at(-1);
+    if (pointed !== undefined && listing.complete.includes(pointed)) latest.set(name, pointed);
+  }
+  return { rows: newestFirst(rows), latest };
+}
+
+function isHostName(name: string): boolean {
+  try {
+    checkHostName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `drkit recover --onsite DISK [--restore-to DIR]`: lists the disk's snapshots, or copies one. */
+export async function recoverOnsite(options: RestoreOptions & { onsite: string }, io: CommandIO): Promise<Restored | null> {
+  const location = parseTarget(options.onsite);
+  if (location.kind === 'remote') {
+    throw new UserError('E_USAGE', `--onsite ${options.onsite} is a remote folder: recover --onsite reads a disk on this computer`, {
+      hints: ['mount the NAS share (e.g. in the file manager) and give its folder, or copy the snapshot with rsync -a yourself'],
+    });
+  }
+  const root = location.root;
+  await checkRestoreRequest(options);
+  if ((await folderEntries(root, '--onsite')) === null) {
+    throw new UserError('E_ONSITE_ABSENT', `the folder ${root} does not exist`, { hints: ['is the backup disk plugged in? open it in the file manager, then give its folder (under /media/)'] });
+  }
+  const { rows, latest } = await onsiteSnapshots(root, options.host);
+  if (rows.length === 0) {
+    throw new UserError('E_ONSITE_EMPTY', `no snapshots ${options.host === undefined ? '' : `of ${options.host} `}in ${root}: a drkit disk holds DISK/<computer>/<date>/ folders`, {
+      hints: ['give the disk\'s top folder (the one holding a folder per computer)', ...(options.host === undefined ? [] : ['leave out --host to see every computer'])],
+    });
+  }
+  const hosts = [...new Set(rows.map((row) => row.hostname ?? ''))];
+  if (options.restoreTo === undefined) {
+    if (io.jsonMode) {
+      io.json({ message_type: 'onsite_snapshots', disk: root, snapshots: rows.map(({ folder, shortId, hostname, time, paths }) => ({ snapshot: shortId, host: hostname, time, paths, folder, latest: latest.get(hostname ?? '') === shortId })) });
+    } else {
+      for (const line of formatSnapshotTable(rows, { timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, formatBytes })) io.out(line);
+      io.out('');
+      io.out(`copy one with: drkit recover --onsite ${options.onsite} --restore-to ~/restore/onsite${hosts.length > 1 ? ' --host NAME' : ''} [--snapshot DATE]`);
+    }
+    return null;
+  }
+  const target = options.restoreTo;
+  let chosen: OnsiteRow;
+  if (needsSnapshotListing({ canAsk: canAsk(io), snapshotGiven: options.snapshot !== undefined })) {
+    chosen = await askForSnapshot(rows, io, `snapshots on ${root}`) as OnsiteRow;
+  } else {
+    if (hosts.length > 1) {
+      throw new UserError('E_USAGE', `${root} holds snapshots of ${hosts.length} computers (${hosts.join(', ')}): choose one with --host`, { hints: [`e.g. --host ${hosts[0] ?? ''}`] });
+    }
+    const host = hosts[0] ?? '';
+    const wanted = options.snapshot ?? 'latest';
+    const name = wanted === 'latest' ? (latest.get(host) ?? rows[0]?.shortId) : wanted;
+    const found = rows.find((row) => row.shortId === name);
+    if (found === undefined) {
+      throw new UserError('E_USAGE', `--snapshot ${wanted}: there is no complete snapshot of that name in ${root}/${host}`, {
+        hints: [`give a folder name as listed (e.g. ${rows[0]?.shortId ?? '2026-11-27T081500Z'}), or latest`, `list them with drkit recover --onsite ${options.onsite}`],
+      });
+    }
+    chosen = found;
+  }
+  io.note(`measuring ${chosen.folder}…`);
+  const size = await folderBytes(chosen.folder);
+  const warning = checkFreeSpace({ target, needed: size, available: await freeBytes(target), partial: false }, formatBytes);
+  if (warning !== null) io.note(`warning: ${warning}`);
+  await makeFolder(target, '--restore-to');
+  const absoluteTarget = resolve(target);
+  io.note(`copying ${chosen.folder} (${formatBytes(size)}) into ${absoluteTarget}`);
+  const reporter = await restoreProgressReporter(io, 'copying');
+  let samples: ProgressSample[] = [];
+  const started = Date.now();
+  const copy = async () => {
+    try {
+      return await runRsync(buildRsyncCopyArgs({ source: chosen.folder, destination: absoluteTarget }), absoluteTarget, {
+        onProgress: (progress) => {
+          const now = Date.now();
+          samples = addSample(samples, { atMs: now - started, bytes: progress.bytesDone });
+          reporter.update(progressView(samples, size), now, { ...(progress.filesDone === undefined ? {} : { done: progress.filesDone }), ...(progress.filesTotal === undefined ? {} : { total: progress.filesTotal }) });
+        },
+      });
+    } catch (error) {
+      reporter.finish(progressView(samples, size));
+      throw error;
+    }
+  };
+  const { outcome, stats } = await copy();
+  samples = addSample(samples, { atMs: Date.now() - started, bytes: stats.totalFileSize ?? size });
+  reporter.finish(progressView(samples, size, { finished: true }));
+  if (outcome.kind === 'warning') {
+    io.note(`warning: some files could not be copied: ${outcome.messages.slice(0, 3).join('; ')}`);
+  }
+  return { target, snapshot: chosen.shortId, files: stats.filesTotal ?? null, bytes: stats.totalFileSize ?? size, folders: await foldersIn(target) };
+}
+
+/** `drkit recover --onsite DISK`: plain folders, so no kit is needed. Lists, or copies with --restore-to. */
+export async function runOnsite(options: RestoreOptions & { onsite: string; from?: string[]; envelope?: string; out?: string }, io: CommandIO): Promise<number> {
+  const kitOptions = [options.from === undefined ? '' : '--from', options.envelope === undefined ? '' : '--envelope', options.out === undefined ? '' : '--out'].filter(Boolean);
+  if (kitOptions.length > 0) {
+    throw new UserError('E_USAGE', `--onsite copies plain folders and needs no kit: ${kitOptions.join(', ')} would not be used`, {
+      hints: ['leave them out: drkit recover --onsite DISK --restore-to DIR', 'or leave out --onsite to open the kit and restore the offsite backup'],
+    });
+  }
+  const restored = await recoverOnsite(options, io);
+  if (restored === null) return ExitCode.ok;
+  if (io.jsonMode) io.json({ message_type: 'restored_onsite', disk: options.onsite, restored });
+  else for (const line of describeRestored(restored, undefined, undefined)) io.out(line);
+  return ExitCode.ok;
+}
