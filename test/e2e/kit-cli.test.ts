@@ -140,16 +140,16 @@ test('custodians with contact details, from --custodians-file; a control charact
   const file = join(work, 'custodians.txt');
   writeFileSync(file, '# the holders\nAnn Smith <ann@example.org, +44 20 7946 0001>\nBen Jones\nCy Young <12 High Street, Oxford>\n');
   const out = join(work, 'kit-contacts');
-  const result = await runCli(['kit', 'create', '--format', 'text', '--bundle', bundlePath, '--custodians-file', file, '--threshold', '2', '--out', out]);
+  const result = await runCli(['kit', 'create', '--format', 'text', '--no-check', '--bundle', bundlePath, '--custodians-file', file, '--threshold', '2', '--out', out]);
   assert.equal(result.exitStatus, 0, result.stderr);
   const record = JSON.parse(readFileSync(join(out, 'kit.json'), 'utf8')) as { custodians: { name: string; contact?: string }[] };
   assert.deepEqual(record.custodians.map(({ name, contact }) => ({ name, contact })), [
     { name: 'Ann Smith', contact: 'ann@example.org, +44 20 7946 0001' }, { name: 'Ben Jones', contact: undefined }, { name: 'Cy Young', contact: '12 High Street, Oxford' },
   ]);
-  const bad = await runCli(['kit', 'create', '--format', 'text', '--bundle', bundlePath, '--custodians', 'Ann <a\u001b[2Jb>,Ben', '--threshold', '2', '--out', join(work, 'kit-bad')]);
+  const bad = await runCli(['kit', 'create', '--format', 'text', '--no-check', '--bundle', bundlePath, '--custodians', 'Ann <a\u001b[2Jb>,Ben', '--threshold', '2', '--out', join(work, 'kit-bad')]);
   assert.equal(bad.exitStatus, 2);
   assert.match(bad.stderr, /^error: --custodians: custodian 1 contains the control character U\+001B$/m);
   assert.ok(!bad.stderr.includes('\u001b'));
-  const both = await runCli(['kit', 'create', '--format', 'text', '--bundle', bundlePath, '--custodians', 'Ann,Ben', '--custodians-file', file, '--threshold', '2', '--out', join(work, 'kit-both')]);
+  const both = await runCli(['kit', 'create', '--format', 'text', '--no-check', '--bundle', bundlePath, '--custodians', 'Ann,Ben', '--custodians-file', file, '--threshold', '2', '--out', join(work, 'kit-both')]);
   assert.match(both.stderr, /both --custodians and --custodians-file given/);
 });
