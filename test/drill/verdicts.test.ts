@@ -66,8 +66,8 @@ describe('drill verdicts', () => {
     assert.equal(report.verdict, 'failed');
     const finding = report.findings.find((f) => f.code === 'E_DRILL_GUIDE_COMMAND');
     assert.ok(finding, JSON.stringify(report.findings));
-    assert.equal(finding.details?.['step'], '10');
-    assert.match(finding.message, /step 10 .*\$ python3 combine\.py --envelope envelope\.txt/);
+    assert.equal(finding.details?.['step'], '11');
+    assert.match(finding.message, /step 11 .*\$ python3 combine\.py envelope\.txt share-/);
     assert.match(finding.message, /misprinted combiner/);
   });
 
