@@ -146,8 +146,8 @@ async function main(): Promise<void> {
   // the envelope as `zbarimg --raw` prints it from a photo of a sheet: its QR payloads, in any order, repeats allowed
   const scanned = [...kit.envelope.qrPayloads].reverse();
   writeFileSync(join(dir, 'accept-scanned-envelope.json'), `${JSON.stringify({
-    description: 'the envelope scanned from a sheet\'s QR codes (zbarimg --raw output, parts in reverse order, one read twice)',
-    shares: ['share-2.txt', 'share-3.txt', 'share-5.txt'], shareTexts: [s(2), s(3), s(5)], envelope: `${[...scanned, scanned[0] ?? ''].join('\n')}\n`,
+    description: 'the envelope scanned from a photo of a sheet (zbarimg --raw output: the share\'s code too, parts in reverse order, one read twice)',
+    shares: ['share-2.txt', 'share-3.txt', 'share-5.txt'], shareTexts: [s(2), s(3), s(5)], envelope: `${[kit.shares[1]?.qrPayload ?? '', ...scanned, scanned[0] ?? ''].join('\n')}\n`,
     expected: { passphrase: (await combineKit([{ name: 'a', text: s(2) }, { name: 'b', text: s(3) }, { name: 'c', text: s(5) }], { name: 'e', text: env })).passphrase },
   }, null, 2)}\n`);
   // a photo of a whole sheet: zbarimg prints the share's code too, first on the page; it is ignored beside the envelope's
