@@ -33,6 +33,7 @@ import type { RecordJob, RunRecord } from '../core/status.js';
 import { existingCanary } from '../adapters/kit-store.js';
 import type { JobResult, Reporter } from '../jobs/types.js';
 import { reporterFor, type ClosableReporter } from '../ui/reporters.js';
+import { formatLocalTime } from '../ui/format.js';
 
 /** the jobs this command runs: the two backups and the repository check */
 type RunnableJob = RecordJob;
@@ -183,7 +184,7 @@ async function runJob(job: RunnableJob, config: Config, dir: string, reporter: C
   const secrets: string[] = [];
   try {
     if (lock.tookOver) {
-      reporter.event({ type: 'info', job, message: `took over a stale lock of pid ${lock.tookOver.pid} (started ${lock.tookOver.startedAt || 'at an unknown time'}), which is no longer running` });
+      reporter.event({ type: 'info', job, message: `took over a stale lock of pid ${lock.tookOver.pid} (started ${lock.tookOver.startedAt === '' ? 'at an unknown time' : io.jsonMode ? lock.tookOver.startedAt : formatLocalTime(lock.tookOver.startedAt)}), which is no longer running` });
     }
     const hc = job === 'check' ? undefined : config[job]?.healthcheck;
     await pingQuietly(hc?.start, '', reporter, job);

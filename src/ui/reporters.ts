@@ -5,7 +5,7 @@
  */
 import type { SingleBar } from 'cli-progress';
 import type { CommandIO } from './io.js';
-import { formatBytes, shortId } from './format.js';
+import { formatBytes, plural, shortId } from './format.js';
 import { resultToJson, type JobEvent, type JobName, type JobResult, type Reporter } from '../jobs/types.js';
 
 export interface ClosableReporter extends Reporter {
@@ -19,11 +19,11 @@ export function describeResult(result: JobResult): string {
   if (result.outcome === 'failed') return `${result.job}: failed${result.error ? ` (${result.error.code})` : ''}`;
   const parts: string[] = [result.outcome === 'warning' ? 'done with warnings' : 'done'];
   if (result.snapshotId !== undefined) parts.push(`snapshot ${shortId(result.snapshotId)}`);
-  if (result.filesTotal !== undefined) parts.push(`${result.filesTotal} file${result.filesTotal === 1 ? '' : 's'}`);
+  if (result.filesTotal !== undefined) parts.push(plural(result.filesTotal, 'file'));
   if (result.bytesTotal !== undefined) {
     parts.push(`${formatBytes(result.bytesTotal)}${result.bytesAdded === undefined ? '' : ` (${formatBytes(result.bytesAdded)} new)`}`);
   }
-  if (result.snapshotCount !== undefined) parts.push(`${result.snapshotCount} snapshot${result.snapshotCount === 1 ? '' : 's'} kept`);
+  if (result.snapshotCount !== undefined) parts.push(`${plural(result.snapshotCount, 'snapshot')} kept`);
   return `${result.job}: ${parts.join(', ')}`;
 }
 
