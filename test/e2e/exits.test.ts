@@ -122,7 +122,7 @@ describe('kit create on a signal', () => {
       const parent = join(work, `kit-${signal}`, 'kits');
       mkdirSync(parent);
       const out = join(parent, 'kit');
-      const run = startCli(['kit', 'create', '--bundle', bundle, '--custodians', 'Ann,Ben,Cy,Dee,Eve', '--threshold', '3', '--out', out], env);
+      const run = startCli(['kit', 'create', '--no-check', '--bundle', bundle, '--custodians', 'Ann,Ben,Cy,Dee,Eve', '--threshold', '3', '--out', out], env);
       // the share QR codes are on the rendered pages: wait until the read-back has some on disk
       await waitFor('QR pages were rendered', run, () => (readdirSync(tmp).some((name) => name.startsWith('drkit-qr-')) ? true : undefined));
       assert.ok(readdirSync(parent).some((name) => name.includes('.drkit-')), 'the kit is being staged');
@@ -141,7 +141,7 @@ describe('kit create on a signal', () => {
     const parent = join(work, 'kit-kill', 'kits');
     mkdirSync(parent);
     const out = join(parent, 'kit');
-    const run = startCli(['kit', 'create', '--bundle', bundle, '--custodians', 'Ann,Ben,Cy,Dee,Eve', '--threshold', '3', '--out', out], env);
+    const run = startCli(['kit', 'create', '--no-check', '--bundle', bundle, '--custodians', 'Ann,Ben,Cy,Dee,Eve', '--threshold', '3', '--out', out], env);
     await waitFor('QR pages were rendered', run, () => (readdirSync(tmp).some((name) => name.startsWith('drkit-qr-')) ? true : undefined));
     signalGroup(run.child, 'SIGKILL');
     await run.done;
@@ -155,7 +155,7 @@ describe('kit create on a signal', () => {
     mkdirSync(leftText);
     writeFileSync(join(leftText, 'share-1.txt'), 'a share\n');
 
-    const next = startCli(['kit', 'create', '--format', 'text', '--bundle', bundle, '--custodians', 'Ann,Ben,Cy', '--threshold', '2', '--out', out], env);
+    const next = startCli(['kit', 'create', '--no-check', '--format', 'text', '--bundle', bundle, '--custodians', 'Ann,Ben,Cy', '--threshold', '2', '--out', out], env);
     const result = await next.done;
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stderr, /removed 2 staging folders left by an interrupted kit create/);
@@ -171,7 +171,7 @@ describe('kit create on a signal', () => {
     // this test process is alive: its "staging" must stay
     const live = join(out, `.drkit-staging-${process.pid}-0badc0de`);
     mkdirSync(live);
-    const result = await startCli(['kit', 'create', '--format', 'text', '--bundle', bundle, '--custodians', 'Ann,Ben', '--threshold', '2', '--out', out], env).done;
+    const result = await startCli(['kit', 'create', '--no-check', '--format', 'text', '--bundle', bundle, '--custodians', 'Ann,Ben', '--threshold', '2', '--out', out], env).done;
     assert.equal(result.status, 0, result.stderr);
     assert.ok(existsSync(live));
   });
