@@ -10,6 +10,7 @@ import { ExitCode } from '../../src/errors.js';
 import { run as backup } from '../../src/commands/backup.js';
 import { run as init } from '../../src/commands/init.js';
 import { readState, locksDir } from '../../src/adapters/state.js';
+import { formatLocalTime } from '../../src/ui/format.js';
 import { captureIO, makeSandbox, type Sandbox } from './backup-io.js';
 
 function onsiteOnly(box: Sandbox, extra = ''): void {
@@ -87,7 +88,7 @@ test('a job whose lock is held by a live process is skipped with exit 6 and not 
     writeFileSync(lockFile, JSON.stringify({ pid: dead, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', purpose: 'backup onsite' }));
     const second = captureIO();
     assert.equal(await backup({ job: 'onsite', config: box.config }, second), ExitCode.ok);
-    assert.ok(second.noteLines.includes(`onsite: took over a stale lock of pid ${dead} (started 2026-01-01T00:00:00.000Z), which is no longer running`));
+    assert.ok(second.noteLines.includes(`onsite: took over a stale lock of pid ${dead} (started ${formatLocalTime('2026-01-01T00:00:00.000Z')}), which is no longer running`));
     assert.equal(existsSync(lockFile), false);
   } finally {
     box.cleanup();
