@@ -10,7 +10,6 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { configHome } from '../config/paths.js';
 import { allUnitNames, CRON_TAG, isDrkitUnit } from '../core/schedule.js';
-import { runProgram } from './exec.js';
 
 export function unitFolder(): string {
   return join(configHome(), 'systemd', 'user');
@@ -41,6 +40,8 @@ export function installedUnits(folder: string = unitFolder()): string[] {
 /** How many lines of the owner's crontab carry a drkit tag; null when `crontab -l` cannot be run. */
 export async function crontabDrkitLines(): Promise<number | null> {
   try {
+    // loaded here: `drkit status` runs no program unless drkit wrote a crontab file
+    const { runProgram } = await import('./exec.js');
     const result = await runProgram('crontab', ['-l']);
     // crontab -l exits 1 with "no crontab for USER" when there is none: no lines of ours then
     if (result.exitStatus !== 0) return /no crontab/i.test(result.stderrTail) ? 0 : null;
@@ -85,6 +86,7 @@ export function ownerName(): string {
  */
 export async function lingerEnabled(user: string, options: { loginctl?: string; lingerDir?: string } = {}): Promise<boolean> {
   try {
+    const { runProgram } = await import('./exec.js');
     const result = await runProgram(options.loginctl ?? 'loginctl', ['show-user', user, '-p', 'Linger']);
     const answer = /^Linger=(yes|no)$/m.exec(result.stdout)?.[1];
     if (result.exitStatus === 0 && answer !== undefined) return answer === 'yes';

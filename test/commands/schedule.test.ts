@@ -218,3 +218,30 @@ test('systemd-analyze verify accepts the generated units', async (t) => {
     box.cleanup();
   }
 });
+
+test('status after schedule install --cron: the lines are written; whether they are in the crontab is said as found', async () => {
+  const box = makeSandbox();
+  try {
+    assert.equal(await run({ action: 'install', config: box.config, cron: true }, captureIO()), ExitCode.ok);
+    const file = join(box.env.XDG_CONFIG_HOME ?? '', 'drkit', 'crontab');
+    const io = captureIO();
+    await runStatus({ config: box.config }, io);
+    const line = io.outLines.find((text) => text.startsWith('schedule: ')) ?? '';
+    const json = captureIO(true);
+    await runStatus({ config: box.config, json: true }, json);
+    const schedule = (json.jsonValues[0] as { schedule: { state: string; cronFile: string; crontabLines: number | null } }).schedule;
+    assert.equal(schedule.cronFile, file);
+    if (schedule.crontabLines === null) {
+      // no crontab program here (or it cannot be read): said so, not guessed
+      assert.equal(schedule.state, 'written');
+      assert.equal(line, `schedule: crontab lines written to ${file}; your crontab could not be read to see whether they are in it`);
+    } else if (schedule.crontabLines === 0) {
+      assert.equal(schedule.state, 'written');
+      assert.equal(line, `schedule: crontab lines written to ${file} but not in your crontab (drkit schedule install --cron prints the command)`);
+    } else {
+      assert.equal(schedule.state, 'cron');
+    }
+  } finally {
+    box.cleanup();
+  }
+});
