@@ -93,7 +93,7 @@ function failedBeforeStart(job: RunnableJob, error: DrkitError, startedAt: strin
 
 /** Runs one engine; every outcome, a failure before the engine started included, is a JobResult. */
 async function runEngine(job: RunnableJob, config: Config, state: StateData, reporter: Reporter, signal: AbortSignal,
-  secretsOut: string[]): Promise<{ result: JobResult; reported: boolean }> {
+  secretsOut: string[], previousRunDied: boolean): Promise<{ result: JobResult; reported: boolean }> {
   const startedAt = new Date().toISOString();
   try {
     if (job === 'onsite') {
@@ -138,7 +138,7 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
     const [{ runOffsiteBackup }, { drkitCacheDir }] = await Promise.all([import('../jobs/offsite.js'), import('../adapters/restic/known.js')]);
     const result = await runOffsiteBackup({
       ...repository, cache: drkitCacheDir(stateDir(config.file)), sources: config.sources, excludes: config.exclude, keep: offsite.keep, host: config.host, tags: offsite.tags,
-      ...canaryOf(stateDir(config.file)),
+      ...canaryOf(stateDir(config.file)), previousRunDied,
     }, reporter, signal, runtime);
     return { result, reported: true };
   } catch (thrown) {
@@ -195,7 +195,7 @@ async function runJob(job: RunnableJob, config: Config, dir: string, reporter: C
     const hooks = job === 'check' ? config.offsite?.check?.hooks : config[job]?.hooks;
     const beforeFailed = hooks === undefined ? undefined : await beforeHooks(job, hooks, reporter, signal);
     const ran = beforeFailed === undefined
-      ? await runEngine(job, config, state, reporter, signal, secrets)
+      ? await runEngine(job, config, state, reporter, signal, secrets, lock.tookOver !== undefined)
       : { result: failedBeforeStart(job, beforeFailed, new Date().toISOString()), reported: false };
     const { reported } = ran;
     const result = hooks === undefined ? ran.result : await afterHooks(ran.result, hooks, reporter, signal);

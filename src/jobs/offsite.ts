@@ -46,6 +46,12 @@ export interface OffsiteBackupOptions {
   sources: readonly string[];
   /** the kit's canary file (src/adapters/kit-store.ts), backed up with the sources when given */
   canary?: string;
+  /**
+   * the previous run of this job was killed (drkit's own job lock was stale): its restic may have left a lock in
+   * the repository. A backup takes a shared lock and would not notice it, so `restic unlock` (which removes only
+   * locks whose process is gone) runs first; a later prune or check would otherwise meet it.
+   */
+  previousRunDied?: boolean;
   excludes?: readonly string[];
   /** restic forget policy; without it, no snapshot is ever forgotten */
   keep?: KeepPolicy;
@@ -135,6 +141,10 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
             hints: ['check offsite.repository in the config; if the repository was replaced on purpose, run `drkit init` again to record it'],
           });
       }
+    }
+
+    if (options.previousRunDied === true) {
+      await restic.unlockStale().then(() => info('removed the stale restic lock the killed run left, if any'), () => undefined);
     }
 
     const backup = await restic.backup({
