@@ -139,8 +139,8 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--json', 'print the report as JSON', false)
     .action(async (options: { json: boolean }) => invoke(() => import('./commands/status.js'), options, options.json));
   program.command('schedule')
-    .description('print or install systemd user timers (or crontab lines) that run the backups')
-    .addArgument(new Argument('<action>', 'print the units, or install them').choices(['print', 'install']))
+    .description('print, install or uninstall systemd user timers (or crontab lines) that run the backups')
+    .addArgument(new Argument('<action>', 'print the units, install them, or remove the ones drkit wrote').choices(['print', 'install', 'uninstall']))
     .addOption(configOption())
     .option('--cron', 'crontab lines instead of systemd units', false)
     .option('--json', 'print the result as JSON', false)

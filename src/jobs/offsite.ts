@@ -26,6 +26,7 @@ import {
 } from '../adapters/restic/index.js';
 import type { JobEvent, JobResult, Reporter } from './types.js';
 import { redactRepository } from '../core/redact.js';
+import { plural } from '../core/words.js';
 import { confirmRepositoryId } from '../adapters/restic/identity.js';
 import { knownRepositoryFile, readKnownRepository, retentionGroupKey, updateKnownRepository } from '../adapters/restic/known.js';
 import { forgetDecision, policyKey, type RetentionLedger } from '../core/forget-due.js';
@@ -167,7 +168,7 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
       }
       const unnamed = backup.unreadableCount - Math.min(NAMED_UNREADABLE, backup.unreadable.length);
       if (unnamed > 0) warn(`${unnamed} more files could not be read`);
-      warn(`snapshot ${snapshotId} is incomplete: ${backup.unreadableCount || 'some'} item(s) could not be read; retention skipped so no complete snapshot is forgotten`);
+      warn(`snapshot ${snapshotId} is incomplete: ${backup.unreadableCount ? plural(backup.unreadableCount, 'item') : 'some items'} could not be read; retention skipped so no complete snapshot is forgotten`);
       const snapshots = await listSnapshots(restic, host, tags, warn);
       snapshotId = fullSnapshotId(snapshotId, snapshots);
       return finish({ outcome: 'warning', snapshotId, filesTotal, bytesTotal, bytesAdded, ...(snapshots === undefined ? {} : { snapshotCount: snapshots.length }) });
@@ -186,7 +187,7 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
         snapshotCount = forgotten.kept;
         snapshotId = fullSnapshotId(snapshotId, forgotten.groups.flatMap((group) => group.keep));
         if (knownFile !== undefined) recordForget(knownFile, groupKey, options.keep, forgotten.kept, clock());
-        if (forgotten.removed > 0) info(`forgot ${forgotten.removed} old snapshot(s)${forgotten.pruned ? ' and pruned their data' : ''}`);
+        if (forgotten.removed > 0) info(`forgot ${plural(forgotten.removed, 'old snapshot')}${forgotten.pruned ? ' and pruned their data' : ''}`);
       } catch (error) {
         if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
         // missing data is never housekeeping: the run fails with the damage verdict (the snapshot id is kept)
