@@ -146,11 +146,17 @@ async function main(): Promise<void> {
   // the envelope as `zbarimg --raw` prints it from a photo of a sheet: its QR payloads, in any order, repeats allowed
   const scanned = [...kit.envelope.qrPayloads].reverse();
   writeFileSync(join(dir, 'accept-scanned-envelope.json'), `${JSON.stringify({
-    description: 'the envelope scanned from a sheet\'s QR codes (zbarimg --raw output, parts in reverse order, one read twice)',
-    shares: ['share-2.txt', 'share-3.txt', 'share-5.txt'], shareTexts: [s(2), s(3), s(5)], envelope: `${[...scanned, scanned[0] ?? ''].join('\n')}\n`,
+    description: 'the envelope scanned from a photo of a sheet (zbarimg --raw output: the share\'s code too, parts in reverse order, one read twice)',
+    shares: ['share-2.txt', 'share-3.txt', 'share-5.txt'], shareTexts: [s(2), s(3), s(5)], envelope: `${[kit.shares[1]?.qrPayload ?? '', ...scanned, scanned[0] ?? ''].join('\n')}\n`,
     expected: { passphrase: (await combineKit([{ name: 'a', text: s(2) }, { name: 'b', text: s(3) }, { name: 'c', text: s(5) }], { name: 'e', text: env })).passphrase },
   }, null, 2)}\n`);
-  console.log(`wrote ${kits.length} kit vectors, ${rejects.length} reject vectors and 1 accept vector to ${dir}`);
+  // a photo of a whole sheet: zbarimg prints the share's code too, first on the page; it is ignored beside the envelope's
+  writeFileSync(join(dir, 'accept-whole-sheet-photo.json'), `${JSON.stringify({
+    description: 'zbarimg --raw of a photo of a whole sheet: the share\'s QR code, then the envelope\'s (the share\'s is ignored)',
+    shares: ['share-1.txt', 'share-2.txt', 'share-4.txt'], shareTexts: [s(1), s(2), s(4)], envelope: `${[kit.shares[0]?.qrPayload ?? '', ...kit.envelope.qrPayloads].join('\n')}\n`,
+    expected: { passphrase: (await combineKit([{ name: 'a', text: s(1) }, { name: 'b', text: s(2) }, { name: 'c', text: s(4) }], { name: 'e', text: env })).passphrase },
+  }, null, 2)}\n`);
+  console.log(`wrote ${kits.length} kit vectors, ${rejects.length} reject vectors and 3 accept vectors to ${dir}`);
 }
 
 await main();

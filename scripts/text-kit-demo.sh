@@ -7,7 +7,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 drkit="node $root/dist/src/cli.js"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 chmod 700 "$work"
-say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+# headings in bold only on a terminal that shows it, and never with NO_COLOR set (https://no-color.org)
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-dumb}" != dumb ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+say() { printf '\n%s%s%s\n' "$bold" "$*" "$plain"; }
 
 say "1. the owner creates a kit: 5 custodians, any 3 open it"
 $drkit kit create --format text --no-check --bundle "$root/fixtures/examples/bundle-b2.json" \

@@ -108,6 +108,7 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--exclude <pattern>', 'a pattern to leave out; repeat for each', collect)
     .addOption(new Option('--onsite <kind>', 'where the onsite copy goes').choices(['folder', 'ssh', 'none']))
     .option('--onsite-target <target>', 'the onsite folder, or user@host:path')
+    .option('--onsite-description <text>', 'where the onsite copy is kept, printed in the kit for a restorer')
     .addOption(new Option('--offsite <kind>', 'the offsite repository\'s kind').choices(['b2-s3', 'b2', 's3', 'url', 'none']))
     .option('--b2-region <region>', 'B2 region of the bucket, e.g. eu-central-003')
     .option('--bucket <name>', 'the bucket (B2 or S3)')
@@ -119,7 +120,8 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--offsite-schedule <when>', 'e.g. "daily at 03:00"')
     .addOption(new Option('--drill-schedule <when>', 'a monthly restore drill, or none').choices(['monthly', 'none']))
     .option('--custodians <list>', 'the custodians, as kit create takes them: "Ann Smith <ann@example.org, +44 …>,Ben Jones"')
-    .option('--threshold <k>', 'how many sheets open the kit');
+    .option('--threshold <k>', 'how many sheets open the kit')
+    .option('--owner <name>', 'your name, printed on every sheet of the kit');
   init.action(async (options: { json: boolean }) => invoke(() => import('./commands/init.js'), options, options.json));
   program.command('backup')
     .description('run the backup jobs with progress and record each run in the status file')
@@ -138,8 +140,8 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--json', 'print the report as JSON', false)
     .action(async (options: { json: boolean }) => invoke(() => import('./commands/status.js'), options, options.json));
   program.command('schedule')
-    .description('print or install systemd user timers (or crontab lines) that run the backups')
-    .addArgument(new Argument('<action>', 'print the units, or install them').choices(['print', 'install']))
+    .description('print, install or uninstall systemd user timers (or crontab lines) that run the backups')
+    .addArgument(new Argument('<action>', 'print the units, install them, or remove the ones drkit wrote').choices(['print', 'install', 'uninstall']))
     .addOption(configOption())
     .option('--cron', 'crontab lines instead of systemd units', false)
     .option('--json', 'print the result as JSON', false)

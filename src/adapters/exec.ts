@@ -45,6 +45,11 @@ export interface RunOptions {
   debianPackage?: string;
   /** called once the program runs, with its pid (e.g. to measure its progress from /proc while it works) */
   onSpawn?: (pid: number) => void;
+  /**
+   * run the program in its own process group, and let `signal` (and the SIGKILL after killGraceMs) stop the whole
+   * group: a shell command (`sh -c 'sleep 600'`) leaves its own children holding our pipes when only the shell dies
+   */
+  processGroup?: boolean;
 }
 
 export interface RunResult {
@@ -73,6 +78,7 @@ export function runProgram(program: string, args: readonly string[], options: Ru
       env,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...(options.secretInput === undefined ? [] : ['pipe' as const])],
       signal: options.signal,
+      detached: options.processGroup === true,
     });
     trackChild(child);
     const secretPipe = child.stdio[3] as NodeJS.WritableStream | null | undefined;
@@ -129,10 +135,23 @@ export function runProgram(program: string, args: readonly string[], options: Ru
       }
     });
     let killTimer: NodeJS.Timeout | undefined;
+    const killGroup = (signal: NodeJS.Signals): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // the group is gone already
+      }
+    };
+    if (options.processGroup === true && options.signal !== undefined) {
+      const stopGroup = (): void => killGroup('SIGTERM');
+      if (options.signal.aborted) stopGroup();
+      else options.signal.addEventListener('abort', stopGroup, { once: true });
+    }
     if (options.killGraceMs !== undefined && options.signal !== undefined) {
       const grace = options.killGraceMs;
       options.signal.addEventListener('abort', () => {
-        killTimer = setTimeout(() => child.kill('SIGKILL'), grace);
+        killTimer = setTimeout(() => (options.processGroup === true ? killGroup('SIGKILL') : child.kill('SIGKILL')), grace);
       }, { once: true });
     }
     child.on('close', (code, signal) => {

@@ -4,20 +4,21 @@
  * - restic runs with a cleared environment (PATH, a temporary HOME and XDG folders, a C locale, then the
  *   bundle's own variables and nothing else: no RESTIC_* or AWS_* of the owner's shell, no drkit config),
  *   with `--no-cache` (an owner's cache could hide a repository that no longer answers), and the password
- *   through the adapter's 0600 file;
+ *   through the adapter's pipe (no file);
  * - the repository must open (`restic cat config`) and its id must match every expected id (the bundle's
  *   repositoryId, the id recorded at `drkit init`);
  * - a failure is one clear error naming what failed (wrong password, repository not found, wrong repository id,
  *   unreachable, storage refused), never retried for long, and nothing is written;
- * - the temporary home is removed whatever happens.
+ * - the temporary home is removed whatever happens (an interrupt included: ./cleanup.ts; a killed run's is swept).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BundleInput } from '../core/bundle.js';
 import { redactRepository } from '../core/redact.js';
 import { DrkitError, InternalError, ToolError, UserError } from '../errors.js';
 import { openResticRepository, type ResticRunnerOptions } from './restic/index.js';
+import { ownedTempName, registerCleanupPath, TEMP_PREFIX } from './cleanup.js';
 
 export interface BundleCheckOptions {
   /** ids the repository must have (any length ≥ 8 hex digits; compared on the shorter), each with its origin */
@@ -40,7 +41,9 @@ const NO_CHECK = 'only if the repository cannot be reached from here on purpose:
 
 /** Opens the bundle's repository in a clean room; throws a DrkitError naming what failed. */
 export async function checkBundleOpens(bundle: BundleInput, options: BundleCheckOptions = {}): Promise<BundleCheckResult> {
-  const home = await mkdtemp(join(tmpdir(), 'drkit-kit-check-'));
+  const home = join(tmpdir(), ownedTempName(TEMP_PREFIX.kitCheckHome));
+  await mkdir(home, { mode: 0o700 });
+  const releaseHome = registerCleanupPath(home);
   const where = redactRepository(bundle.repository);
   try {
     const isolatedEnv: Record<string, string> = {
@@ -78,6 +81,7 @@ export async function checkBundleOpens(bundle: BundleInput, options: BundleCheck
     return { repositoryId, resticVersion: `${major}.${minor}.${patch}` };
   } finally {
     await rm(home, { recursive: true, force: true });
+    releaseHome();
   }
 }
 

@@ -143,7 +143,7 @@ export async function runInRoom(spec: RoomSpec, isolation: Isolation, program: s
     const result = await runProgram('bwrap', argv, { ...options, cleanEnv: true, env: { PATH: SYSTEM_PATH }, debianPackage: 'bubblewrap' });
     return { ...result, isolation };
   }
-  const env = roomEnvironment({ pathPrefix: spec.binds.length === 0 ? spec.pathPrefix : spec.pathPrefix.map((path) => hostPathOf(spec, path)) }, spec.home);
+  const env = roomEnvironment({ pathPrefix: spec.pathPrefix.map((path) => hostPathOf(spec, path)) }, spec.home);
   const result = await runProgram(program, args.map((arg) => hostPathOf(spec, arg)), { ...options, cleanEnv: true, env, cwd: spec.home });
   return { ...result, isolation };
 }

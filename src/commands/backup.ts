@@ -32,7 +32,10 @@ import { redactRepository, redactText } from '../core/redact.js';
 import type { RecordJob, RunRecord } from '../core/status.js';
 import { existingCanary } from '../adapters/kit-store.js';
 import type { JobResult, Reporter } from '../jobs/types.js';
+import { runHooks } from '../jobs/hooks.js';
+import type { JobHooks } from '../config/types.js';
 import { reporterFor, type ClosableReporter } from '../ui/reporters.js';
+import { formatLocalTime } from '../ui/format.js';
 
 /** the jobs this command runs: the two backups and the repository check */
 type RunnableJob = RecordJob;
@@ -90,7 +93,7 @@ function failedBeforeStart(job: RunnableJob, error: DrkitError, startedAt: strin
 
 /** Runs one engine; every outcome, a failure before the engine started included, is a JobResult. */
 async function runEngine(job: RunnableJob, config: Config, state: StateData, reporter: Reporter, signal: AbortSignal,
-  secretsOut: string[]): Promise<{ result: JobResult; reported: boolean }> {
+  secretsOut: string[], previousRunDied: boolean): Promise<{ result: JobResult; reported: boolean }> {
   const startedAt = new Date().toISOString();
   try {
     if (job === 'onsite') {
@@ -135,7 +138,7 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
     const [{ runOffsiteBackup }, { drkitCacheDir }] = await Promise.all([import('../jobs/offsite.js'), import('../adapters/restic/known.js')]);
     const result = await runOffsiteBackup({
       ...repository, cache: drkitCacheDir(stateDir(config.file)), sources: config.sources, excludes: config.exclude, keep: offsite.keep, host: config.host, tags: offsite.tags,
-      ...canaryOf(stateDir(config.file)),
+      ...canaryOf(stateDir(config.file)), previousRunDied,
     }, reporter, signal, runtime);
     return { result, reported: true };
   } catch (thrown) {
@@ -183,12 +186,19 @@ async function runJob(job: RunnableJob, config: Config, dir: string, reporter: C
   const secrets: string[] = [];
   try {
     if (lock.tookOver) {
-      reporter.event({ type: 'info', job, message: `took over a stale lock of pid ${lock.tookOver.pid} (started ${lock.tookOver.startedAt || 'at an unknown time'}), which is no longer running` });
+      reporter.event({ type: 'info', job, message: `took over a stale lock of pid ${lock.tookOver.pid} (started ${lock.tookOver.startedAt === '' ? 'at an unknown time' : io.jsonMode ? lock.tookOver.startedAt : formatLocalTime(lock.tookOver.startedAt)}), which is no longer running` });
     }
     const hc = job === 'check' ? undefined : config[job]?.healthcheck;
     await pingQuietly(hc?.start, '', reporter, job);
     const state = readState(dir);
-    const { result, reported } = await runEngine(job, config, state, reporter, signal, secrets);
+    // the owner's hooks (src/jobs/hooks.ts): a failing `before` stops the job, which is then recorded as failed
+    const hooks = job === 'check' ? config.offsite?.check?.hooks : config[job]?.hooks;
+    const beforeFailed = hooks === undefined ? undefined : await beforeHooks(job, hooks, reporter, signal);
+    const ran = beforeFailed === undefined
+      ? await runEngine(job, config, state, reporter, signal, secrets, lock.tookOver !== undefined)
+      : { result: failedBeforeStart(job, beforeFailed, new Date().toISOString()), reported: false };
+    const { reported } = ran;
+    const result = hooks === undefined ? ran.result : await afterHooks(ran.result, hooks, reporter, signal);
     const record = toRecord(result, secrets);
     await recordRun(dir, record);
     if (record.outcome === 'failed') {
@@ -207,6 +217,31 @@ async function runJob(job: RunnableJob, config: Config, dir: string, reporter: C
   } finally {
     lock.release();
   }
+}
+
+/** The `before` hooks; the error of the one that failed, if one did. */
+async function beforeHooks(job: RunnableJob, hooks: JobHooks, reporter: Reporter, signal: AbortSignal): Promise<DrkitError | undefined> {
+  try {
+    await runHooks('before', hooks, { job }, reporter, signal);
+    return undefined;
+  } catch (thrown) {
+    const error = asDrkitError(thrown);
+    if (error.kind === 'internal') throw error;
+    return error;
+  }
+}
+
+/**
+ * `after` after a success or a warning, `failure` after a failure. A failed `after` command makes the run a
+ * warning (the snapshot was made; what was to follow it was not done); a failed `failure` command is only reported.
+ */
+async function afterHooks(result: JobResult, hooks: JobHooks, reporter: Reporter, signal: AbortSignal): Promise<JobResult> {
+  const failed = result.outcome === 'failed';
+  const context = { job: result.job, outcome: result.outcome, ...(result.snapshotId === undefined ? {} : { snapshotId: result.snapshotId }) };
+  const problems = await runHooks(failed ? 'failure' : 'after', hooks, context, reporter, signal);
+  for (const message of problems) reporter.event({ type: 'warning', job: result.job, message });
+  if (problems.length === 0) return result;
+  return { ...result, outcome: failed ? 'failed' : 'warning', warnings: [...result.warnings, ...problems] };
 }
 
 /** A job's failure, printed the one way of src/errors.ts (formatError, errorToJson), named after the job and scrubbed. */

@@ -42,12 +42,12 @@ function records(report: DrillReport): DrillRecord[] {
   }));
 }
 
-/** The verdict for a drill that could not reach a restore at all still gets a record: a failed drill is news. */
-function failedRecord(report: DrillReport): DrillRecord {
-  return {
-    job: 'offsite', outcome: 'failed', startedAt: report.startedAt, finishedAt: report.finishedAt, isolation: report.isolation,
+/** A drill that could not reach a restore at all still gets a record for each path asked for: a failed drill is news. */
+function failedRecords(report: DrillReport, vias: readonly ('guide' | 'tool')[]): DrillRecord[] {
+  return vias.map((via) => ({
+    job: 'offsite', via, outcome: 'failed', startedAt: report.startedAt, finishedAt: report.finishedAt, isolation: report.isolation,
     sheets: report.sheetsUsed.map((sheet) => sheet.share), findings: report.findings.map((finding) => ({ code: finding.code, message: finding.message })),
-  };
+  }));
 }
 
 export function renderDrill(report: DrillReport): string[] {
@@ -83,7 +83,7 @@ export async function run(options: DrillOptions, io: CommandIO): Promise<number>
     onsite, stateDir: state, random: (bound) => randomInt(bound), note: (line) => io.note(line),
   });
   const made = records(report);
-  await recordDrill(state, made.length === 0 ? [failedRecord(report)] : made);
+  await recordDrill(state, made.length === 0 ? failedRecords(report, options.via === 'both' ? ['guide', 'tool'] : [options.via]) : made);
   if (io.jsonMode) io.json({ message_type: 'drill', ...report });
   else for (const line of renderDrill(report)) io.out(line);
   return report.verdict === 'passed' ? ExitCode.ok : ExitCode.checkFailed;

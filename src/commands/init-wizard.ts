@@ -16,7 +16,6 @@
 import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CommandIO } from '../ui/io.js';
 import { DrkitError, ExitCode, UserError } from '../errors.js';
 import { defaultConfigPath } from '../config/paths.js';
@@ -25,7 +24,6 @@ import { configSchema } from '../config/schema.js';
 import { readSecretsFile } from '../adapters/secrets.js';
 import { writeFileAtomicSync } from '../adapters/files.js';
 import { systemRandom } from '../adapters/random.js';
-import { runProgram } from '../adapters/exec.js';
 import {
   configText, draftFromFlags, draftFromSetup, parseAnswers, recordText, secretsFromEnv, secretsText,
   type AnswersFile, type FollowUp, type WizardFlags,
@@ -108,6 +106,7 @@ function summary(interactive: boolean, draft: Draft, outcome: WizardOutcome, con
   lines.push(`  back up:     ${(draft.sources ?? []).join(', ')}`);
   if ((draft.exclude ?? []).length > 0) lines.push(`  leave out:   ${(draft.exclude ?? []).join(', ')}`);
   lines.push(`  onsite:      ${draft.onsite === 'none' ? 'none' : `${draft.onsiteTarget ?? ''} (${draft.onsiteSchedule ?? 'hourly'})`}`);
+  if (draft.onsite !== 'none' && (draft.onsiteDescription ?? '') !== '') lines.push(`               "${draft.onsiteDescription ?? ''}"`);
   const repository = repositoryOf(draft);
   if (repository === undefined) lines.push('  offsite:     none');
   else {
@@ -119,7 +118,7 @@ function summary(interactive: boolean, draft: Draft, outcome: WizardOutcome, con
     lines.push(`  drill:       ${draft.drillSchedule ?? 'none'}`);
     const custodians = draft.custodians ?? [];
     const k = Number(draft.threshold ?? 0);
-    lines.push(`  kit:         ${custodians.length > 0 ? `any ${k} of ${custodians.length} sheets open it` : 'no custodians'}`);
+    lines.push(`  kit:         ${draft.owner ?? ''}'s kit, any ${k} of ${custodians.length} sheets open it`);
     for (const custodian of custodians) lines.push(`               ${describeCustodian(custodian)}`);
   }
   for (const key of removed) lines.push(`  removed:     ${key} (in the config now; your answers turn it off)`);
@@ -141,14 +140,6 @@ function writeSetup(files: { secrets?: { path: string; text: string }; config: {
   }
   writeFileAtomicSync(files.config.path, files.config.text, { what: 'config file' });
   writeFileAtomicSync(files.record.path, files.record.text, { what: 'answers record' });
-}
-
-const cliPath = (): string => fileURLToPath(new URL('../cli.js', import.meta.url));
-
-/** True when `kit create` takes --config (another helper builds it): asked of the command tree itself. */
-async function kitFromConfigAvailable(): Promise<boolean> {
-  const result = await runProgram(process.execPath, [cliPath(), 'kit', 'create', '--help']);
-  return result.exitStatus === 0 && /--config\b/.test(result.stdout);
 }
 
 /** The drill command's module, when this drkit has one. */
@@ -241,17 +232,13 @@ async function followUps(answers: AnswersFile | undefined, draft: Draft, configP
   // the kit, then a drill of it (the drill reads the sheet PDFs), then the paper (after which the PDFs may go)
   let kitDir: string | undefined;
   if (draft.offsite !== 'none' && (draft.custodians ?? []).length > 0) {
-    if (!(await kitFromConfigAvailable())) {
-      if (wanted.has('kit') || prompter !== null) say('the kit: this drkit cannot yet build it from the config (kit create --config); make it with drkit kit create --bundle … (see the README)');
-    } else if (await offer('kit', 'create the printed kit now?', true)) {
+    if (await offer('kit', 'create the printed kit now (it checks the credentials against the repository first)?', true)) {
       const out = resolveHome((answers?.kitOut ?? (prompter === null ? undefined : await prompter.input({ message: 'folder for the kit\'s PDFs', default: join(homedir(), 'drkit-kit') }))) ?? join(homedir(), 'drkit-kit'));
       const kitCreate = await import('./kit-create.js');
-      // built against kit create's documented flags; the check above asks the command tree that --config exists
-      const kitOptions = {
-        config: configPath, custodians: custodianList(draft.custodians ?? []), threshold: Number(draft.threshold),
-        out, format: 'pdf', paper: 'a4', force: false, json: io.jsonMode, check: true,
-      };
-      const made = await (kitCreate.run as unknown as (kitOptions: Record<string, unknown>, io: CommandIO) => Promise<number>)(kitOptions, io);
+      const made = await kitCreate.run({
+        config: configPath, check: true, custodians: custodianList(draft.custodians ?? []), threshold: Number(draft.threshold),
+        out, format: 'pdf', paper: 'a4', force: false, json: io.jsonMode,
+      }, io);
       if (made !== ExitCode.ok) return made;
       kitDir = out;
     }
@@ -259,7 +246,11 @@ async function followUps(answers: AnswersFile | undefined, draft: Draft, configP
   const drill = kitDir === undefined ? null : await loadDrill();
   if (drill !== null && await offer('drill', 'run a restore drill of the new kit now (a restore from its sheets in a sandbox, compared with your files)?', true)) {
     exitCode = await drill.run({ config: configPath, kit: kitDir, via: 'both', onsite: false, json: io.jsonMode }, io);
-    if (exitCode !== ExitCode.ok) return exitCode;
+    if (exitCode !== ExitCode.ok) {
+      // paper from a kit whose drill failed could fail a restorer the same way
+      say(`the drill did not pass: find out why before printing the kit (drkit drill --kit ${kitDir})`);
+      return exitCode;
+    }
   } else if (kitDir === undefined && draft.offsite !== 'none' && prompter !== null) {
     say('a drill needs the kit: once it is made, run drkit drill --kit DIR');
   }

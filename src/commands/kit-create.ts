@@ -114,10 +114,7 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
   const named = await loadCustodians(options);
   const custodians = named.map((custodian) => custodian.name);
   validateKitShape(custodians, options.threshold);
-  const { prepareKitBundle } = await import('./kit-create-source.js');
-  const prepared = await prepareKitBundle({ ...options, check: options.check ?? true }, loadBundle, io);
-  const bundle = prepared.bundle;
-
+  // where the kit goes is checked first: before the bundle is read and its repository opened over the network
   await assertWritableFolder(options.out, '--out');
   // a killed run's staging folder may hold a whole kit: it goes before anything else is written
   const swept = sweepKitStaging(options.out);
@@ -128,6 +125,10 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
       hints: ['choose an empty folder, or pass --force to replace that kit (retire it first: see the owner\'s checklist)'],
     });
   }
+
+  const { prepareKitBundle } = await import('./kit-create-source.js');
+  const prepared = await prepareKitBundle({ ...options, check: options.check ?? true }, loadBundle, io);
+  const bundle = prepared.bundle;
 
   if (options.supersedes !== undefined && !/^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$/.test(options.supersedes)) {
     throw new UserError('E_USAGE', `--supersedes: "${options.supersedes}" is not a kit id`, { hints: ['a kit id looks like 7QF2-9KXA: it is printed on every sheet of the old kit'] });

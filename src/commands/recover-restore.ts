@@ -22,7 +22,7 @@ import {
 import { addSample, progressView, type ProgressSample } from '../core/restore-progress.js';
 import { parseSnapshotName } from '../core/snapshot-names.js';
 import { DrkitError, ExitCode, ToolError, UserError } from '../errors.js';
-import { formatBytes, shortId } from '../ui/format.js';
+import { formatBytes, plural, shortId } from '../ui/format.js';
 import type { CommandIO } from '../ui/io.js';
 import { restoreProgressReporter } from '../ui/restore-progress.js';
 import type { Restic } from '../adapters/restic/index.js';
@@ -234,7 +234,7 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
   await poller.stop();
   if (result.errors.length > 0) {
     reporter.finish(progressView(samples, measuredTotal));
-    throw new UserError('E_RESTORE_ERRORS', `restore wrote ${target}, but ${result.errors.length} item(s) failed: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}`, { hints: ['run the same command again into an empty folder; check free space'] });
+    throw new UserError('E_RESTORE_ERRORS', `restore wrote ${target}, but ${plural(result.errors.length, 'item')} failed: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}`, { hints: ['run the same command again into an empty folder; check free space'] });
   }
   // restic 0.14 says nothing at the end either: with every file written (at its full size), the folder tells
   const finalBytes = result.bytesRestored ?? measuredTotal ?? Math.max(0, (await folderBytes(target)) - bytesBefore);
@@ -257,7 +257,7 @@ function explainFailedFiles(error: unknown, target: string): unknown {
   const named = [...error.stderrTail.matchAll(/ignoring error for (\S+?):|"item":"([^"]+)"/g)].map((match) => match[1] ?? match[2] ?? '');
   const files = [...new Set(named)].filter(Boolean);
   const some = files.length === 0 ? '' : `; files affected: ${files.slice(0, 3).join(', ')}${files.length > 3 ? `, … (${files.length})` : ''}`;
-  return new ToolError('E_RESTORE_ERRORS', `restic met ${count} error(s) restoring into ${target}${some}; the other files are restored`, {
+  return new ToolError('E_RESTORE_ERRORS', `restic met ${plural(Number(count), 'error')} restoring into ${target}${some}; the other files are restored`, {
     program: error.program, exitStatus: error.exitStatus, signal: error.signal, stderrTail: error.stderrTail, details: error.details,
     hints: noSpace
       ? ['the disk is full: the live USB keeps files in memory; plug in an external disk and restore there (--restore-to a folder under /media/)']

@@ -1,32 +1,34 @@
 /**
- * `drkit schedule print|install [--cron]`: systemd user units (a service and a Persistent=true timer per
- * configured job, and one for the repository check unless offsite.check is false) or crontab lines. `install` writes the units to $XDG_CONFIG_HOME/systemd/user (or the crontab
- * lines to $XDG_CONFIG_HOME/drkit/crontab) and prints the one command that enables them; it never runs systemctl
- * or crontab itself, so nothing changes behind the owner's back.
+ * `drkit schedule print|install|uninstall [--cron]`: systemd user units (a service and a Persistent=true timer per
+ * configured job, and one for the repository check unless offsite.check is false) or crontab lines.
+ * - `install` writes the units to $XDG_CONFIG_HOME/systemd/user (or the crontab lines to
+ *   $XDG_CONFIG_HOME/drkit/crontab) and prints the one command that enables them; it checks linger, because user
+ *   timers stop when the owner's last session ends unless systemd keeps the user manager running.
+ * - `uninstall` removes exactly the units drkit wrote (recognised by their first line; an owner's unit of the same
+ *   name stays) or drkit's crontab file, and prints the command that disables the timers (or drops drkit's lines
+ *   from the crontab).
+ * drkit never runs systemctl or crontab itself, so nothing changes behind the owner's back.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandIO } from '../ui/io.js';
 import { ExitCode } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import { configHome, defaultConfigPath } from '../config/paths.js';
-import { crontabLines, enableCommand, systemdUnits, unitBaseName, type JobSchedule, type ScheduleInput } from '../core/schedule.js';
+import { crontabCommand, crontabLines, disableCommand, enableCommand, systemdUnits, unitBaseName, type JobSchedule, type ScheduleInput } from '../core/schedule.js';
 import { writeFileAtomicSync } from '../adapters/files.js';
+import { cronFile, installedUnits, lingerEnabled, ownerName, unitFolder } from '../adapters/schedule-files.js';
 
 export interface ScheduleOptions {
-  action: 'print' | 'install';
+  action: 'print' | 'install' | 'uninstall';
   config?: string;
   cron?: boolean;
   json?: boolean;
 }
 
-export function run(options: ScheduleOptions, io: CommandIO): Promise<number> {
-  // synchronous work; a throw becomes a rejection for the CLI's one catch
-  return new Promise((resolve) => resolve(schedule(options, io)));
-}
-
-function schedule(options: ScheduleOptions, io: CommandIO): number {
+export async function run(options: ScheduleOptions, io: CommandIO): Promise<number> {
+  if (options.action === 'uninstall') return options.cron ? uninstallCron(io) : uninstallSystemd(io);
   const configPath = resolve(options.config ?? defaultConfigPath());
   const config = loadConfig(configPath);
   const jobs: JobSchedule[] = [];
@@ -41,31 +43,34 @@ function schedule(options: ScheduleOptions, io: CommandIO): number {
     config: configPath,
     jobs,
   };
+  return options.cron ? cron(options.action, input, io) : systemd(options.action, input, jobs, io);
+}
 
-  if (options.cron) {
-    const lines = crontabLines(input);
-    const file = join(configHome(), 'drkit', 'crontab');
-    const command = `(crontab -l 2>/dev/null | grep -v -E '# drkit-(backup-|check$)'; cat ${file}) | crontab -`;
-    if (options.action === 'install') {
-      mkdirSync(join(configHome(), 'drkit'), { recursive: true, mode: 0o700 });
-      writeFileAtomicSync(file, `${lines.join('\n')}\n`, { mode: 0o644 });
-    }
-    if (io.jsonMode) {
-      io.json({ message_type: 'schedule', kind: 'cron', lines, ...(options.action === 'install' ? { written: [file], enable: command } : {}) });
-    } else if (options.action === 'print') {
-      for (const line of lines) io.out(line);
-    } else {
-      io.note(`wrote ${file}`);
-      io.note('add the lines to your crontab (lines from an earlier install are replaced) with:');
-      io.out(command);
-    }
-    return ExitCode.ok;
+function cron(action: 'print' | 'install', input: ScheduleInput, io: CommandIO): number {
+  const lines = crontabLines(input);
+  const file = cronFile();
+  const command = crontabCommand(file);
+  if (action === 'install') {
+    mkdirSync(join(configHome(), 'drkit'), { recursive: true, mode: 0o700 });
+    writeFileAtomicSync(file, `${lines.join('\n')}\n`, { mode: 0o644 });
   }
+  if (io.jsonMode) {
+    io.json({ message_type: 'schedule', kind: 'cron', lines, ...(action === 'install' ? { written: [file], enable: command } : {}) });
+  } else if (action === 'print') {
+    for (const line of lines) io.out(line);
+  } else {
+    io.note(`wrote ${file}`);
+    io.note('add the lines to your crontab (lines from an earlier install are replaced) with:');
+    io.out(command);
+  }
+  return ExitCode.ok;
+}
 
+async function systemd(action: 'print' | 'install', input: ScheduleInput, jobs: readonly JobSchedule[], io: CommandIO): Promise<number> {
   const units = systemdUnits(input);
-  const folder = join(configHome(), 'systemd', 'user');
+  const folder = unitFolder();
   const enable = enableCommand(jobs);
-  if (options.action === 'print') {
+  if (action === 'print') {
     if (io.jsonMode) {
       io.json({ message_type: 'schedule', kind: 'systemd', folder, units, enable });
     } else {
@@ -84,12 +89,67 @@ function schedule(options: ScheduleOptions, io: CommandIO): number {
     writeFileAtomicSync(path, unit.text, { mode: 0o644 });
     return path;
   });
+  const user = ownerName();
+  const linger = await lingerEnabled(user);
+  const lingerCommand = `loginctl enable-linger ${user}`;
   if (io.jsonMode) {
-    io.json({ message_type: 'schedule', kind: 'systemd', written, enable });
-  } else {
-    for (const path of written) io.note(`wrote ${path}`);
-    io.note(`enable the timers (${jobs.map((job) => unitBaseName(job.job)).join(', ')}) with:`);
-    io.out(enable);
+    io.json({ message_type: 'schedule', kind: 'systemd', written, enable, linger, ...(linger ? {} : { enableLinger: lingerCommand }) });
+    return ExitCode.ok;
   }
+  for (const path of written) io.note(`wrote ${path}`);
+  if (!linger) {
+    io.note(`linger is off for ${user}: these user timers stop when ${user} logs out, and no backup runs until the next login`);
+    io.note(`to keep them running without a login, run once: ${lingerCommand}`);
+  }
+  io.note(`enable the timers (${jobs.map((job) => unitBaseName(job.job)).join(', ')}) with:`);
+  io.out(enable);
   return ExitCode.ok;
+}
+
+function uninstallSystemd(io: CommandIO): number {
+  const folder = unitFolder();
+  const names = installedUnits(folder);
+  const removed = names.map((name) => {
+    const path = join(folder, name);
+    rmSync(path, { force: true });
+    return path;
+  });
+  const timers = names.filter((name) => name.endsWith('.timer'));
+  const disable = timers.length === 0 ? null : disableCommand(timers);
+  if (io.jsonMode) {
+    io.json({ message_type: 'schedule_uninstall', kind: 'systemd', folder, removed, disable });
+    return ExitCode.ok;
+  }
+  if (removed.length === 0) {
+    io.note(`no drkit units in ${folder}: nothing to remove`);
+    return ExitCode.ok;
+  }
+  for (const path of removed) io.note(`removed ${path}`);
+  io.note('stop the timers and drop them from the user manager with:');
+  if (disable !== null) io.out(disable);
+  return ExitCode.ok;
+}
+
+function uninstallCron(io: CommandIO): number {
+  const file = cronFile();
+  const existed = removeCronFile(file);
+  const command = crontabCommand(null);
+  if (io.jsonMode) {
+    io.json({ message_type: 'schedule_uninstall', kind: 'cron', removed: existed ? [file] : [], disable: command });
+    return ExitCode.ok;
+  }
+  io.note(existed ? `removed ${file}` : `no ${file}: nothing to remove there`);
+  io.note('drop drkit\'s lines (those ending in "# drkit-…") from your crontab, and no other line, with:');
+  io.out(command);
+  return ExitCode.ok;
+}
+
+/** Removes drkit's crontab file; true when it was there. */
+function removeCronFile(file: string): boolean {
+  try {
+    rmSync(file);
+    return true;
+  } catch {
+    return false;
+  }
 }

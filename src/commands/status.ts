@@ -14,8 +14,9 @@ import { defaultConfigPath, stateDir, stateHome } from '../config/paths.js';
 import { formatAge } from '../config/duration.js';
 import { readState } from '../adapters/state.js';
 import { judgeDrills, judgeStatus, type DrillVerdictLine, type JobStatusInput, type JobVerdict, type StatusReport } from '../core/status.js';
-import { formatBytes, shortId } from '../ui/format.js';
+import { formatBytes, formatLocalTime, plural, shortId } from '../ui/format.js';
 import { judgeKit, type KitVerdict } from '../core/kit-record.js';
+import { scheduleState, type ScheduleState } from '../adapters/schedule-files.js';
 
 export interface StatusOptions {
   config?: string;
@@ -39,16 +40,16 @@ function describe(verdict: JobVerdict): string[] {
   if (good === null) {
     lines.push(`  last good ${verdict.job === 'check' ? 'check' : 'run'}: never`);
   } else {
-    lines.push(`  last good ${verdict.job === 'check' ? 'check' : 'run'}: ${good.finishedAt} (${formatAge(verdict.ageMs ?? 0)} ago; maxAge ${verdict.maxAgeText})`);
+    lines.push(`  last good ${verdict.job === 'check' ? 'check' : 'run'}: ${formatLocalTime(good.finishedAt)} (${formatAge(verdict.ageMs ?? 0)} ago; maxAge ${verdict.maxAgeText})`);
     const facts = [
       good.snapshotId === undefined ? null : `snapshot ${shortId(good.snapshotId)}`,
       good.bytesTotal === undefined ? null : formatBytes(good.bytesTotal),
-      good.filesTotal === undefined ? null : `${good.filesTotal} file${good.filesTotal === 1 ? '' : 's'}`,
-      good.snapshotCount === undefined ? null : `${good.snapshotCount} snapshot${good.snapshotCount === 1 ? '' : 's'} kept`,
+      good.filesTotal === undefined ? null : plural(good.filesTotal, 'file'),
+      good.snapshotCount === undefined ? null : `${plural(good.snapshotCount, 'snapshot')} kept`,
     ].filter((fact): fact is string => fact !== null);
     if (facts.length > 0) lines.push(`  ${facts.join(', ')}`);
     for (const warning of good.warnings.slice(0, 5)) lines.push(`  warning: ${warning}`);
-    if (good.warnings.length > 5) lines.push(`  ... and ${good.warnings.length - 5} more warnings`);
+    if (good.warnings.length > 5) lines.push(`  ... and ${plural(good.warnings.length - 5, 'more warning')}`);
   }
   return lines;
 }
@@ -70,11 +71,29 @@ export function renderKit(verdict: KitVerdict): string[] {
 export function renderStatus(report: StatusReport, drills: readonly DrillVerdictLine[] = []): string[] {
   const lines = report.jobs.flatMap(describe);
   const drill = report.lastDrill;
-  if (drills.length === 0) lines.push(`last drill: ${drill === null ? 'never' : `${drill.finishedAt} (${drill.job}, ${drill.outcome})`}`);
+  if (drills.length === 0) lines.push(`last drill: ${drill === null ? 'never' : `${formatLocalTime(drill.finishedAt)} (${drill.job}, ${drill.outcome})`}`);
   for (const line of drills) {
-    lines.push(`last drill via ${line.via}: ${line.last.outcome}${line.flagged ? ' (FLAGGED)' : ''} at ${line.last.finishedAt} (${formatAge(line.ageMs)} ago)${line.problem === null ? '' : ` — ${line.problem}`}`);
+    lines.push(`last drill via ${line.via}: ${line.last.outcome}${line.flagged ? ' (FLAGGED)' : ''} at ${formatLocalTime(line.last.finishedAt)} (${formatAge(line.ageMs)} ago)${line.problem === null ? '' : ` — ${line.problem}`}`);
   }
   return lines;
+}
+
+/** One line: is drkit's schedule installed (units present, crontab lines present)? */
+export function renderSchedule(schedule: ScheduleState): string {
+  switch (schedule.state) {
+    case 'systemd': {
+      const timers = schedule.units.filter((name) => name.endsWith('.timer')).length;
+      return `schedule: systemd user timers installed (${plural(timers, 'timer')} in ${schedule.folder})`;
+    }
+    case 'cron':
+      return `schedule: crontab lines installed (${plural(schedule.crontabLines ?? 0, 'line')} in your crontab)`;
+    case 'written':
+      return schedule.crontabLines === null
+        ? `schedule: crontab lines written to ${schedule.cronFile ?? ''}; your crontab could not be read to see whether they are in it`
+        : `schedule: crontab lines written to ${schedule.cronFile ?? ''} but not in your crontab (drkit schedule install --cron prints the command)`;
+    case 'none':
+      return 'schedule: not installed (drkit schedule install)';
+  }
 }
 
 /** drill.maxAge when the config does not say: a quarter and a day */
@@ -92,7 +111,7 @@ export async function run(options: StatusOptions, io: CommandIO): Promise<number
     { job: 'check', configured: check !== undefined, maxAge: check?.maxAge ?? 0, maxAgeText: check?.maxAgeText ?? '' },
   ];
   const now = options.now ?? new Date();
-  const report = judgeStatus(jobs, state.runs, state.drills, now, formatAge);
+  const report = judgeStatus(jobs, state.runs, state.drills, now, formatAge, io.jsonMode ? undefined : formatLocalTime);
   const drills = judgeDrills(state.drills, now, config.drill?.maxAge ?? DRILL_MAX_AGE.ms, config.drill?.maxAgeText ?? DRILL_MAX_AGE.text, formatAge);
   // the kit's fingerprint is recomputed from the current config and secrets only when there is a kit to compare
   const kitBundle = state.kit === undefined ? undefined : await import('../config/kit-bundle.js');
@@ -100,11 +119,13 @@ export async function run(options: StatusOptions, io: CommandIO): Promise<number
   const kit = judgeKit(state.kit, current, config.kit?.maxAge ?? KIT_MAX_AGE_DEFAULT.ms, config.kit?.maxAgeText ?? KIT_MAX_AGE_DEFAULT.text, now, formatAge);
   // a drill that failed or is older than drill.maxAge is a finding like a stale backup (none run yet is not)
   const stale = report.stale || kit.stale || drills.some((line) => line.flagged);
+  // whether the schedule is installed is said, never judged: running the jobs by hand is allowed
+  const schedule = await scheduleState();
   if (io.jsonMode) {
-    io.json({ message_type: 'status', setup: dir, ...report, drills, kit, stale });
+    io.json({ message_type: 'status', setup: dir, ...report, drills, kit, schedule, stale });
   } else {
     // without a kit there is nothing to say yet (the JSON still carries state "none")
-    for (const line of [...renderStatus(report, drills), ...(kit.kit === null ? [] : renderKit(kit))]) io.out(line);
+    for (const line of [...renderStatus(report, drills), ...(kit.kit === null ? [] : renderKit(kit)), renderSchedule(schedule)]) io.out(line);
   }
   return stale ? ExitCode.stale : ExitCode.ok;
 }

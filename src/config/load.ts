@@ -14,7 +14,7 @@ import { parseTargetSpec } from '../core/target-spec.js';
 import { DEFAULT_RETENTION } from '../core/retention.js';
 import { resolvePath } from './paths.js';
 import { configSchema, type RawConfig } from './schema.js';
-import type { Config, HealthcheckUrls, OffsiteKeep, OnsiteKeep, Schedule } from './types.js';
+import type { Config, HealthcheckUrls, JobHooks, OffsiteKeep, OnsiteKeep, Schedule } from './types.js';
 
 export interface ConfigMistake {
   line: number;
@@ -175,6 +175,17 @@ function healthcheckUrls(value: string | HealthcheckUrls | undefined): Healthche
   return { ...value };
 }
 
+/** a hook command that hangs (a mount that waits for a disk) is stopped after this long */
+const DEFAULT_HOOK_TIMEOUT = '5m';
+
+type RawHooks = { before?: string[] | undefined; after?: string[] | undefined; failure?: string[] | undefined; timeout?: string | undefined };
+
+function jobHooks(raw: RawHooks | undefined): { hooks?: JobHooks } {
+  if (raw === undefined) return {};
+  const timeoutText = raw.timeout ?? DEFAULT_HOOK_TIMEOUT;
+  return { hooks: { before: raw.before ?? [], after: raw.after ?? [], failure: raw.failure ?? [], timeout: ms(timeoutText), timeoutText } };
+}
+
 function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Config {
   const base = dirname(file);
   const config: Config = {
@@ -206,6 +217,7 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
     };
     const hc = healthcheckUrls(raw.onsite.healthcheck);
     if (hc) config.onsite.healthcheck = hc;
+    Object.assign(config.onsite, jobHooks(raw.onsite.hooks));
     if (raw.onsite.removable === false) config.onsite.removable = false;
     if (raw.onsite.removable !== undefined && raw.onsite.removable !== false) {
       if (remote) throw new UserError('E_CONFIG', `${basename(file)}: onsite.removable: applies to a local target only, not ${target}`, { hints: [`remove onsite.removable from ${file}`] });
@@ -242,6 +254,7 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
     if (raw.offsite.cacert !== undefined) config.offsite.cacert = resolvePath(raw.offsite.cacert, base);
     const hc = healthcheckUrls(raw.offsite.healthcheck);
     if (hc) config.offsite.healthcheck = hc;
+    Object.assign(config.offsite, jobHooks(raw.offsite.hooks));
     if (raw.offsite.check !== false) {
       const check = raw.offsite.check ?? {};
       const checkMaxAge = check.maxAge ?? DEFAULT_CHECK.maxAge;
@@ -250,6 +263,7 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
         maxAge: ms(checkMaxAge),
         maxAgeText: checkMaxAge,
         ...(check.readDataSubset === undefined ? {} : { readDataSubset: check.readDataSubset }),
+        ...jobHooks(check.hooks),
       };
     }
   }

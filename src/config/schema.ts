@@ -32,6 +32,16 @@ const schedule = z.string({ error: rule('must be "hourly", "daily", "weekly", or
     error: 'must be "hourly", "daily", "weekly", "daily at HH:MM", "weekly at HH:MM" or "HH:MM"',
   });
 
+const commands = z.array(text('must be a shell command (run with /bin/sh -c)'), { error: rule('must be a list of shell commands') });
+
+/** before/after/failure commands of a job (src/jobs/hooks.ts); each list runs in order */
+const hooks = z.strictObject({
+  before: commands.optional(),
+  after: commands.optional(),
+  failure: commands.optional(),
+  timeout: duration.optional(),
+}, { error: rule('must be a map with before, after and failure (lists of shell commands) and timeout') });
+
 const count = z.number({ error: rule('must be a whole number of snapshots') }).int({ error: 'must be a whole number of snapshots' })
   .positive({ error: 'must be at least 1' });
 
@@ -60,6 +70,7 @@ const onsite = z.strictObject({
   maxAge: duration.optional(),
   schedule: schedule.optional(),
   healthcheck: healthcheck.optional(),
+  hooks: hooks.optional(),
   removable: z.union([z.boolean(), text('must be true, false or the mount point of the disk')],
     { error: 'must be true (the target is a mount point), false, or the mount point the target is under' }).optional(),
   ssh: z.strictObject({
@@ -85,6 +96,7 @@ const offsite = z.strictObject({
   tags: z.array(text('must be a tag name without commas').refine((tag) => !tag.includes(','), { error: 'must be a tag name without commas' }),
     { error: rule('must be a list of tags') }).optional(),
   healthcheck: healthcheck.optional(),
+  hooks: hooks.optional(),
   check: z.union([
     z.literal(false),
     z.strictObject({
@@ -92,8 +104,9 @@ const offsite = z.strictObject({
       readDataSubset: z.string({ error: rule('must be a share of the data such as "5%", "1/10" or "500M"') })
         .regex(/^(?:(?:100|[1-9]?\d)(?:\.\d+)?%|[1-9]\d*\/[1-9]\d*|[1-9]\d*[KMGT]?)$/, { error: 'must be a share of the data such as "5%", "1/10" or "500M"' }).optional(),
       maxAge: duration.optional(),
-    }, { error: rule('must be false or a map with schedule, readDataSubset and maxAge') }),
-  ], { error: 'must be false (no repository check) or a map with schedule, readDataSubset and maxAge' }).optional(),
+      hooks: hooks.optional(),
+    }, { error: rule('must be false or a map with schedule, readDataSubset, maxAge and hooks') }),
+  ], { error: 'must be false (no repository check) or a map with schedule, readDataSubset, maxAge and hooks' }).optional(),
 }, { error: rule('must be a map with at least a repository') });
 
 /** what `drkit kit create --config` puts in the kit besides the repository's credentials (docs/config.md) */

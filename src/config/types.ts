@@ -24,6 +24,18 @@ export interface HealthcheckUrls {
   fail?: string;
 }
 
+/** Commands run around a job (src/jobs/hooks.ts, docs/config.md "hooks"), each with /bin/sh -c. */
+export interface JobHooks {
+  before: string[];
+  /** after a success or a warning */
+  after: string[];
+  /** after a failure, a failed `before` hook included */
+  failure: string[];
+  /** ms one command may run before it is stopped */
+  timeout: number;
+  timeoutText: string;
+}
+
 /** When a job's timer fires: every hour, every day (at 03:00 unless `at` is set) or every week (Monday). */
 export interface Schedule {
   every: 'hourly' | 'daily' | 'weekly';
@@ -40,6 +52,7 @@ export interface OnsiteConfig {
   maxAgeText: string;
   schedule: Schedule;
   healthcheck?: HealthcheckUrls;
+  hooks?: JobHooks;
   ssh?: { port?: number; identityFile?: string };
   /**
    * absolute path of the mount point of a removable disk the target lives on (`removable: true`: the target
@@ -57,6 +70,7 @@ export interface RepositoryCheckConfig {
   /** `drkit status` fails when the last good check is older than this (ms) */
   maxAge: number;
   maxAgeText: string;
+  hooks?: JobHooks;
 }
 
 export interface OffsiteConfig {
@@ -76,6 +90,7 @@ export interface OffsiteConfig {
   giveUpAfter: number;
   tags: string[];
   healthcheck?: HealthcheckUrls;
+  hooks?: JobHooks;
   /** absent when the config says `check: false` */
   check?: RepositoryCheckConfig;
 }

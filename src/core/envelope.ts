@@ -89,11 +89,13 @@ const ENVELOPE_QR_PART = /^DK1E[1-9][1-9][0-9A-HJKMNP-TV-Z]+$/;
  */
 export function parseEnvelopeText(file: string, text: string, kitId?: Uint8Array): ParsedEnvelope {
   const raw = text.split(/\r?\n/);
-  if (raw.some((line) => line.startsWith(SHARE_QR_PREFIX))) {
+  const scanned = raw.filter(isScannedLine);
+  // a photo of a whole sheet gives both codes (zbarimg prints every code it finds): the envelope's are used and the
+  // share's ignored; only a file with a share's code and no envelope code is the wrong photo
+  if (scanned.length === 0 && raw.some((line) => line.startsWith(SHARE_QR_PREFIX))) {
     throw new TextFormError('E_ENVELOPE_SHARE_QR', `${file}: holds a share's QR code, not the envelope's`, file, undefined,
       ['scan the envelope\'s QR code (the large one beside the envelope\'s lines), not the share\'s']);
   }
-  const scanned = raw.filter(isScannedLine);
   if (scanned.length > 0) return envelopeFromQrPayloads(file, scanned);
   const { lines, comments } = parseTextForm(file, text);
   const id = kitId ?? kitIdFromComments(comments);

@@ -9,6 +9,8 @@
  *   day's first run (they share all unchanged data, so they cost almost no space meanwhile).
  * Pure: the clock is a parameter.
  */
+import { plural } from './words.js';
+
 /** The keep rules this module reads (structurally the restic adapter's KeepPolicy; the core imports no adapter). */
 export interface KeepPolicy {
   last?: number;
@@ -60,7 +62,7 @@ export function forgetDecision(keep: KeepPolicy, ledger: RetentionLedger | undef
   const expectedCount = ledger.kept + ledger.since;
   const floor = guaranteedKept(keep);
   if (expectedCount <= floor) {
-    return { due: false, expectedCount, reason: `${expectedCount} snapshot(s), and the policy keeps at least the newest ${floor}` };
+    return { due: false, expectedCount, reason: `${plural(expectedCount, 'snapshot')}, and the policy keeps at least the newest ${floor}` };
   }
   if (ledger.forgotAt !== null) {
     const elapsed = now.getTime() - Date.parse(ledger.forgotAt);
@@ -68,5 +70,5 @@ export function forgetDecision(keep: KeepPolicy, ledger: RetentionLedger | undef
       return { due: false, expectedCount, reason: 'forget ran less than a day ago' };
     }
   }
-  return { due: true, reason: `${expectedCount} snapshot(s), more than the ${floor} the policy always keeps` };
+  return { due: true, reason: `${plural(expectedCount, 'snapshot')}, more than the ${floor} the policy always keeps` };
 }

@@ -5,8 +5,18 @@
  *   the machine was off happens at the next boot (the reason to prefer systemd over cron on laptops);
  * - a small RandomizedDelaySec spreads runs of many machines on one server;
  * - ExecStart is quoted for systemd (`"…"`, with `%` and `$` doubled, so no specifier or variable expands);
- * - crontab lines quote each argument for /bin/sh and escape `%` (cron turns a bare `%` into a newline).
+ * - crontab lines quote each argument for /bin/sh and escape `%` (cron turns a bare `%` into a newline);
+ * - no system targets: a user manager cannot order against the system's `network-online.target`
+ *   (`Wants=`/`After=` on it do nothing in a user unit), so the units name none. A run that starts before the
+ *   network is up is covered by restic's own retries (offsite.retries) and drkit's giveUpAfter, and the onsite job
+ *   needs no network unless its target is remote (rsync over ssh fails, the run is recorded as failed, and the
+ *   next timer retries);
+ * - every file drkit writes starts with UNIT_HEADER (units) or ends in its unit's tag (crontab lines), so
+ *   `schedule uninstall` and `status` find exactly what drkit wrote and never touch the owner's own units.
  */
+
+/** the first line of every unit drkit writes; `schedule uninstall` removes only files that start with it */
+export const UNIT_HEADER = '# written by drkit schedule install';
 
 /** the two backups, the repository check (`drkit check`, config offsite.check) and the restore drill */
 export type ScheduledJob = 'onsite' | 'offsite' | 'check' | 'drill';
@@ -85,18 +95,17 @@ export function cronTime(schedule: JobSchedule): string {
 export function systemdUnits(input: ScheduleInput): UnitFile[] {
   return input.jobs.flatMap((schedule): UnitFile[] => {
     const base = unitBaseName(schedule.job);
-    const network = schedule.job !== 'onsite' ? 'Wants=network-online.target\nAfter=network-online.target\n' : '';
-    const service = `# written by drkit schedule install; rerun it after changing the schedule
+    const service = `${UNIT_HEADER}; rerun it after changing the schedule
 [Unit]
 Description=${DESCRIPTION[schedule.job]}
-${network}
+
 [Service]
 Type=oneshot
 ExecStart=${command(input, schedule.job).map(quoteSystemd).join(' ')}
 Nice=10
 IOSchedulingClass=idle
 `;
-    const timer = `# written by drkit schedule install
+    const timer = `${UNIT_HEADER}
 [Unit]
 Description=Run ${DESCRIPTION[schedule.job]} ${schedule.every}
 
@@ -115,6 +124,34 @@ WantedBy=timers.target
 /** The one command that loads and starts the timers after the units are written. */
 export function enableCommand(jobs: readonly JobSchedule[]): string {
   return `systemctl --user daemon-reload && systemctl --user enable --now ${jobs.map((job) => `${unitBaseName(job.job)}.timer`).join(' ')}`;
+}
+
+/** The names of the units drkit may write, for every job (what uninstall and status look for). */
+export function allUnitNames(): string[] {
+  return (['onsite', 'offsite', 'check', 'drill'] as const).flatMap((job) => [`${unitBaseName(job)}.service`, `${unitBaseName(job)}.timer`]);
+}
+
+/** True when `text` is a unit drkit wrote (it starts with UNIT_HEADER); a same-named unit of the owner's is not. */
+export function isDrkitUnit(text: string): boolean {
+  return text.startsWith(UNIT_HEADER);
+}
+
+/**
+ * The command that stops and disables the named timers and reloads the user manager, run by the owner after
+ * uninstall removed the files. systemd 252 removes the enable link of a timer whose file is gone (it warns that
+ * the unit file does not exist), and `;` lets daemon-reload run even where an older systemctl exits non-zero.
+ */
+export function disableCommand(timers: readonly string[]): string {
+  return `systemctl --user disable --now ${timers.join(' ')}; systemctl --user daemon-reload`;
+}
+
+/** The tag that ends every crontab line drkit writes (`# drkit-backup-onsite`, `# drkit-check`). */
+export const CRON_TAG = /# drkit-(?:backup-(?:onsite|offsite|drill)|check)$/;
+
+/** The shell command that replaces drkit's lines in the owner's crontab with those in `file` (none: removes them). */
+export function crontabCommand(file: string | null): string {
+  const keep = "crontab -l 2>/dev/null | grep -v -E '# drkit-(backup-(onsite|offsite|drill)|check)$'";
+  return file === null ? `${keep} | crontab -` : `(${keep}; cat ${quoteShell(file)}) | crontab -`;
 }
 
 /** One crontab line per job, each tagged with its unit's name (`# drkit-backup-<job>`, `# drkit-check`) so it can be found and replaced. */

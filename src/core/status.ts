@@ -9,6 +9,8 @@
  * - else "ok".
  * A job that is not configured is listed as such and never makes the report stale.
  */
+import { plural } from './words.js';
+
 
 /** the two backup jobs, and the repository check (src/jobs/check.ts), which is recorded and judged like them */
 export type RecordJob = 'onsite' | 'offsite' | 'check';
@@ -109,7 +111,9 @@ export interface StatusReport {
 const byFinish = (a: { finishedAt: string }, b: { finishedAt: string }): number => Date.parse(a.finishedAt) - Date.parse(b.finishedAt);
 
 export function judgeStatus(jobs: readonly JobStatusInput[], runs: readonly RunRecord[], drills: readonly DrillRecord[], now: Date,
-  formatAge: (ms: number) => string = (ms) => `${Math.round(ms / 3_600_000)}h`): StatusReport {
+  formatAge: (ms: number) => string = (ms) => `${Math.round(ms / 3_600_000)}h`,
+  /** how a time is shown in a problem: ISO UTC for JSON (the default), the reader's local time for text */
+  formatTime: (iso: string) => string = (iso) => iso): StatusReport {
   const verdicts = jobs.map((input): JobVerdict => {
     const mine = runs.filter((run) => run.job === input.job).sort(byFinish);
     const lastRun = mine.at(-1) ?? null;
@@ -120,13 +124,13 @@ export function judgeStatus(jobs: readonly JobStatusInput[], runs: readonly RunR
     if (lastRun === null) return { ...base, state: 'never', stale: true, problem: input.job === 'check' ? 'no repository check has run yet' : 'no backup has run yet' };
     if (lastRun.outcome === 'failed') {
       const why = lastRun.error ? `${lastRun.error.message} (${lastRun.error.code})` : 'unknown error';
-      return { ...base, state: 'failed', stale: true, problem: `last run failed at ${lastRun.finishedAt}: ${why}` };
+      return { ...base, state: 'failed', stale: true, problem: `last run failed at ${formatTime(lastRun.finishedAt)}: ${why}` };
     }
     if (ageMs !== null && ageMs > input.maxAge) {
       return { ...base, state: 'stale', stale: true, problem: `last good run is ${formatAge(ageMs)} old, more than maxAge ${input.maxAgeText}` };
     }
     if (lastGood !== null && lastGood.outcome === 'warning') {
-      return { ...base, state: 'warning', stale: false, problem: `last run finished with ${lastGood.warnings.length} warning(s)` };
+      return { ...base, state: 'warning', stale: false, problem: `last run finished with ${plural(lastGood.warnings.length, 'warning')}` };
     }
     return { ...base, state: 'ok', stale: false, problem: null };
   });

@@ -14,17 +14,18 @@
  * typed files, the restored data) lives in one private folder that is removed on every exit; one that a killed
  * drill left is removed by the next drill.
  */
-import { mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, realpath, writeFile } from 'node:fs/promises';
 import { accessSync, constants, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { pidAlive } from '../adapters/lock.js';
+import { registerCleanupPath } from '../adapters/cleanup.js';
 import { pdfTextLayer, scanPdfQrCodes } from '../adapters/pdf-readback.js';
 import { classifyResticRun, lastResticMessage } from '../adapters/restic/errors.js';
 import { redactText } from '../core/redact.js';
 import { openResticRepository, resticFeatures, parseResticVersion, type Restic, type Snapshot } from '../adapters/restic/index.js';
 import { probeBwrap, ROOM_HOME, runInRoom, SYSTEM_FOLDERS, type Isolation, type RoomBind, type RoomSpec } from '../adapters/sandbox.js';
-import { compareRestoredTree, walkFiles } from '../adapters/tree-compare.js';
+import { compareRestoredTree, removeTree, walkFiles } from '../adapters/tree-compare.js';
 import { offsiteAccess } from '../config/offsite.js';
 import type { Config } from '../config/types.js';
 import {
@@ -66,6 +67,9 @@ export interface ViaReport extends TreeComparison {
   /** restic's own --verify ran on the restore */
   resticVerify: boolean;
   durationMs: number;
+  /** of which the room (the restore) and the comparison outside */
+  restoreMs: number;
+  compareMs: number;
   /** commands of the printed path run, typed and skipped (via guide) */
   commands?: { run: number; typed: number; skipped: number };
   /** what the drill changed in a printed command (only --sample adds --include to the restore) */
@@ -77,6 +81,9 @@ export interface DrillReport {
   startedAt: string;
   finishedAt: string;
   durationMs: number;
+  /** reading the guide and the sheets back; the snapshot, check and sample outside the room (side by side) */
+  readbackMs: number;
+  preflightMs: number;
   isolation: Isolation;
   /** why the room is not a bwrap sandbox, when it is not */
   isolationReason: string | null;
@@ -101,7 +108,7 @@ async function removeStaleScratch(): Promise<void> {
   const names = await readdir(tmpdir()).catch(() => [] as string[]);
   for (const name of names) {
     const pid = Number(new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`).exec(name)?.[1] ?? NaN);
-    if (Number.isInteger(pid) && pid !== process.pid && !pidAlive(pid)) await rm(join(tmpdir(), name), { recursive: true, force: true });
+    if (Number.isInteger(pid) && pid !== process.pid && !pidAlive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true, maxRetries: 5 });
   }
 }
 
@@ -202,7 +209,7 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
     const onsiteOnly = await onsiteDrill(input, findings);
     const finished = clock();
     return {
-      verdict: drillVerdict(findings, 1), startedAt: started.toISOString(), finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(),
+      verdict: drillVerdict(findings, 1), startedAt: started.toISOString(), finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(), readbackMs: 0, preflightMs: 0,
       isolation: 'none', isolationReason: 'the onsite drill reads the snapshot folder directly, outside any room', kitId: null, sheetsUsed: [], snapshot: null,
       sample: input.sample ?? null, vias: [onsiteOnly], check: 'not-run', canary: 'not-recorded', findings, versions: { restic: null, gpg: null, python: null, bwrap: null },
     };
@@ -218,7 +225,50 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   const isolation: Isolation = probe.usable ? 'bwrap' : 'none';
   if (!probe.usable) input.note(`WARNING: isolation: none — ${probe.reason}; the drill runs with a cleared environment and a temporary home, but the room is NOT sealed`);
 
+  // 3 (started first: it needs only the config). Outside the room: the snapshot, restic check, the sample
+  const access = offsiteAccess(input.config, offsite);
+  const preflightStarted = Date.now();
+  const preflight = (async () => {
+    const found: DrillFinding[] = [];
+    let restic: Restic | null = null;
+    let latest: Snapshot | null = null;
+    let check: DrillReport['check'] = 'not-run';
+    let sample: string[] | undefined;
+    try {
+      restic = await openResticRepository({ repository: access.repository, password: access.password, env: access.env, ...(access.cacert === undefined ? {} : { cacert: access.cacert }) },
+        { retry: { attempts: 1, initialDelayMs: 0, factor: 1, maxDelayMs: 0 }, backendGiveUpMs: offsite.giveUpAfter });
+      const snapshots = await restic.snapshots();
+      latest = snapshots.at(-1) ?? null;
+      if (latest === null) found.push({ code: 'E_DRILL_NO_SNAPSHOT', message: `the repository ${restic.displayName} holds no snapshot: run drkit backup offsite first` });
+    } catch (error) {
+      found.push(errorFinding(error, restic?.displayName ?? offsite.repository, undefined, false));
+    }
+    const repositoryName = restic?.displayName ?? offsite.repository;
+    if (restic !== null && latest !== null) {
+      try {
+        const result = await restic.check();
+        check = result.ok ? 'ok' : 'problems';
+        found.push(...checkFindings(result.problems, repositoryName));
+      } catch (error) {
+        found.push(errorFinding(error, repositoryName, undefined, false));
+      }
+      if (input.sample !== undefined) {
+        const pool = reservoir<string>(input.sample, input.random);
+        try {
+          await restic.listFiles(latest.id, (file) => pool.offer(file.path));
+          sample = pool.items();
+        } catch (error) {
+          found.push(errorFinding(error, repositoryName, undefined, false));
+        }
+      }
+    }
+    return { latest, check, sample, repositoryName, found, preflightMs: Date.now() - preflightStarted };
+  })();
+  // the sheets' read-back below may throw (a missing guide): the preflight's outcome is then not wanted
+  preflight.catch(() => undefined);
+
   // 1. the guide, as its text layer gives it
+  const readbackStarted = Date.now();
   const guideRaw = await pdfTextLayer(guidePath, 'raw').catch((error: unknown) => {
     throw new UserError('E_DRILL_KIT', `--kit ${kitDir}: guide.pdf cannot be read: ${error instanceof Error ? error.message : String(error)}`, { hints: ['give the folder kit create wrote, with guide.pdf in it'] });
   });
@@ -226,21 +276,33 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   const steps = stepNumbers(guideRaw, commands);
   const combiner = extractListing(await pdfTextLayer(guidePath, { fixed: LISTING_PITCH }));
 
-  // 2. the sheets, until k are readable
+  // 2. the sheets, until k are readable: the first three (k is at least 2, most often 3) read side by side
   const order = input.sheets !== undefined ? [...input.sheets] : shuffled([...sheetsOnDisk.keys()].sort((a, b) => a - b), input.random);
+  const readOne = async (number: number): Promise<SheetRead | SheetReading> => {
+    const path = sheetsOnDisk.get(number);
+    const file = `sheet-${number}.pdf`;
+    if (path === undefined) return { file, number: null, fingerprint: null, qrFingerprint: null, listed: null, unreadable: 'not in the kit folder' };
+    const read = await readSheet(path, file);
+    return read.reading.number === null ? read.reading : read;
+  };
   const used: SheetRead[] = [];
   const unreadable: SheetReading[] = [];
   let needed: number | null = null;
-  for (const number of order) {
+  const take = (result: SheetRead | SheetReading): void => {
+    if ('reading' in result) {
+      if (needed === null || used.length < needed) used.push(result);
+      needed ??= result.threshold;
+    } else {
+      unreadable.push(result);
+    }
+  };
+  const first = Math.min(order.length, input.sheets === undefined ? 3 : order.length);
+  for (const result of await Promise.all(order.slice(0, first).map(readOne))) take(result);
+  for (const number of order.slice(first)) {
     if (needed !== null && used.length >= needed) break;
-    const path = sheetsOnDisk.get(number);
-    const file = `sheet-${number}.pdf`;
-    if (path === undefined) { unreadable.push({ file, number: null, fingerprint: null, qrFingerprint: null, listed: null, unreadable: 'not in the kit folder' }); continue; }
-    const read = await readSheet(path, file);
-    if (read.reading.number === null) { unreadable.push(read.reading); continue; }
-    used.push(read);
-    needed ??= read.threshold;
+    take(await readOne(number));
   }
+  if (needed !== null && used.length > needed) used.length = needed;
   const k = needed ?? (input.sheets?.length ?? 2);
   const few = tooFewSheets(used.length, k, unreadable);
   if (few !== null) findings.push(few);
@@ -251,40 +313,9 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   const firstShare = used[0]?.shareText;
   const kitId = firstShare === undefined || firstShare === null ? null : formatKitId(parseShareText('sheet', firstShare.split('\n').filter((line) => !line.startsWith('# fingerprints:')).join('\n')).kitId);
 
-  // 3. outside the room: the snapshot, restic check, the sample
-  const access = offsiteAccess(input.config, offsite);
-  let restic: Restic | null = null;
-  let latest: Snapshot | null = null;
-  let check: DrillReport['check'] = 'not-run';
-  let sample: string[] | undefined;
-  try {
-    restic = await openResticRepository({ repository: access.repository, password: access.password, env: access.env, ...(access.cacert === undefined ? {} : { cacert: access.cacert }) },
-      { retry: { attempts: 1, initialDelayMs: 0, factor: 1, maxDelayMs: 0 }, backendGiveUpMs: offsite.giveUpAfter });
-    const snapshots = await restic.snapshots();
-    latest = snapshots.at(-1) ?? null;
-    if (latest === null) findings.push({ code: 'E_DRILL_NO_SNAPSHOT', message: `the repository ${restic.displayName} holds no snapshot: run drkit backup offsite first` });
-  } catch (error) {
-    findings.push(errorFinding(error, restic?.displayName ?? offsite.repository, undefined, false));
-  }
-  const repositoryName = restic?.displayName ?? redactRepository(offsite.repository);
-  if (restic !== null && latest !== null) {
-    try {
-      const result = await restic.check();
-      check = result.ok ? 'ok' : 'problems';
-      findings.push(...checkFindings(result.problems, repositoryName));
-    } catch (error) {
-      findings.push(errorFinding(error, repositoryName, undefined, false));
-    }
-    if (input.sample !== undefined) {
-      const pool = reservoir<string>(input.sample, input.random);
-      try {
-        await restic.listFiles(latest.id, (file) => pool.offer(file.path));
-        sample = pool.items();
-      } catch (error) {
-        findings.push(errorFinding(error, repositoryName, undefined, false));
-      }
-    }
-  }
+  const readbackMs = Date.now() - readbackStarted;
+  const { latest, check, sample, repositoryName, found, preflightMs } = await preflight;
+  findings.push(...found);
 
   // 4 and 5. the rooms, then the comparison
   const vias: ViaReport[] = [];
@@ -303,10 +334,9 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   const hidden = [input.config.file, input.stateDir, kitDir, ...input.config.sources, ...(input.config.secrets === undefined ? [] : [input.config.secrets])];
   await removeStaleScratch();
   const scratch = await mkdtemp(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
-  const removeScratch = (): void => rmSync(scratch, { recursive: true, force: true });
-  const onSignal = (signal: NodeJS.Signals): void => { removeScratch(); process.kill(process.pid, signal); };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const removeScratch = (): void => rmSync(scratch, { recursive: true, force: true, maxRetries: 5 });
+  // an interrupt, a closed pipe or a crash removes it through the process's cleanup registry (src/cli.ts)
+  const releaseScratch = registerCleanupPath(scratch);
   try {
     const room = async (name: string, extraBinds: RoomBind[] = []): Promise<{ spec: RoomSpec; home: string; input: string }> => {
       const home = join(scratch, `home-${name}`);
@@ -416,6 +446,7 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
           restoredRoot = join(home, 'restore', 'files');
         }
       }
+      const restoreMs = Date.now() - viaStarted;
       let comparison: TreeComparison = { filesChecked: 0, bytesChecked: 0, mismatches: [], mismatchCount: 0, changedSinceSnapshot: 0, notRestored: [], notRestoredCount: 0 };
       if (restoredRoot !== null) {
         comparison = await compareRestoredTree(restoredRoot, snapshotTime, sample);
@@ -425,15 +456,15 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
       findings.push(...viaFindings);
       vias.push({
         via, verdict: drillVerdict(viaFindings, restoredRoot === null ? 0 : 1), resticVerify: via === 'tool' || commands.some((command) => /^restic restore\b.*--verify/.test(command)),
-        durationMs: Date.now() - viaStarted, ...comparison, ...(commandCounts === undefined ? {} : { commands: commandCounts }), ...(changed.length === 0 ? {} : { changed }),
+        durationMs: Date.now() - viaStarted, restoreMs, compareMs: Date.now() - viaStarted - restoreMs, ...comparison, ...(commandCounts === undefined ? {} : { commands: commandCounts }), ...(changed.length === 0 ? {} : { changed }),
       });
-      await rm(join(scratch, `home-${via}`), { recursive: true, force: true });
+      // the restored tree goes before the next room fills the disk again (memory flat, see removeTree)
+      await removeTree(join(scratch, `home-${via}`));
     }
     if (input.onsite) vias.push(await onsiteDrill(input, findings));
   } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
     removeScratch();
+    releaseScratch();
   }
 
   // restic's and the tools' own words end up in findings: no secret of the config or the kit may go with them
@@ -446,7 +477,7 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   return {
     verdict: drillVerdict(findings, vias.filter((via) => via.verdict === 'passed' || via.filesChecked > 0).length),
     startedAt: started.toISOString(), finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(),
-    isolation, isolationReason: probe.usable ? null : probe.reason, kitId,
+    readbackMs, preflightMs, isolation, isolationReason: probe.usable ? null : probe.reason, kitId,
     sheetsUsed: used.map((sheet) => ({ file: sheet.reading.file, share: sheet.reading.number ?? 0, fingerprint: sheet.reading.fingerprint ?? '' })),
     snapshot: latest === null ? null : { id: latest.id, time: latest.time },
     sample: input.sample ?? null,
@@ -473,7 +504,7 @@ async function onsiteDrill(input: DrillInput, findings: DrillFinding[]): Promise
   const fail = (message: string): ViaReport => {
     const finding: DrillFinding = { code: 'E_DRILL_ONSITE', via: 'onsite', message };
     findings.push(finding);
-    return { via: 'onsite', verdict: 'failed', resticVerify: false, durationMs: Date.now() - startedAt, filesChecked: 0, bytesChecked: 0, mismatches: [], mismatchCount: 0, changedSinceSnapshot: 0, notRestored: [], notRestoredCount: 0 };
+    return { via: 'onsite', verdict: 'failed', resticVerify: false, durationMs: Date.now() - startedAt, restoreMs: 0, compareMs: 0, filesChecked: 0, bytesChecked: 0, mismatches: [], mismatchCount: 0, changedSinceSnapshot: 0, notRestored: [], notRestoredCount: 0 };
   };
   if (onsite === undefined) return fail(`${input.config.file}: no onsite target is configured`);
   if (!onsite.target.startsWith('/')) return fail(`the onsite drill reads local targets only; ${onsite.target} is remote`);
@@ -493,5 +524,6 @@ async function onsiteDrill(input: DrillInput, findings: DrillFinding[]): Promise
   const comparison = await compareRestoredTree(root, time.getTime(), pool.items());
   const mine = comparisonFindings(comparison, 'onsite');
   findings.push(...mine);
-  return { via: 'onsite', verdict: drillVerdict(mine, 1), resticVerify: false, durationMs: Date.now() - startedAt, ...comparison };
+  const durationMs = Date.now() - startedAt;
+  return { via: 'onsite', verdict: drillVerdict(mine, 1), resticVerify: false, durationMs, restoreMs: 0, compareMs: durationMs, ...comparison };
 }

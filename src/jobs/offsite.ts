@@ -26,6 +26,7 @@ import {
 } from '../adapters/restic/index.js';
 import type { JobEvent, JobResult, Reporter } from './types.js';
 import { redactRepository } from '../core/redact.js';
+import { plural } from '../core/words.js';
 import { confirmRepositoryId } from '../adapters/restic/identity.js';
 import { knownRepositoryFile, readKnownRepository, retentionGroupKey, updateKnownRepository } from '../adapters/restic/known.js';
 import { forgetDecision, policyKey, type RetentionLedger } from '../core/forget-due.js';
@@ -45,6 +46,12 @@ export interface OffsiteBackupOptions {
   sources: readonly string[];
   /** the kit's canary file (src/adapters/kit-store.ts), backed up with the sources when given */
   canary?: string;
+  /**
+   * the previous run of this job was killed (drkit's own job lock was stale): its restic may have left a lock in
+   * the repository. A backup takes a shared lock and would not notice it, so `restic unlock` (which removes only
+   * locks whose process is gone) runs first; a later prune or check would otherwise meet it.
+   */
+  previousRunDied?: boolean;
   excludes?: readonly string[];
   /** restic forget policy; without it, no snapshot is ever forgotten */
   keep?: KeepPolicy;
@@ -136,6 +143,10 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
       }
     }
 
+    if (options.previousRunDied === true) {
+      await restic.unlockStale().then(() => info('removed the stale restic lock the killed run left, if any'), () => undefined);
+    }
+
     const backup = await restic.backup({
       // restic records a source as it is given; absolute paths make snapshots, forget groups and restore
       // filters independent of the folder drkit happened to run in
@@ -157,7 +168,7 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
       }
       const unnamed = backup.unreadableCount - Math.min(NAMED_UNREADABLE, backup.unreadable.length);
       if (unnamed > 0) warn(`${unnamed} more files could not be read`);
-      warn(`snapshot ${snapshotId} is incomplete: ${backup.unreadableCount || 'some'} item(s) could not be read; retention skipped so no complete snapshot is forgotten`);
+      warn(`snapshot ${snapshotId} is incomplete: ${backup.unreadableCount ? plural(backup.unreadableCount, 'item') : 'some items'} could not be read; retention skipped so no complete snapshot is forgotten`);
       const snapshots = await listSnapshots(restic, host, tags, warn);
       snapshotId = fullSnapshotId(snapshotId, snapshots);
       return finish({ outcome: 'warning', snapshotId, filesTotal, bytesTotal, bytesAdded, ...(snapshots === undefined ? {} : { snapshotCount: snapshots.length }) });
@@ -176,7 +187,7 @@ export async function runOffsiteBackup(options: OffsiteBackupOptions, reporter: 
         snapshotCount = forgotten.kept;
         snapshotId = fullSnapshotId(snapshotId, forgotten.groups.flatMap((group) => group.keep));
         if (knownFile !== undefined) recordForget(knownFile, groupKey, options.keep, forgotten.kept, clock());
-        if (forgotten.removed > 0) info(`forgot ${forgotten.removed} old snapshot(s)${forgotten.pruned ? ' and pruned their data' : ''}`);
+        if (forgotten.removed > 0) info(`forgot ${plural(forgotten.removed, 'old snapshot')}${forgotten.pruned ? ' and pruned their data' : ''}`);
       } catch (error) {
         if (!(error instanceof DrkitError) || error instanceof InternalError) throw error;
         // missing data is never housekeeping: the run fails with the damage verdict (the snapshot id is kept)

@@ -52,7 +52,7 @@ export function guideValues(kit: Kit, combiner: string, canary?: GuideOptions['c
     ...kitValues(kit),
     shareFiles: shareFiles.join(', '),
     typeShareCommands: shareFiles.map((file) => `$ nano ${file}`).join('\n'),
-    combinerSha256: combinerSeal(combiner),
+    combinerSha256: combinerSeal(combiner, false),
     // the printed path offers scanning the envelope only when the combiner reads QR payloads (DK1E… lines)
     combinerReadsQr: combiner.includes('DK1E'),
     resticMinimum: RESTIC_MINIMUM,

@@ -24,7 +24,7 @@ import { kitStagingSuffix, registerCleanupPath } from '../adapters/cleanup.js';
 import { readPackageText } from './assets.js';
 import { renderChecklist } from './checklist.js';
 import { LISTING_PITCH, renderGuide } from './guide.js';
-import { extractGuideCommands, extractListing, sha256Hex } from './listing.js';
+import { combinerSeal, extractGuideCommands, extractListing, sha256Hex } from './listing.js';
 import type { Paper } from './pdf.js';
 import { envelopeTextFromLayer, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer } from './readback.js';
 import { renderSheet } from './sheet.js';
@@ -229,6 +229,7 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
   const releaseTemp = registerCleanupPath(temp);
   try {
     const combiner = readPackageText('templates', 'recover', 'combine.py');
+    combinerSeal(combiner); // an unsealed combiner must never be printed
     // each sheet's read-back (external programs) starts as soon as it is saved, while the next one renders
     const selfTest = options.selfTest !== false;
     // (two lanes: with two cores, one renders while the other reads back, and both read back at the end)

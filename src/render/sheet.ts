@@ -76,19 +76,42 @@ export function renderSheet(kit: Kit, share: KitShare, options: SheetOptions, wo
   const contactLines = kit.shares.filter((other) => other.number !== share.number).map((other) => fillString(words.outside.contactLine, {
     ...values, holderName: other.custodian, holderNumber: other.number, holderContact: other.contact ?? t(words.outside.noContact),
   }, 'templates/sheet/sheet.yaml'));
-  // one holder per line when that fits at a readable size; with many holders, one running paragraph
-  const layouts = [true, false].map((listed) => [
-    { text: t(words.outside.needed) },
-    ...(listed ? [{ text: t(words.outside.contact) }, ...contactLines.map((text) => ({ text, indent: true }))] : [{ text: `${t(words.outside.contact)} ${contactLines.join('; ')}.` }]),
-    { text: t(words.outside.seal), grey: true }, { text: t(words.outside.keep), grey: true },
-  ] as { text: string; indent?: boolean; grey?: boolean }[]);
-  const heightAt = (items: typeof layouts[number], size: number) => items.reduce((sum, item) => sum + pdf.wrap(item.text, 'sans', size, width - (item.indent ? 12 : 0)).length * size * 1.3 + (item.indent ? 0 : 2), 0);
-  const fits = (items: typeof layouts[number], sizes: number[]) => sizes.find((size) => pdf.y + heightAt(items, size) <= boxTop - 4);
-  const listSize = fits(layouts[0] ?? [], [9.5, 9, 8.5, 8, 7.5, 7, 6.5]);
-  const smallTexts = (listSize === undefined ? layouts[1] : layouts[0]) ?? [];
-  const smallSize = listSize ?? fits(smallTexts, [8, 7.5, 7, 6.5, 6, 5.5]) ?? 5.5;
-  for (const item of smallTexts) {
-    pdf.paragraph(item.text, { size: smallSize, after: item.indent ? 0 : 2, ...(item.indent ? { x: left + 12, hanging: '•' } : {}), ...(item.grey ? { color: '#333333' } : {}) });
+  // one holder per line, in one column or two, at the largest readable size that fits; with very many holders and
+  // long details, one running paragraph
+  interface Item { text: string; grey?: boolean }
+  const head: Item[] = [{ text: t(words.outside.needed) }, { text: t(words.outside.contact) }];
+  const tail: Item[] = [{ text: t(words.outside.seal), grey: true }, { text: t(words.outside.keep), grey: true }];
+  const gap = 10;
+  const indent = 12;
+  const columnWidth = (columns: number) => (width - indent - gap * (columns - 1)) / columns;
+  const linesHeight = (items: readonly Item[], size: number, w: number, after: number) => items.reduce((sum, item) => sum + pdf.wrap(item.text, 'sans', size, w).length * size * 1.3 + after, 0);
+  const contactItems = contactLines.map((text) => ({ text }));
+  const half = Math.ceil(contactItems.length / 2);
+  const contactHeight = (columns: number, size: number) => (columns === 1 ? linesHeight(contactItems, size, columnWidth(1) - 8, 0)
+    : Math.max(linesHeight(contactItems.slice(0, half), size, columnWidth(2) - 8, 0), linesHeight(contactItems.slice(half), size, columnWidth(2) - 8, 0)));
+  const listHeight = (columns: number, size: number) => linesHeight(head, size, width, 2) + contactHeight(columns, size) + 2 + linesHeight(tail, size, width, 2);
+  const room = boxTop - 4 - pdf.y;
+  const choice = [{ columns: 1, sizes: [9.5, 9, 8.5, 8, 7.5, 7] }, { columns: 2, sizes: [8, 7.5, 7, 6.5, 6] }]
+    .map(({ columns, sizes }) => ({ columns, size: sizes.find((size) => listHeight(columns, size) <= room) }))
+    .find((option) => option.size !== undefined);
+  if (choice?.size !== undefined) {
+    const size = choice.size;
+    for (const item of head) pdf.paragraph(item.text, { size, after: 2 });
+    const top = pdf.y;
+    let bottom = top;
+    const columns = choice.columns === 1 ? [contactItems] : [contactItems.slice(0, half), contactItems.slice(half)];
+    columns.forEach((column, index) => {
+      pdf.y = top;
+      const x = left + indent + index * (columnWidth(choice.columns) + gap);
+      for (const item of column) pdf.paragraph(item.text, { size, x, width: columnWidth(choice.columns), hanging: '•', after: 0 });
+      bottom = Math.max(bottom, pdf.y);
+    });
+    pdf.y = bottom + 2;
+    for (const item of tail) pdf.paragraph(item.text, { size, after: 2, color: '#333333' });
+  } else {
+    const items = [head[0] as Item, { text: `${t(words.outside.contact)} ${contactLines.join('; ')}.` }, ...tail];
+    const size = [7, 6.5, 6, 5.5].find((candidate) => linesHeight(items, candidate, width, 2) <= room) ?? 5.5;
+    for (const item of items) pdf.paragraph(item.text, { size, after: 2, ...(item.grey === true ? { color: '#333333' } : {}) });
   }
   if (pdf.y > boxTop) {
     throw new UserError('E_SHEET_LAYOUT', `sheet ${share.number}: the outside panel does not fit (owner "${kit.summary.owner.slice(0, 40)}", custodian "${share.custodian.slice(0, 40)}")`, {

@@ -1,5 +1,8 @@
 /** Small text formats shared by the reporters and `drkit status` (kept apart so status loads nothing else). */
 
+/** counts without "(s)": the one rule lives in the pure core so core messages use it too */
+export { plural } from '../core/words.js';
+
 /** "1.4 GiB", "512 B". */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -15,4 +18,20 @@ export function formatBytes(bytes: number): string {
 /** restic's 64-digit snapshot ids are shown as their first 8 digits, as restic itself does. */
 export function shortId(id: string): string {
   return /^[0-9a-f]{64}$/.test(id) ? id.slice(0, 8) : id;
+}
+
+/**
+ * A time for people: the reader's local time with its zone, "2026-12-01 19:15 GMT+1" ("… UTC" where the zone is
+ * UTC). JSON keeps ISO UTC; only text shown to a person goes through here. `timeZone` is for tests (default: the
+ * system's, which honours TZ). A string that is not a time is returned as it is.
+ */
+export function formatLocalTime(iso: string, timeZone?: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const parts = new Intl.DateTimeFormat('en-US', {
+    ...(timeZone === undefined ? {} : { timeZone }),
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+  }).formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((item) => item.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')} ${part('timeZoneName')}`;
 }

@@ -5,7 +5,8 @@
  */
 import type { SingleBar } from 'cli-progress';
 import type { CommandIO } from './io.js';
-import { formatBytes, shortId } from './format.js';
+import { formatBytes, plural, shortId } from './format.js';
+import { paint, terminalOutput, type TerminalOutput } from './terminal.js';
 import { resultToJson, type JobEvent, type JobName, type JobResult, type Reporter } from '../jobs/types.js';
 
 export interface ClosableReporter extends Reporter {
@@ -19,11 +20,11 @@ export function describeResult(result: JobResult): string {
   if (result.outcome === 'failed') return `${result.job}: failed${result.error ? ` (${result.error.code})` : ''}`;
   const parts: string[] = [result.outcome === 'warning' ? 'done with warnings' : 'done'];
   if (result.snapshotId !== undefined) parts.push(`snapshot ${shortId(result.snapshotId)}`);
-  if (result.filesTotal !== undefined) parts.push(`${result.filesTotal} file${result.filesTotal === 1 ? '' : 's'}`);
+  if (result.filesTotal !== undefined) parts.push(plural(result.filesTotal, 'file'));
   if (result.bytesTotal !== undefined) {
     parts.push(`${formatBytes(result.bytesTotal)}${result.bytesAdded === undefined ? '' : ` (${formatBytes(result.bytesAdded)} new)`}`);
   }
-  if (result.snapshotCount !== undefined) parts.push(`${result.snapshotCount} snapshot${result.snapshotCount === 1 ? '' : 's'} kept`);
+  if (result.snapshotCount !== undefined) parts.push(`${plural(result.snapshotCount, 'snapshot')} kept`);
   return `${result.job}: ${parts.join(', ')}`;
 }
 
@@ -41,7 +42,7 @@ function plainReporter(io: CommandIO): ClosableReporter {
           const decile = Math.floor(event.fraction * 10);
           if (decile <= (lastDecile.get(event.job) ?? 0) || decile >= 10) break;
           lastDecile.set(event.job, decile);
-          io.note(`${event.job}: ${decile * 10}%${event.filesDone === undefined ? '' : `, ${event.filesDone} files`}${event.bytesDone === undefined ? '' : `, ${formatBytes(event.bytesDone)}`}`);
+          io.note(`${event.job}: ${decile * 10}%${event.filesDone === undefined ? '' : `, ${plural(event.filesDone, 'file')}`}${event.bytesDone === undefined ? '' : `, ${formatBytes(event.bytesDone)}`}`);
           break;
         }
         case 'warning':
@@ -59,8 +60,8 @@ function plainReporter(io: CommandIO): ClosableReporter {
   };
 }
 
-/** Progress bars on the terminal (stderr); other events are printed above the bars. */
-async function barReporter(io: CommandIO): Promise<ClosableReporter> {
+/** Progress bars on the terminal (stderr); other events are printed above the bars, warnings and failures in colour unless NO_COLOR. */
+async function barReporter(io: CommandIO, output: TerminalOutput): Promise<ClosableReporter> {
   // loaded only for a terminal: scheduled runs and --json never pay for it
   const { MultiBar } = await import('cli-progress');
   const multi = new MultiBar({
@@ -90,7 +91,7 @@ async function barReporter(io: CommandIO): Promise<ClosableReporter> {
           if (event.fraction !== undefined) bars.get(event.job)?.update(Math.round(event.fraction * 1000), payload(event));
           break;
         case 'warning':
-          log(`${event.job}: warning: ${event.message}`);
+          log(`${event.job}: ${paint(output, 'yellow', 'warning:')} ${event.message}`);
           break;
         case 'info':
           log(`${event.job}: ${event.message}`);
@@ -103,7 +104,8 @@ async function barReporter(io: CommandIO): Promise<ClosableReporter> {
             multi.remove(bar);
             bars.delete(event.job);
           }
-          log(describeResult(event.result));
+          const line = describeResult(event.result);
+          log(event.result.outcome === 'failed' ? paint(output, 'red', line) : event.result.outcome === 'warning' ? paint(output, 'yellow', line) : line);
           // cli-progress prints logged lines on its next redraw, and stop() drops them: redraw now
           multi.update();
           break;
@@ -117,9 +119,10 @@ async function barReporter(io: CommandIO): Promise<ClosableReporter> {
   };
 }
 
-/** The reporter for a command's IO: bars on a terminal, plain lines otherwise. */
-export async function textReporter(io: CommandIO): Promise<ClosableReporter> {
-  return io.interactive ? barReporter(io) : plainReporter(io);
+/** The reporter for a command's IO: bars on a terminal, plain lines otherwise (src/ui/terminal.ts decides). */
+export async function textReporter(io: CommandIO, env: NodeJS.ProcessEnv = process.env): Promise<ClosableReporter> {
+  const output = terminalOutput(io, env);
+  return output.bars ? barReporter(io, output) : plainReporter(io);
 }
 
 /** One JSON object per event on stdout: `{"message_type":"progress","job":"offsite",...}`. */

@@ -45,6 +45,8 @@ const answersSchema = z.strictObject({
   drillSchedule: z.enum(['monthly', 'none'], { error: 'must be monthly or none' }).optional(),
   custodians: z.array(custodian, { error: 'must be a list of { name, contact }' }).optional(),
   threshold: z.union([z.number().int(), word], { error: 'must be a whole number' }).optional(),
+  owner: word.optional(),
+  onsiteDescription: z.string().trim().optional(),
   then: z.array(z.enum(FOLLOW_UPS, { error: `must be among ${FOLLOW_UPS.join(', ')}` }), { error: 'must be a list' }).optional(),
   kitOut: word.optional(),
 }, { error: 'must be a map of answers (see docs/wizard.md)' });
@@ -109,6 +111,8 @@ export interface WizardFlags {
   /** as kit create takes them: "Ann Smith <ann@example.org, +44 …>,Ben Jones" */
   custodians?: string;
   threshold?: string;
+  owner?: string;
+  onsiteDescription?: string;
 }
 
 
@@ -118,6 +122,7 @@ export function draftFromFlags(flags: WizardFlags): Draft {
     b2Region: flags.b2Region, bucket: flags.bucket, bucketPath: flags.bucketPath, s3Endpoint: flags.s3Endpoint, repositoryUrl: flags.repository,
     passwordMode: flags.passwordMode, onsiteSchedule: flags.onsiteSchedule, offsiteSchedule: flags.offsiteSchedule, drillSchedule: flags.drillSchedule,
     custodians: flags.custodians === undefined ? undefined : parseCustodianList(flags.custodians), threshold: flags.threshold,
+    owner: flags.owner, onsiteDescription: flags.onsiteDescription,
   };
   for (const key of Object.keys(draft)) if (draft[key] === undefined) delete draft[key];
   return draft;
@@ -135,6 +140,7 @@ interface RawSetup {
   onsite?: { target?: unknown; schedule?: unknown };
   offsite?: { repository?: unknown; schedule?: unknown };
   drill?: { schedule?: unknown };
+  kit?: { owner?: unknown; onsite?: unknown };
 }
 
 const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -171,6 +177,10 @@ export function draftFromSetup(configText: string, secrets: Readonly<Record<stri
     }
     if (secrets.RESTIC_PASSWORD !== undefined && secrets.RESTIC_PASSWORD !== '') draft.password = secrets.RESTIC_PASSWORD;
   }
+  const owner = asString(raw.kit?.owner);
+  if (owner !== undefined) draft.owner = owner;
+  const onsiteDescription = asString(raw.kit?.onsite);
+  if (onsiteDescription !== undefined) draft.onsiteDescription = onsiteDescription;
   const drill = asString(raw.drill?.schedule);
   if (drill === 'monthly' || drill === 'none') draft.drillSchedule = drill;
   return draft;
@@ -209,6 +219,10 @@ export function configText(draft: Draft, repository: string | undefined, secrets
     set(['offsite', 'repository'], repository);
     set(['offsite', 'schedule'], draft.offsiteSchedule ?? 'daily at 03:00');
     if (drillSupported && draft.drillSchedule !== undefined) set(['drill', 'schedule'], draft.drillSchedule);
+    // what kit create --config prints besides the credentials
+    if (draft.owner !== undefined) set(['kit', 'owner'], draft.owner);
+    if (draft.onsiteDescription !== undefined && draft.onsiteDescription !== '' && draft.onsite !== 'none') set(['kit', 'onsite'], draft.onsiteDescription);
+    else remove(['kit', 'onsite']);
   } else {
     remove(['offsite']);
   }

@@ -119,10 +119,19 @@ export const thresholdQuestion: TextQuestion = {
   },
 };
 
+export const ownerQuestion: TextQuestion = {
+  kind: 'text', key: 'owner', flag: '--owner',
+  message: 'your name, as the custodians know you',
+  when: (draft) => draft.offsite !== 'none',
+  explain: () => 'printed on every sheet, so a custodian knows whose kit it is',
+  default: (_draft, context) => context.existing?.owner,
+  validate: (value) => (value.trim() === '' ? 'must be a name' : value.length > 80 ? 'must be at most 80 characters' : null),
+};
+
 const CUSTODIANS: Step = {
   id: 'custodians', title: 'The printed kit',
   explain: 'the kit seals the restic password and keys on paper: any k of n sheets open it, fewer reveal nothing. It is what makes a restore possible after a fire, without any of your devices',
-  questions: [custodiansQuestion, thresholdQuestion],
+  questions: [ownerQuestion, custodiansQuestion, thresholdQuestion],
 };
 
 export const PLAN_STEPS: readonly Step[] = [SCHEDULES, CUSTODIANS];

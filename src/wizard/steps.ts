@@ -107,11 +107,20 @@ export const onsiteTargetQuestion: TextQuestion = {
   },
 };
 
+export const onsiteDescriptionQuestion: TextQuestion = {
+  kind: 'text', key: 'onsiteDescription', flag: '--onsite-description',
+  message: 'where is the onsite copy kept, in words a restorer understands? (empty to skip)',
+  when: (draft) => draft.onsite === 'folder' || draft.onsite === 'ssh',
+  explain: () => 'printed in the kit, e.g. "USB disk labelled Backup, in the hall cupboard": after a disaster it may be the quickest copy to reach',
+  default: (_draft, context) => context.existing?.onsiteDescription ?? '',
+  validate: (value) => (value.length <= 160 ? null : 'must be at most 160 characters'),
+};
+
 const ONSITE: Step = {
   id: 'onsite', title: 'The onsite copy',
   explain: 'rsync snapshots with history, like Time Machine: every run is a complete dated folder, and unchanged files are hard links to the previous one, so each costs only what changed. '
     + 'Kept: every snapshot for 24 hours, one a day for 30 days, one a week for a year, one a month after that; the newest is never removed',
-  questions: [onsiteKind, onsiteTargetQuestion],
+  questions: [onsiteKind, onsiteTargetQuestion, onsiteDescriptionQuestion],
 };
 
 const offsiteKind: ChoiceQuestion = {

@@ -35,9 +35,13 @@ export interface Draft {
   drillSchedule?: 'monthly' | 'none';
   custodians?: Custodian[];
   threshold?: string;
+  /** the owner's name, printed on every sheet (config kit.owner) */
+  owner?: string;
+  /** where the onsite copy lives, in a restorer's words (config kit.onsite) */
+  onsiteDescription?: string;
 }
 
-export type TextKey = 'onsiteTarget' | 'b2Region' | 'bucket' | 'bucketPath' | 's3Endpoint' | 'repositoryUrl' | 'offsiteSchedule' | 'threshold';
+export type TextKey = 'onsiteTarget' | 'onsiteDescription' | 'b2Region' | 'bucket' | 'bucketPath' | 's3Endpoint' | 'repositoryUrl' | 'offsiteSchedule' | 'threshold' | 'owner';
 export type SecretKey = 'keyId' | 'secretKey' | 'password';
 export type ChoiceKey = 'onsite' | 'offsite' | 'passwordMode' | 'onsiteSchedule' | 'drillSchedule';
 export type ListKey = 'sources' | 'exclude';

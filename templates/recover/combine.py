@@ -51,7 +51,7 @@ for j,s in enumerate(S):
   g=t["F"].get(i,P);g==P or die(f,": share ",i," has fingerprint ",P,", ",t["f"]," lists ",g)
 len(S)<k and die("kit ",I," needs ",k," shares, ",len(S)," given")
 R=re.split("\r?\n",open(e).read());Q=sorted({r.strip()for r in R if r[:4]=="DK1E"})
-for r in R:r[:4]!="DK1S"or die(e,": holds a share's QR code, not the envelope's")
+Q or all(r[:4]!="DK1S"for r in R)or die(e,": holds a share's QR code, not the envelope's")
 for r in Q:re.fullmatch("DK1E[1-9]{2}[0-9A-HJKMNP-TV-Z]+",r)or die(e,": a QR code is damaged")
 q=Q and Q[0][5]or"0";G=[f"{j}{q}"for j in range(1,int(q)+1)]
 [r[4:6]for r in Q]==G or die(e,": holds ",len(Q)," of its ",q," QR codes")
@@ -71,4 +71,4 @@ for s in S:
  for j in range(32):key[j]^=mul(s["y"][j],w)
 H("drkit/1 key check",bytes(key))[:3]==E[1:4]or die("shares ",N," do not open ",e)
 open("kit.gpg","wb").write(E[6:]);print(b32(bytes(key)))
-#=c5b7e4bda776682cefeb76105d877416f806d26d783ca9eb21341441935615c1
+#=5e360901878e129c4594a09d33f564f7b60e75ae76246b5b757c429eabb88dc6

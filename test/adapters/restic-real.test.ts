@@ -63,7 +63,9 @@ async function exercise(restic: Restic, label: string): Promise<void> {
   assert.equal(first.summary.totalFilesProcessed, 2, `${label}: the *.tmp file is excluded`);
   assert.equal(first.summary.totalBytesProcessed, 200_006);
   assert.ok((first.summary.dataAdded ?? 0) > 0);
-  assert.ok(statusLines >= 1, `${label}: progress lines reach the callback`);
+  // restic 0.14 prints a status line at once; newer ones only every so often, so a 200 kB backup may end first
+  // (the offsite job tests, with a throttled upload, see progress from every version)
+  if (restic.version.major === 0 && restic.version.minor < 15) assert.ok(statusLines >= 1, `${label}: progress lines reach the callback`);
 
   writeFileSync(join(sources, 'docs', 'a.txt'), 'alpha 2\n');
   const second = await restic.backup({ paths: [sources], excludes: ['*.tmp'], host: 'drkit-test', tags: ['drkit'] });

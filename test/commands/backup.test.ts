@@ -10,6 +10,7 @@ import { ExitCode } from '../../src/errors.js';
 import { run as backup } from '../../src/commands/backup.js';
 import { run as init } from '../../src/commands/init.js';
 import { readState, locksDir } from '../../src/adapters/state.js';
+import { formatLocalTime } from '../../src/ui/format.js';
 import { captureIO, makeSandbox, type Sandbox } from './backup-io.js';
 
 function onsiteOnly(box: Sandbox, extra = ''): void {
@@ -87,7 +88,7 @@ test('a job whose lock is held by a live process is skipped with exit 6 and not 
     writeFileSync(lockFile, JSON.stringify({ pid: dead, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', purpose: 'backup onsite' }));
     const second = captureIO();
     assert.equal(await backup({ job: 'onsite', config: box.config }, second), ExitCode.ok);
-    assert.ok(second.noteLines.includes(`onsite: took over a stale lock of pid ${dead} (started 2026-01-01T00:00:00.000Z), which is no longer running`));
+    assert.ok(second.noteLines.includes(`onsite: took over a stale lock of pid ${dead} (started ${formatLocalTime('2026-01-01T00:00:00.000Z')}), which is no longer running`));
     assert.equal(existsSync(lockFile), false);
   } finally {
     box.cleanup();
@@ -189,6 +190,45 @@ test('a failed onsite job does not stop the offsite one; the exit code is the fa
     assert.deepEqual(readState(box.stateDir).runs.map((entry) => [entry.job, entry.outcome]), [['onsite', 'failed'], ['offsite', 'success']]);
     const errors = io.jsonValues.filter((value) => value.message_type === 'error');
     assert.deepEqual(errors.map((value) => [value.job, value.code]), [['onsite', 'E_TARGET_ABSENT']]);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('hooks: before runs first, after sees the snapshot; a failing before stops the job (E_HOOK_FAILED) and runs failure', async () => {
+  const box = makeSandbox();
+  try {
+    const log = join(box.root, 'hooks.log');
+    const line = (hook: string): string => JSON.stringify(`echo "${hook} $DRKIT_JOB $DRKIT_OUTCOME $DRKIT_SNAPSHOT" >> ${log}`);
+    onsiteOnly(box, `  hooks:\n    before: [${line('before')}, "echo preparing"]\n    after: [${line('after')}]\n    failure: [${line('failure')}]\n`);
+    await init({ config: box.config, yes: true }, captureIO());
+    const io = captureIO();
+    assert.equal(await backup({ job: 'onsite', config: box.config }, io), ExitCode.ok);
+    const snapshot = readState(box.stateDir).runs[0]?.snapshotId ?? 'missing';
+    assert.equal(readFileSync(log, 'utf8'), `before onsite  \nafter onsite success ${snapshot}\n`);
+    assert.ok(io.noteLines.includes('onsite: before hook 2: preparing'), io.noteLines.join('\n'));
+
+    // a before hook that fails: no snapshot, the run recorded as failed with the hook's code, failure hooks run
+    rmSync(log);
+    onsiteOnly(box, `  hooks:\n    before: ["echo disk not there >&2; exit 7"]\n    failure: [${line('failure')}]\n`);
+    const failed = captureIO();
+    const snapshotsBefore = readdirSync(join(box.target, 'testhost')).length;
+    assert.equal(await backup({ job: 'onsite', config: box.config }, failed), ExitCode.toolError);
+    assert.equal(readdirSync(join(box.target, 'testhost')).length, snapshotsBefore, 'the engine did not run');
+    assert.equal(readFileSync(log, 'utf8'), 'failure onsite failed \n');
+    const record = readState(box.stateDir).runs.at(-1);
+    assert.equal(record?.outcome, 'failed');
+    assert.equal(record?.error?.code, 'E_HOOK_FAILED');
+    assert.ok(failed.noteLines.includes('onsite: before hook 1: disk not there'), failed.noteLines.join('\n'));
+    assert.ok(failed.noteLines.includes('error: onsite: onsite.hooks.before[0] `echo disk not there >&2; exit 7` exited with status 7'), failed.noteLines.join('\n'));
+
+    // an after hook that fails makes the run a warning (exit 3): the snapshot was made
+    onsiteOnly(box, '  hooks:\n    after: ["exit 2"]\n');
+    const warned = captureIO(true);
+    assert.equal(await backup({ job: 'onsite', config: box.config, json: true }, warned), ExitCode.warning);
+    assert.deepEqual(readState(box.stateDir).runs.at(-1)?.warnings, ['onsite.hooks.after[0] `exit 2` exited with status 2']);
+    assert.equal(readState(box.stateDir).runs.at(-1)?.outcome, 'warning');
+    assert.ok(warned.jsonValues.some((value) => value.message_type === 'warning' && value.message === 'onsite.hooks.after[0] `exit 2` exited with status 2'));
   } finally {
     box.cleanup();
   }

@@ -6,6 +6,7 @@ import { ExitCode, UserError } from '../../src/errors.js';
 import { run } from '../../src/commands/status.js';
 import { updateState } from '../../src/adapters/state.js';
 import type { RunRecord } from '../../src/core/status.js';
+import { formatLocalTime } from '../../src/ui/format.js';
 import { captureIO, makeSandbox } from './backup-io.js';
 
 const NOW = new Date('2026-05-01T12:00:00Z');
@@ -24,6 +25,7 @@ test('status: never run → stale (exit 5), with "last drill: never"', async () 
       'offsite: NEVER RUN — no backup has run yet', '  last good run: never',
       'repository check: NEVER RUN — no repository check has run yet', '  last good check: never',
       'last drill: never',
+      'schedule: not installed (drkit schedule install)',
     ]);
   } finally {
     box.cleanup();
@@ -42,15 +44,16 @@ test('status: fresh runs are ok (exit 0) and show age, size, snapshot count and 
     assert.equal(await run({ config: box.config, now: NOW }, io), ExitCode.ok);
     assert.deepEqual(io.outLines, [
       'onsite: ok',
-      `  last good run: ${hoursAgo(2)} (2h ago; maxAge 26h)`,
+      `  last good run: ${formatLocalTime(hoursAgo(2))} (2h ago; maxAge 26h)`,
       '  snapshot 2026-05-01T100000Z, 3.00 MiB, 10 files, 4 snapshots kept',
       'offsite: ok, with warnings',
-      `  last good run: ${hoursAgo(5)} (5h ago; maxAge 26h)`,
+      `  last good run: ${formatLocalTime(hoursAgo(5))} (5h ago; maxAge 26h)`,
       '  snapshot abcd1234',
       '  warning: could not read /data/locked.db',
       'repository check: ok',
-      `  last good check: ${hoursAgo(50)} (2d 2h ago; maxAge 8d)`,
+      `  last good check: ${formatLocalTime(hoursAgo(50))} (2d 2h ago; maxAge 8d)`,
       'last drill: never',
+      'schedule: not installed (drkit schedule install)',
     ]);
   } finally {
     box.cleanup();
@@ -95,6 +98,30 @@ test('status caches the validated config and notices every change to the file', 
     await assert.rejects(run({ config: box.config, now: NOW }, captureIO()), (error: unknown) =>
       error instanceof UserError && error.message === 'config.yaml:4: onsite.maxAge: must be a duration such as "26h", "8d" or "2w" (units s, m, h, d, w, y)');
     assert.equal(existsSync(cacheDir), true);
+  } finally {
+    box.cleanup();
+  }
+});
+
+test('status shows times in local time with the zone, and keeps ISO UTC in --json', async () => {
+  const box = makeSandbox();
+  try {
+    await updateState(box.stateDir, (state) => {
+      state.runs.push(record('onsite', 3), record('onsite', 1, { outcome: 'failed', error: { code: 'E_TARGET_ABSENT', message: 'target absent' } }));
+    });
+    const io = captureIO();
+    assert.equal(await run({ config: box.config, now: NOW }, io), ExitCode.stale);
+    const failedAt = formatLocalTime(hoursAgo(1));
+    assert.match(failedAt, /^\d{4}-\d\d-\d\d \d\d:\d\d \S+$/);
+    assert.equal(io.outLines[0], `onsite: FAILED — last run failed at ${failedAt}: target absent (E_TARGET_ABSENT)`);
+    assert.equal(io.outLines[1], `  last good run: ${formatLocalTime(hoursAgo(3))} (3h ago; maxAge 26h)`);
+    assert.ok(!io.outLines.some((line) => /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(line)), io.outLines.join('\n'));
+    const json = captureIO(true);
+    await run({ config: box.config, now: NOW }, json);
+    const report = json.jsonValues[0] as { now: string; jobs: { problem: string; lastGood: { finishedAt: string } }[] };
+    assert.equal(report.now, NOW.toISOString());
+    assert.equal(report.jobs[0]?.problem, `last run failed at ${hoursAgo(1)}: target absent (E_TARGET_ABSENT)`);
+    assert.equal(report.jobs[0]?.lastGood.finishedAt, hoursAgo(3));
   } finally {
     box.cleanup();
   }

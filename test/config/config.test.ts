@@ -168,7 +168,7 @@ test('offsite.check: a weekly restic check by default; a read-data share; false 
     { schedule: { every: 'daily' }, readDataSubset: '5%', maxAge: 2 * 86_400_000, maxAgeText: '2d' });
   assert.equal(parseConfig(`${base}  check: false\n`, FILE, 'box').offsite?.check, undefined);
   assert.equal(mistakeOf(`${base}  check: { readDataSubset: lots }\n`), 'config.yaml:4: offsite.check.readDataSubset: must be a share of the data such as "5%", "1/10" or "500M"');
-  assert.equal(mistakeOf(`${base}  check: true\n`), 'config.yaml:4: offsite.check: must be false (no repository check) or a map with schedule, readDataSubset and maxAge');
+  assert.equal(mistakeOf(`${base}  check: true\n`), 'config.yaml:4: offsite.check: must be false (no repository check) or a map with schedule, readDataSubset, maxAge and hooks');
 });
 
 test('onsite.removable: true is the target itself; a path must hold the target; remote targets cannot be removable', () => {
@@ -188,4 +188,32 @@ test('the kit: section: owner, notes, onsite and maxAge (default 365d); mistakes
   assert.equal(mistakeOf('sources: [/data]\noffsite:\n  repository: /repo\nkit:\n  owner: Ann\n  maxAge: yearly\n'),
     'config.yaml:6: kit.maxAge: must be a duration such as "26h", "8d" or "2w" (units s, m, h, d, w, y)');
   assert.match(mistakeOf('sources: [/data]\noffsite:\n  repository: /repo\nkit:\n  ownr: Ann\n'), /^config\.yaml:5: kit\.ownr: unknown key "ownr"/);
+});
+
+test('hooks: before/after/failure lists of commands and a timeout, per job and for the check', () => {
+  const config = parseConfig([
+    'sources: [/data]',
+    'onsite:',
+    '  target: /mnt/usb',
+    '  hooks:',
+    '    before: ["mountpoint -q /mnt/usb || mount /mnt/usb"]',
+    '    after: [umount /mnt/usb]',
+    'offsite:',
+    '  repository: /repo',
+    '  hooks: { failure: ["notify-send drkit failed"], timeout: 30s }',
+    '  check:',
+    '    hooks: { before: ["true"] }',
+  ].join('\n'), FILE, 'box');
+  assert.deepEqual(config.onsite?.hooks, { before: ['mountpoint -q /mnt/usb || mount /mnt/usb'], after: ['umount /mnt/usb'], failure: [], timeout: 300_000, timeoutText: '5m' });
+  assert.deepEqual(config.offsite?.hooks, { before: [], after: [], failure: ['notify-send drkit failed'], timeout: 30_000, timeoutText: '30s' });
+  assert.deepEqual(config.offsite?.check?.hooks?.before, ['true']);
+  assert.equal(parseConfig('sources: [/data]\nonsite:\n  target: /b\n', FILE, 'box').onsite?.hooks, undefined);
+});
+
+test('hooks: mistakes are named with their line and the rule', () => {
+  assert.equal(mistakeOf('sources: [/a]\nonsite:\n  target: /b\n  hooks:\n    before: "mount /b"\n'), 'config.yaml:5: onsite.hooks.before: must be a list of shell commands');
+  assert.equal(mistakeOf('sources: [/a]\nonsite:\n  target: /b\n  hooks:\n    after:\n      - umount /b\n      - ""\n'), 'config.yaml:7: onsite.hooks.after[1]: must be a shell command (run with /bin/sh -c)');
+  assert.equal(mistakeOf('sources: [/a]\noffsite:\n  repository: /r\n  hooks:\n    timeout: soon\n'), 'config.yaml:5: offsite.hooks.timeout: must be a duration such as "26h", "8d" or "2w" (units s, m, h, d, w, y)');
+  assert.equal(mistakeOf('sources: [/a]\noffsite:\n  repository: /r\n  check:\n    hooks:\n      onfail: [x]\n'), 'config.yaml:6: offsite.check.hooks.onfail: unknown key "onfail"');
+  assert.equal(mistakeOf('sources: [/a]\nonsite:\n  target: /b\n  hooks: [mount /b]\n'), 'config.yaml:4: onsite.hooks: must be a map with before, after and failure (lists of shell commands) and timeout');
 });

@@ -23,7 +23,7 @@ test('due without a ledger, or when the policy changed', () => {
 
 test('skipped while `last` keeps every snapshot, due on the first one beyond it', () => {
   assert.deepEqual(forgetDecision({ last: 10 }, ledger({ last: 10 }, 0, 10, null), now),
-    { due: false, expectedCount: 10, reason: '10 snapshot(s), and the policy keeps at least the newest 10' });
+    { due: false, expectedCount: 10, reason: '10 snapshots, and the policy keeps at least the newest 10' });
   assert.equal(forgetDecision({ last: 10 }, ledger({ last: 10 }, 0, 11, null), now).due, true);
   assert.equal(forgetDecision({ last: 10 }, ledger({ last: 10 }, 10, 1, '2026-11-29T12:00:00Z'), now).due, true);
   // a tags-only policy may remove even the newest snapshot: never skipped on counts

@@ -58,12 +58,15 @@ test('canary text names the kit and its date', () => {
 test('the guide gets canary, canaryPath and canaryText as values (and safe empty ones without a canary)', async () => {
   const { makeKit } = await import('../render/helpers.js');
   const { guideValues } = await import('../../src/render/guide.js');
+  const { readPackageText } = await import('../../src/render/assets.js');
   const { kit } = await makeKit();
+  // the real combiner: the guide prints its seal, so it must be sealed (templates/recover/combine.py)
+  const combiner = readPackageText('templates/recover/combine.py');
   const path = '/home/ann/.local/state/drkit/canary/drkit-canary.txt';
-  const values = guideValues(kit, 'print("combiner")\n', { path, text: canaryText(kit.kitIdDisplay, kit.createdOn) });
+  const values = guideValues(kit, combiner, { path, text: canaryText(kit.kitIdDisplay, kit.createdOn) });
   assert.equal(values.canary, true);
   assert.equal(values.canaryPath, path);
   assert.equal(values.canaryText, `drkit canary: this backup belongs with recovery kit ${kit.kitIdDisplay} made on ${kit.createdOn}`);
-  const without = guideValues(kit, 'print("combiner")\n');
+  const without = guideValues(kit, combiner);
   assert.deepEqual([without.canary, 'canaryPath' in without, without.canaryPath], [false, true, undefined]);
 });

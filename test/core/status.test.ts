@@ -41,7 +41,7 @@ test('warnings do not make a job stale; a job never run does; an unconfigured jo
   const report = judgeStatus([jobs[0] as JobStatusInput, { ...(jobs[1] as JobStatusInput), configured: false }],
     [run('onsite', 1, 'warning', { warnings: ['a', 'b'] })], [], NOW);
   assert.equal(report.jobs[0]?.state, 'warning');
-  assert.equal(report.jobs[0]?.problem, 'last run finished with 2 warning(s)');
+  assert.equal(report.jobs[0]?.problem, 'last run finished with 2 warnings');
   assert.equal(report.jobs[1]?.state, 'not-configured');
   assert.equal(report.stale, false);
   const never = judgeStatus(jobs, [run('offsite', 1)], [], NOW);

@@ -5,6 +5,7 @@
  * the repository (fixtures/repos/damage.sh), a sheet (a share altered consistently, with its checks recomputed) and
  * the guide (a misprinted combiner listing).
  */
+import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -163,7 +164,11 @@ export async function alterSheet(kit: Kit, dir: string, number: number): Promise
 }
 
 export async function misprintCombiner(kit: Kit, dir: string): Promise<void> {
-  const lines = readPackageText('templates', 'recover', 'combine.py').split('\n');
+  const source = readPackageText('templates', 'recover', 'combine.py');
+  const lines = source.slice(0, source.lastIndexOf('\n#=') + 1).split('\n');
   lines.splice(1, 0, 'raise SystemExit("misprinted combiner (drill fixture)")');
-  await renderGuide(kit, { paper: 'a4', combiner: lines.join('\n') }).pdf.save(join(dir, 'guide.pdf'));
+  // sealed again, as a misprint made by the renderer itself would be: the listing and its seal agree, the program is wrong
+  const body = lines.join('\n');
+  const combiner = `${body}#=${createHash('sha256').update(body).digest('hex')}\n`;
+  await renderGuide(kit, { paper: 'a4', combiner }).pdf.save(join(dir, 'guide.pdf'));
 }

@@ -90,11 +90,11 @@ before(async () => {
   const bundle = join(work, 'bundle.json');
   writeFileSync(bundle, JSON.stringify({ owner: 'Ann Example', repository: 'rest:https://ann:pw@backup.example:8000/ann/', resticPassword: 'fuzz-password-0001', env: { AWS_ACCESS_KEY_ID: 'AKIA' }, notes: 'the notes' }));
   valid['bundle.json'] = readFileSync(bundle);
-  const text = await runCli(['kit', 'create', '--format', 'text', '--bundle', bundle, '--custodians', 'A,B,C', '--threshold', '2', '--out', join(work, 'text')]);
+  const text = await runCli(['kit', 'create', '--no-check', '--format', 'text', '--bundle', bundle, '--custodians', 'A,B,C', '--threshold', '2', '--out', join(work, 'text')]);
   assert.equal(text.exitStatus, 0, text.stderr);
   valid['share.txt'] = readFileSync(join(work, 'text', 'share-1.txt'));
   valid['envelope.txt'] = readFileSync(join(work, 'text', 'envelope.txt'));
-  const pdf = await runCli(['kit', 'create', '--bundle', bundle, '--custodians', 'A,B', '--threshold', '2', '--out', join(work, 'pdf')]);
+  const pdf = await runCli(['kit', 'create', '--no-check', '--bundle', bundle, '--custodians', 'A,B', '--threshold', '2', '--out', join(work, 'pdf')]);
   assert.equal(pdf.exitStatus, 0, pdf.stderr);
   valid['sheet.pdf'] = readFileSync(join(work, 'pdf', 'sheet-1.pdf'));
   const photo = join(work, 'photo');
@@ -134,7 +134,7 @@ const kinds: Kind[] = [
   { name: 'envelope (recover --envelope)', file: 'envelope.txt', valid: () => valid['envelope.txt'] ?? Buffer.alloc(0), args: (path, dir) => ['recover', '--from', join(work, 'text', 'share-1.txt'), join(work, 'text', 'share-3.txt'), '--envelope', path, '--out', join(dir, 'out.json')], cases: 10 },
   { name: 'sheet PDF (kit verify)', file: 'sheet.pdf', valid: () => valid['sheet.pdf'] ?? Buffer.alloc(0), args: (path) => ['kit', 'verify', path], cases: 5 },
   { name: 'photo (kit verify)', file: 'photo.png', valid: () => valid['photo.png'] ?? Buffer.alloc(0), args: (path) => ['kit', 'verify', path], cases: 5 },
-  { name: 'bundle (kit create --bundle)', file: 'bundle.json', valid: () => valid['bundle.json'] ?? Buffer.alloc(0), args: (path, dir) => ['kit', 'create', '--format', 'text', '--bundle', path, '--custodians', 'A,B', '--threshold', '2', '--out', join(dir, 'kit')], cases: 10 },
+  { name: 'bundle (kit create --bundle)', file: 'bundle.json', valid: () => valid['bundle.json'] ?? Buffer.alloc(0), args: (path, dir) => ['kit', 'create', '--no-check', '--format', 'text', '--bundle', path, '--custodians', 'A,B', '--threshold', '2', '--out', join(dir, 'kit')], cases: 10 },
   { name: 'config (status)', file: 'config.yaml', valid: () => valid['config.yaml'] ?? Buffer.alloc(0), args: (path) => ['status', '--config', path], env: (dir) => ({ XDG_STATE_HOME: join(dir, 'state') }), cases: 10 },
   { name: 'config (schedule print)', file: 'config.yaml', valid: () => valid['config.yaml'] ?? Buffer.alloc(0), args: (path) => ['schedule', 'print', '--config', path], env: (dir) => ({ XDG_STATE_HOME: join(dir, 'state') }), cases: 4 },
   // the default config ($XDG_CONFIG_HOME/drkit/config.yaml) keeps its status file at $XDG_STATE_HOME/drkit/status.json

@@ -96,7 +96,7 @@ test('bad input is refused with a clear error and nothing written', async () => 
   ];
   for (const [args, message] of cases) {
     const out = join(work, 'never');
-    const result = await runCli(['kit', 'create', '--format', 'text', '--bundle', bundlePath, '--out', out, ...args]);
+    const result = await runCli(['kit', 'create', '--no-check', '--format', 'text', '--bundle', bundlePath, '--out', out, ...args]);
     assert.equal(result.exitStatus, 2, args.join(' '));
     assert.match(result.stderr, message);
     assert.throws(() => statSync(out), 'nothing written');
@@ -108,12 +108,12 @@ test('bad input is refused with a clear error and nothing written', async () => 
     [{ ...typicalB2Bundle, env: { 'bad name': 'x' } }, /bundle field "env.bad name": is not a valid variable name/],
   ] as const) {
     writeFileSync(badBundle, JSON.stringify(content));
-    const result = await runCli(['kit', 'create', '--format', 'text', '--bundle', badBundle, '--custodians', 'A,B', '--threshold', '2', '--out', join(work, 'never')]);
+    const result = await runCli(['kit', 'create', '--no-check', '--format', 'text', '--bundle', badBundle, '--custodians', 'A,B', '--threshold', '2', '--out', join(work, 'never')]);
     assert.equal(result.exitStatus, 2);
     assert.match(result.stderr, message);
   }
   writeFileSync(badBundle, '{"owner": ');
-  const broken = await runCli(['kit', 'create', '--format', 'text', '--bundle', badBundle, '--custodians', 'A,B', '--threshold', '2', '--out', join(work, 'never')]);
+  const broken = await runCli(['kit', 'create', '--no-check', '--format', 'text', '--bundle', badBundle, '--custodians', 'A,B', '--threshold', '2', '--out', join(work, 'never')]);
   assert.match(broken.stderr, /--bundle .* is not valid JSON/);
   const missing = await runCli(['kit', 'verify', join(work, 'nope.txt')]);
   assert.equal(missing.exitStatus, 2);
@@ -140,16 +140,16 @@ test('custodians with contact details, from --custodians-file; a control charact
   const file = join(work, 'custodians.txt');
   writeFileSync(file, '# the holders\nAnn Smith <ann@example.org, +44 20 7946 0001>\nBen Jones\nCy Young <12 High Street, Oxford>\n');
   const out = join(work, 'kit-contacts');
-  const result = await runCli(['kit', 'create', '--format', 'text', '--bundle', bundlePath, '--custodians-file', file, '--threshold', '2', '--out', out]);
+  const result = await runCli(['kit', 'create', '--no-check', '--format', 'text', '--bundle', bundlePath, '--custodians-file', file, '--threshold', '2', '--out', out]);
   assert.equal(result.exitStatus, 0, result.stderr);
   const record = JSON.parse(readFileSync(join(out, 'kit.json'), 'utf8')) as { custodians: { name: string; contact?: string }[] };
   assert.deepEqual(record.custodians.map(({ name, contact }) => ({ name, contact })), [
     { name: 'Ann Smith', contact: 'ann@example.org, +44 20 7946 0001' }, { name: 'Ben Jones', contact: undefined }, { name: 'Cy Young', contact: '12 High Street, Oxford' },
   ]);
-  const bad = await runCli(['kit', 'create', '--format', 'text', '--bundle', bundlePath, '--custodians', 'Ann <a\u001b[2Jb>,Ben', '--threshold', '2', '--out', join(work, 'kit-bad')]);
+  const bad = await runCli(['kit', 'create', '--no-check', '--format', 'text', '--bundle', bundlePath, '--custodians', 'Ann <a\u001b[2Jb>,Ben', '--threshold', '2', '--out', join(work, 'kit-bad')]);
   assert.equal(bad.exitStatus, 2);
   assert.match(bad.stderr, /^error: --custodians: custodian 1 contains the control character U\+001B$/m);
   assert.ok(!bad.stderr.includes('\u001b'));
-  const both = await runCli(['kit', 'create', '--format', 'text', '--bundle', bundlePath, '--custodians', 'Ann,Ben', '--custodians-file', file, '--threshold', '2', '--out', join(work, 'kit-both')]);
+  const both = await runCli(['kit', 'create', '--no-check', '--format', 'text', '--bundle', bundlePath, '--custodians', 'Ann,Ben', '--custodians-file', file, '--threshold', '2', '--out', join(work, 'kit-both')]);
   assert.match(both.stderr, /both --custodians and --custodians-file given/);
 });

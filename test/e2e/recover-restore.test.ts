@@ -254,7 +254,7 @@ for (const restic of resticBinaries()) {
     const target = freshTarget();
     const result = await recover(setup, target, ['--host', 'laptop']);
     assert.equal(result.exitStatus, 4, result.stderr);
-    assert.match(result.stderr, /error: kit \S+ opened, but the restore failed: restic met \d+ error\(s\) restoring into \S+; files affected: \S+/);
+    assert.match(result.stderr, /error: kit \S+ opened, but the restore failed: restic met \d+ errors? restoring into \S+; files affected: \S+/);
     assert.match(result.stderr, /hint: .*the backup is damaged in the storage; restore an older snapshot/);
     assert.doesNotMatch(result.stderr, /restoring: 100 %/);
     assert.doesNotMatch(result.stdout, /your files are in/);

@@ -29,7 +29,7 @@ before(async () => {
   rmSync(passwordFile);
   const bundle = join(work, 'bundle.json');
   writeFileSync(bundle, JSON.stringify({ owner: 'Test Owner', repository, resticPassword: PASSWORD, env: {} }));
-  const created = await runCli(['kit', 'create', '--format', 'text', '--bundle', bundle, '--custodians', 'A,B,C,D', '--threshold', '3', '--out', kit]);
+  const created = await runCli(['kit', 'create', '--no-check', '--format', 'text', '--bundle', bundle, '--custodians', 'A,B,C,D', '--threshold', '3', '--out', kit]);
   assert.equal(created.exitStatus, 0, created.stderr);
   rmSync(bundle);
 });

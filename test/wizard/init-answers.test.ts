@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { parseConfig } from '../../src/config/load.js';
 import { parseSecrets } from '../../src/adapters/secrets.js';
 import { runCli } from '../helpers/cli.js';
+import { runProgram } from '../../src/adapters/exec.js';
 import { startRcloneRestServer } from '../helpers/servers.js';
 
 const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
@@ -31,7 +32,7 @@ function setup(): { root: string; source: string; usb: string; env: Env & Record
   return { root, source, usb, env, config: join(home, '.config', 'drkit', 'config.yaml'), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-test('init --answers FILE --yes: config, secrets, marker, repository and a first backup, without a terminal', async () => {
+test('init --answers FILE --yes: config, secrets, marker, repository, a first backup, the kit and its drill, without a terminal', async () => {
   const box = setup();
   const server = await startRcloneRestServer();
   try {
@@ -40,7 +41,7 @@ test('init --answers FILE --yes: config, secrets, marker, repository and a first
       `sources: [${box.source}]`, 'exclude: ["*.tmp"]', 'onsite: folder', `onsiteTarget: ${join(box.usb, 'drkit')}`,
       'offsite: url', `repositoryUrl: ${server.repository}`, 'passwordMode: generate', 'onsiteSchedule: daily', 'offsiteSchedule: daily at 02:30',
       'custodians:', '  - { name: Ann, contact: phone 0101 }', '  - { name: Ben, contact: ben@example.org }', '  - { name: Cy, contact: "" }',
-      'threshold: 2', 'then: [backup]', '',
+      'threshold: 2', 'owner: Ann Owner', 'onsiteDescription: USB disk in the hall cupboard', 'then: [backup, kit, drill]', `kitOut: ${join(box.root, 'kit')}`, '',
     ].join('\n'));
     const first = await runCli(['init', '--answers', answers, '--yes'], { env: box.env });
     assert.equal(first.exitStatus, 0, first.stderr);
@@ -77,6 +78,18 @@ test('init --answers FILE --yes: config, secrets, marker, repository and a first
     assert.equal(snapshots.length, 1);
     assert.equal(readFileSync(join(box.usb, 'drkit', hostFolder, snapshots[0] ?? '', box.source, 'docs', 'letter.txt'), 'utf8'), 'dear custodian\n');
     assert.match(first.stderr, /created the repository: id [0-9a-f]{8}/);
+
+    // the kit, built from the config and secrets just written, and checked against the repository before sealing
+    assert.deepEqual(readdirSync(join(box.root, 'kit')).sort(), ['checklist.pdf', 'guide.pdf', 'kit.json', 'sheet-1.pdf', 'sheet-2.pdf', 'sheet-3.pdf']);
+    const kitRecord = JSON.parse(readFileSync(join(box.root, 'kit', 'kit.json'), 'utf8')) as { threshold: number; custodians: { name: string; contact?: string }[] };
+    assert.equal(kitRecord.threshold, 2);
+    assert.deepEqual(kitRecord.custodians.map((custodian) => [custodian.name, custodian.contact]), [['Ann', 'phone 0101'], ['Ben', 'ben@example.org'], ['Cy', undefined]]);
+    // and the drill of that kit, offered once the kit exists: passed and recorded
+    assert.match(first.stdout + first.stderr, /drill passed/i);
+    const sheet = await runProgram('pdftotext', ['-layout', join(box.root, 'kit', 'sheet-1.pdf'), '-']);
+    assert.match(sheet.stdout, /for Ann Owner/);
+    const guide = await runProgram('pdftotext', ['-layout', join(box.root, 'kit', 'guide.pdf'), '-']);
+    assert.match(guide.stdout.replace(/\s+/g, ' '), /USB disk in the hall cupboard/);
 
     // the owner adds a key of their own, then edits the setup with the wizard's record as the answers
     writeFileSync(box.config, `${configText}# mine\n`.replace('offsite:\n', 'offsite:\n  tags: [laptop]\n'));

@@ -22,7 +22,7 @@ test('editing on a terminal: secrets hidden in the summary, declining writes not
     const answers = join(box.root, 'answers.yaml');
     writeFileSync(answers, [
       `sources: [${box.source}]`, 'exclude: ["*.iso"]', 'onsite: folder', `onsiteTarget: ${box.target}`, 'offsite: url', `repositoryUrl: ${box.repository}`,
-      'passwordMode: existing', 'password: a long enough password', 'custodians: [{ name: Ann, contact: "ann@example.org" }, { name: Ben }, { name: Cy }]', 'threshold: 2', '',
+      'passwordMode: existing', 'password: a long enough password', 'owner: Ann Owner', 'custodians: [{ name: Ann, contact: "ann@example.org" }, { name: Ben }, { name: Cy }]', 'threshold: 2', '',
     ].join('\n'), { mode: 0o600 });
     assert.equal(await run({ config: configFile, answers, yes: true }, captureIO()), ExitCode.ok);
     writeFileSync(configFile, readFileSync(configFile, 'utf8').replace('offsite:\n', 'offsite:\n  tags: [laptop] # mine\n'));
@@ -39,6 +39,7 @@ test('editing on a terminal: secrets hidden in the summary, declining writes not
       { ask: /restic repository password/, answer: '' },
       { ask: /when should the offsite copy run/, answer: 'daily at 01:15' },
       { ask: /run a restore drill/, answer: '' },
+      { ask: /your name, as the custodians know you/, answer: '' },
       { ask: /keep these 3\?/, answer: true },
       { ask: /how many sheets/, answer: '' },
     ];
@@ -63,7 +64,7 @@ test('editing on a terminal: secrets hidden in the summary, declining writes not
     await assert.rejects(run({ config: configFile }, captureIO(), { prompter: interrupted }), (error: unknown) => error instanceof WizardCancelled && error.message === 'setup interrupted: nothing was written');
     assert.equal(readFileSync(configFile, 'utf8'), before);
 
-    const accepted = scriptedPrompter([...editing, { ask: /write this setup\?/, answer: true }, { ask: /install the timers/, answer: false }, { ask: /run the first backup now/, answer: false }]);
+    const accepted = scriptedPrompter([...editing, { ask: /write this setup\?/, answer: true }, { ask: /install the timers/, answer: false }, { ask: /run the first backup now/, answer: false }, { ask: /create the printed kit now/, answer: false }]);
     assert.equal(await run({ config: configFile }, captureIO(), { prompter: accepted }), ExitCode.ok);
     assert.deepEqual(accepted.remaining(), []);
     const after = readFileSync(configFile, 'utf8');

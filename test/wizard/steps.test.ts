@@ -50,6 +50,7 @@ test('a first run on a terminal: every step asked, wrong answers refused with th
       { ask: /where should the onsite copy go/, answer: 'folder' },
       { ask: /onsite target/, answer: join(box.source, 'inside') },
       { ask: /onsite target/, answer: box.target },
+      { ask: /where is the onsite copy kept/, answer: 'USB disk in the hall cupboard' },
       { ask: /where should the offsite copy go/, answer: 'url' },
       { ask: /restic repository/, answer: 'ftp:nowhere' },
       { ask: /restic repository/, answer: repository },
@@ -60,6 +61,8 @@ test('a first run on a terminal: every step asked, wrong answers refused with th
       { ask: /when should the offsite copy run/, answer: 'sometimes' },
       { ask: /when should the offsite copy run/, answer: '' },
       { ask: /run a restore drill every month/, answer: 'monthly' },
+      { ask: /your name, as the custodians know you/, answer: '' },
+      { ask: /your name, as the custodians know you/, answer: 'Ann Owner' },
       { ask: /custodian 1: name/, answer: '' },
       { ask: /custodian 1: name/, answer: 'Ann Example' },
       { ask: /how to reach Ann Example/, answer: 'phone 0101, 3 Elm Street' },
@@ -83,6 +86,7 @@ test('a first run on a terminal: every step asked, wrong answers refused with th
       'must not be inside a folder being backed up (each backup would copy the last)',
       'must be a path or a restic repository URL (local:, sftp:, rest:, s3:, b2:, azure:, gs:, swift:, rclone:)',
       'must be "hourly", "daily", "weekly", "daily at HH:MM", "weekly at HH:MM" or "HH:MM"',
+      'must be a name',
       'name at least 2 custodians',
       'ann example is named already: each custodian holds one sheet',
       '--threshold: 1 is below 2',
@@ -91,6 +95,8 @@ test('a first run on a terminal: every step asked, wrong answers refused with th
     assert.deepEqual(draft.sources, [box.source]);
     assert.deepEqual(draft.exclude, DEFAULT_EXCLUDES);
     assert.equal(draft.onsiteTarget, box.target);
+    assert.equal(draft.onsiteDescription, 'USB disk in the hall cupboard');
+    assert.equal(draft.owner, 'Ann Owner');
     assert.equal(draft.repositoryUrl, repository);
     assert.equal(draft.offsiteSchedule, 'daily at 03:00');
     assert.equal(draft.threshold, '3', 'the recommended threshold for 5 is the default');
@@ -122,7 +128,7 @@ test('a failed connection check names the likely cause, and only the answer pick
     const dead = `rest:http://127.0.0.1:${await freePort()}/`;
     const given: Draft = {
       sources: [box.source], exclude: [], onsite: 'none', offsite: 'url', repositoryUrl: dead, passwordMode: 'existing', password: 'correct horse battery',
-      offsiteSchedule: 'daily at 03:00', drillSchedule: 'none', custodians: [{ name: 'Ann', contact: '' }, { name: 'Ben', contact: '' }], threshold: '2',
+      offsiteSchedule: 'daily at 03:00', drillSchedule: 'none', owner: 'Ann', custodians: [{ name: 'Ann', contact: '' }, { name: 'Ben', contact: '' }], threshold: '2',
     };
     const prompter = scriptedPrompter([
       { ask: /what should be corrected/, answer: 'repositoryUrl' },

@@ -14,6 +14,7 @@ import { parseSecrets } from '../../src/adapters/secrets.js';
 import { parseConfig } from '../../src/config/load.js';
 import { cliCommand } from '../helpers/cli.js';
 import { freePort, startRcloneRestServer } from '../helpers/servers.js';
+import { cupsInstalled, printedJobs, startPrivateCups } from './cups.js';
 
 const shellQuote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
 
@@ -81,10 +82,11 @@ function setup(): { root: string; source: string; usb: string; env: Record<strin
 
 const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
 
-test('drkit init in a pseudo-terminal: every prompt answered, files written with their modes, a first backup', async () => {
+test('drkit init in a pseudo-terminal: every prompt answered, files written with their modes, a first backup, the kit made and printed', async () => {
   const box = setup();
   const server = await startRcloneRestServer();
-  const term = await openTerminal(box.root, ['init'], box.env);
+  const cups = cupsInstalled() ? await startPrivateCups() : null;
+  const term = await openTerminal(box.root, ['init'], { ...box.env, ...(cups === null ? {} : { CUPS_SERVER: cups.socket }) });
   try {
     const target = join(box.usb, 'drkit');
     await term.waitFor(/\? a folder or file to back up/);
@@ -104,6 +106,9 @@ test('drkit init in a pseudo-terminal: every prompt answered, files written with
     await term.type(target);
     await term.key('Enter');
     await term.waitFor(/will be created, .* free/);
+    await term.waitFor(/\? where is the onsite copy kept/);
+    await term.type('USB disk in the hall cupboard');
+    await term.key('Enter');
     await term.waitFor(/\? where should the offsite copy go\?/);
     await term.key('Down', 'Down', 'Down', 'Enter');
     await term.waitFor(/\? restic repository\s*$/m);
@@ -124,6 +129,9 @@ test('drkit init in a pseudo-terminal: every prompt answered, files written with
     await term.key('Enter');
     await term.waitFor(/\? run a restore drill every month\?/);
     await term.key('Enter');
+    await term.waitFor(/\? your name, as the custodians know you/);
+    await term.type('Ann Owner');
+    await term.key('Enter');
     for (const [index, [name, contact]] of [['Ann', 'phone 0101'], ['Ben', 'ben@example.org'], ['Cy', ''], ['Dee', ''], ['Eve', '']].entries()) {
       await term.waitFor(new RegExp(`\\? custodian ${index + 1}: name`));
       await term.type(name ?? '');
@@ -138,7 +146,7 @@ test('drkit init in a pseudo-terminal: every prompt answered, files written with
     await term.key('Enter');
     const summary = await term.waitFor(/\? write this setup\?/);
     assert.match(summary, /== Summary/);
-    assert.match(summary, /kit: {9}any 3 of 5 sheets open it/);
+    assert.match(summary, /kit: {9}Ann Owner's kit, any 3 of 5 sheets open it/);
     assert.equal(summary.split(password).length, 2, 'the password is on the screen once, where it was shown');
     assert.ok(!(await term.screen()).includes(password), 'and has scrolled off the summary');
     await term.key('Enter');
@@ -147,9 +155,43 @@ test('drkit init in a pseudo-terminal: every prompt answered, files written with
     await term.key('Enter');
     await term.waitFor(/\? run the first backup now\?/);
     await term.key('Enter');
-    const end = await term.waitFor(/EXIT=\d+/, 120_000);
-    assert.match(end, /EXIT=0/, end);
-    assert.match(end, /offsite: done, snapshot [0-9a-f]{8}/);
+    await term.waitFor(/offsite: done, snapshot [0-9a-f]{8}/, 120_000);
+    // the kit, from the config just written; then the paper, on a real CUPS queue
+    await term.waitFor(/\? create the printed kit now/);
+    await term.key('Enter');
+    await term.waitFor(/\? folder for the kit's PDFs/);
+    await term.key('Enter');
+    await term.waitFor(/\? run a restore drill of the new kit now/, 120_000);
+    await term.type('n');
+    await term.key('Enter');
+    await term.waitFor(/\? print the kit now\?/);
+    if (cups === null) {
+      // without CUPS here (scripts/install-system-deps.sh installs it) the kit stays unprinted
+      await term.type('n');
+      await term.key('Enter');
+      const end = await term.waitFor(/EXIT=\d+/, 120_000);
+      assert.match(end, /EXIT=0/, end);
+    } else {
+      await term.key('Enter');
+      await term.waitFor(/\? which printer\?/);
+      await term.key('Enter');
+      await term.waitFor(/\? send 5 sheets, 6 copies of the guide and the checklist to drkit-home\?/);
+      await term.key('Enter');
+      await term.waitFor(/\? photo of a printed sheet/, 120_000);
+      const printed = printedJobs(cups.out);
+      assert.equal(printed.length, 7);
+      const photo = join(box.root, 'photo-of-sheet-4');
+      const rendered = await runProgram('pdftoppm', ['-png', '-r', '150', '-f', '1', '-l', '1', '-singlefile', printed[3]?.file ?? '', photo]);
+      assert.equal(rendered.exitStatus, 0);
+      await term.type(`${photo}.png`);
+      await term.key('Enter');
+      await term.waitFor(/valid share 4 of 5 of kit/, 60_000);
+      await term.waitFor(/\? delete the 5 files holding shares/);
+      await term.key('Enter');
+      const end = await term.waitFor(/EXIT=\d+/, 120_000);
+      assert.match(end, /EXIT=0/, end);
+      assert.deepEqual(readdirSync(join(box.env.HOME ?? '', 'drkit-kit')).sort(), ['checklist.pdf', 'guide.pdf', 'kit.json']);
+    }
     for (const line of (await term.screen()).split('\n')) assert.ok(line.length <= 80);
 
     const configFile = join(box.env.XDG_CONFIG_HOME ?? '', 'drkit', 'config.yaml');
@@ -164,11 +206,13 @@ test('drkit init in a pseudo-terminal: every prompt answered, files written with
     assert.ok(existsSync(join(target, '.drkit-target')));
     const status = JSON.parse(readFileSync(join(box.env.XDG_STATE_HOME ?? '', 'drkit', 'status.json'), 'utf8')) as { runs: { job: string; outcome: string }[] };
     assert.deepEqual(status.runs.map((run) => `${run.job}:${run.outcome}`), ['onsite:success', 'offsite:success']);
-    const leftovers = readdirSync(join(box.env.XDG_CONFIG_HOME ?? '', 'drkit', 'secrets'));
-    assert.deepEqual(leftovers, ['secrets.env'], 'no temporary file beside the secrets');
+    const secretsFolder = readdirSync(join(box.env.XDG_CONFIG_HOME ?? '', 'drkit', 'secrets'));
+    assert.deepEqual(secretsFolder.filter((name) => name.endsWith('.tmp')), [], 'no temporary file beside the secrets');
+    for (const name of secretsFolder) assert.equal(mode(join(box.env.XDG_CONFIG_HOME ?? '', 'drkit', 'secrets', name)), '600');
   } finally {
     await term.close();
     await server.stop();
+    await cups?.stop();
     box.cleanup();
   }
 });
