@@ -49,10 +49,35 @@ test('drkit demo --json --dir: two backups, a 3-of-5 kit and a drill by both pat
   assert.deepEqual(summary.steps.map((s) => s.exitCode), summary.steps.map(() => 0));
   const drill = summary.steps.flatMap((s) => s.messages).filter((m) => m.message_type === 'drill');
   assert.ok(drill.length >= 1, 'the drill reported');
-  for (const report of drill) assert.equal(report.verdict, 'passed');
+  for (const report of drill) {
+    assert.equal(report.verdict, 'passed');
+    assert.equal((report as { canary?: string }).canary, 'checked', 'the first backup after the kit carries its canary, and the drill found it');
+  }
   for (const name of ['guide.pdf', 'checklist.pdf', 'sheet-1.pdf', 'sheet-5.pdf']) assert.ok(existsSync(join(dir, 'kit', name)), `${name} kept`);
   assert.equal(statSync(join(dir, 'config', 'drkit', 'secrets', 'secrets.env')).mode & 0o777, 0o600);
   assert.deepEqual(serversUnder(dir), [], 'the demo stopped its rclone server');
+
+  // a new kit made after the last backup: the repository's canary still names the old kit, and the drill says so
+  const env = { ...process.env, XDG_CONFIG_HOME: join(dir, 'config'), XDG_STATE_HOME: join(dir, 'state'), XDG_CACHE_HOME: join(dir, 'cache') };
+  const config = join(dir, 'config', 'drkit', 'config.yaml');
+  const server = spawn('rclone', ['serve', 'restic', '--config', '/dev/null', '--addr', new URL(readFileSync(config, 'utf8').match(/rest:(http:\/\/[^"\s]+)/)?.[1] ?? 'http://127.0.0.1:1/').host, join(dir, 'offsite-server')], { stdio: 'ignore' });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const cli = (args: string[]) => new Promise<{ status: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+      child.once('close', (status) => resolve({ status, stdout }));
+    });
+    const remade = await cli(['kit', 'create', '--config', config, '--custodians', 'Ann,Ben,Cy', '--threshold', '2', '--out', join(dir, 'kit2')]);
+    assert.equal(remade.status, 0);
+    const stale = await cli(['drill', '--config', config, '--kit', join(dir, 'kit2'), '--via', 'tool', '--json']);
+    assert.equal(stale.status, 1);
+    const report = JSON.parse(stale.stdout.trim().split('\n').pop() ?? '{}') as { findings: { code: string }[] };
+    assert.ok(report.findings.some((finding) => finding.code === 'E_DRILL_CANARY_WRONG'), JSON.stringify(report.findings));
+  } finally {
+    server.kill('SIGKILL');
+  }
 });
 
 test('drkit demo without --keep removes its folder and stops its server', { timeout: 300_000 }, async () => {
