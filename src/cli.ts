@@ -76,6 +76,8 @@ async function invoke(load: () => Promise<{ run: (options: never, io: CommandIO)
 
 /** commander option parser for a repeatable option: `--include a --include b` → ["a", "b"] */
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+/** `--sample N` or, for the live drill, `--sample all` */
+const sampleCount = (value: string): number | 'all' => (value === 'all' ? 'all' : integer('--sample')(value));
 const integer = (name: string) => (value: string): number => {
   if (!/^\d+$/.test(value)) {
     throw new UserError('E_USAGE', `${name} must be a whole number, got "${value}"`);
@@ -206,8 +208,15 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--kit <dir>', 'the kit folder (sheet-N.pdf and guide.pdf, as kit create wrote it)')
     .option('--sheets <numbers>', 'the sheets to use, e.g. 1,3,4 (default: a random k of them)')
     .addOption(new Option('--via <path>', 'the printed guide, drkit recover, or both').choices(['guide', 'tool', 'both']).default('both'))
-    .option('--sample <n>', 'restore and check n random files instead of everything', integer('--sample'))
+    .option('--sample <n>', 'restore and check n random files instead of everything (--live: default 300; all: everything)', sampleCount)
     .option('--onsite', 'drill the onsite copy (a sample of the latest rsync snapshot) instead of the offsite one', false)
+    // the live drill and its certificate (src/commands/drill-live.ts)
+    .option('--live', 'a drill with the real sheets, on any computer with drkit: no config, no source; writes a certificate', false)
+    .option('--from <file>', '--live: a share file, sheet PDF or photo (repeat for each)', collect)
+    .option('--envelope <file>', '--live: the envelope (any sheet, or envelope.txt)')
+    .option('--stdin', '--live: read QR code payloads from stdin (zbarcam --raw | drkit drill --live --stdin)', false)
+    .option('--out <dir>', '--live: where to write the certificate (default: the current folder)')
+    .option('--record <cert>', 'enter a live drill\'s certificate (.txt or .pdf) into this setup\'s status file')
     .option('--json', 'print the report as JSON', false)
     .action(async (options: { json: boolean }) => invoke(() => import('./commands/drill.js'), options, options.json));
   // --- end of drill ---

@@ -20,9 +20,16 @@ export interface DrillOptions {
   kit?: string;
   sheets?: string;
   via: 'guide' | 'tool' | 'both';
-  sample?: number;
+  sample?: number | 'all';
   onsite: boolean;
   json: boolean;
+  /** the live drill and --record: ./drill-live.ts */
+  live: boolean;
+  from?: string[];
+  envelope?: string;
+  stdin: boolean;
+  out?: string;
+  record?: string;
 }
 
 function records(report: DrillReport): DrillRecord[] {
@@ -50,6 +57,20 @@ function failedRecords(report: DrillReport, vias: readonly ('guide' | 'tool')[])
   }));
 }
 
+async function runLiveOrRecord(options: DrillOptions, io: CommandIO): Promise<number> {
+  const live = await import('./drill-live.js');
+  if (options.record !== undefined) {
+    if (options.live) throw new UserError('E_USAGE', '--record enters a certificate a live drill wrote: give it without --live', { hints: ['drkit drill --record drill-certificate-XXXX-XXXX.pdf'] });
+    return live.runRecord({ record: options.record, ...(options.config === undefined ? {} : { config: options.config }), json: options.json }, io);
+  }
+  const misplaced = [options.config === undefined ? '' : '--config', options.kit === undefined ? '' : '--kit', options.sheets === undefined ? '' : '--sheets', options.onsite ? '--onsite' : ''].filter(Boolean);
+  if (misplaced.length > 0) throw new UserError('E_USAGE', `the live drill needs no setup: ${misplaced.join(', ')} would not be used`, { hints: ['drkit drill --live --from sheet-1.pdf --from sheet-3.pdf --envelope sheet-1.pdf'] });
+  return live.runLive({
+    ...(options.from === undefined ? {} : { from: options.from }), ...(options.envelope === undefined ? {} : { envelope: options.envelope }), stdin: options.stdin,
+    ...(options.sample === undefined ? {} : { sample: options.sample }), ...(options.out === undefined ? {} : { out: options.out }), json: options.json,
+  }, io);
+}
+
 export function renderDrill(report: DrillReport): string[] {
   const lines = [`drill ${report.verdict === 'passed' ? 'PASSED' : 'FAILED'}${report.kitId === null ? '' : ` — kit ${report.kitId}`}, ${Math.round(report.durationMs / 100) / 10} s`];
   lines.push(report.isolation === 'bwrap' ? 'isolation: bwrap (clean room)' : `isolation: NONE — ${report.isolationReason ?? ''}: the room was not sealed`);
@@ -66,6 +87,10 @@ export function renderDrill(report: DrillReport): string[] {
 }
 
 export async function run(options: DrillOptions, io: CommandIO): Promise<number> {
+  if (options.live || options.record !== undefined) return runLiveOrRecord(options, io);
+  const liveOnly = [options.from === undefined ? '' : '--from', options.envelope === undefined ? '' : '--envelope', options.stdin ? '--stdin' : '', options.out === undefined ? '' : '--out'].filter(Boolean);
+  if (liveOnly.length > 0) throw new UserError('E_USAGE', `${liveOnly.join(', ')} belong to the live drill`, { hints: ['add --live: drkit drill --live --from sheet-1.pdf --from sheet-3.pdf --envelope sheet-1.pdf'] });
+  if (options.sample === 'all') return run({ ...options, sample: undefined }, io);
   const configPath = resolve(options.config ?? defaultConfigPath());
   const config = loadConfig(configPath);
   // a full drill includes the onsite copy when one is configured; --onsite drills it alone

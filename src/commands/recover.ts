@@ -33,7 +33,7 @@ export interface RecoverOptions {
   json: boolean;
 }
 
-async function readFiles(from: readonly string[], envelopePath: string): Promise<{ shares: NamedText[]; envelope: NamedText }> {
+export async function readFiles(from: readonly string[], envelopePath: string): Promise<{ shares: NamedText[]; envelope: NamedText }> {
   for (const file of from) await assertReadableFile(file, 'share file');
   await assertReadableFile(envelopePath, '--envelope');
   const printedFiles = new Set<string>();
@@ -55,7 +55,7 @@ async function readFiles(from: readonly string[], envelopePath: string): Promise
  * Reads typed lines, checking each as it comes: a wrong line is named and asked for again. Blank lines and
  * `#` comments are skipped, so a whole share file can be pasted too.
  */
-async function typeKit(io: CommandIO): Promise<{ shares: NamedText[]; envelope: NamedText }> {
+export async function typeKit(io: CommandIO): Promise<{ shares: NamedText[]; envelope: NamedText }> {
   if (io.stdin === undefined) throw new UserError('E_USAGE', 'no --from given and no input to type the shares on', { hints: ['give the shares with --from FILE and the envelope with --envelope FILE'] });
   const reader = createInterface({ input: io.stdin, terminal: false });
   const lines = reader[Symbol.asyncIterator]();

@@ -39,8 +39,11 @@ export interface DrillRecord {
   job: RecordJob;
   outcome: 'passed' | 'failed';
   finishedAt: string;
-  /** how the restore was done: the printed guide, drkit recover, or the onsite snapshot (absent in old records) */
-  via?: 'guide' | 'tool' | 'onsite';
+  /** how the restore was done: the printed guide, drkit recover, the onsite snapshot (absent in old records), or a
+   * person with the real sheets (`drkit drill --live`, entered by `drkit drill --record`) */
+  via?: 'guide' | 'tool' | 'onsite' | 'live';
+  /** the kit a live drill opened */
+  kitId?: string;
   startedAt?: string;
   isolation?: 'bwrap' | 'none';
   /** share numbers of the sheets used */
@@ -54,7 +57,7 @@ export interface DrillRecord {
 
 /** The last drill of one via, and whether it is too old or failed. */
 export interface DrillVerdictLine {
-  via: 'guide' | 'tool' | 'onsite';
+  via: 'guide' | 'tool' | 'onsite' | 'live';
   last: DrillRecord;
   ageMs: number;
   /** failed, or older than drill.maxAge */
@@ -65,7 +68,7 @@ export interface DrillVerdictLine {
 /** The last drill of each via, flagged when it failed or is older than `maxAge` (drill.maxAge, default 92 d). */
 export function judgeDrills(drills: readonly DrillRecord[], now: Date, maxAge: number, maxAgeText: string, formatAge: (ms: number) => string): DrillVerdictLine[] {
   const out: DrillVerdictLine[] = [];
-  for (const via of ['guide', 'tool', 'onsite'] as const) {
+  for (const via of ['guide', 'tool', 'onsite', 'live'] as const) {
     const last = drills.filter((drill) => (drill.via ?? 'tool') === via).sort(byFinish).at(-1);
     if (last === undefined) continue;
     const ageMs = now.getTime() - Date.parse(last.finishedAt);

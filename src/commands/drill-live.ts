@@ -1,0 +1,281 @@
+/**
+ * `drkit drill --live`: the drill of a person holding the real sheets, on a live USB with drkit: no config, no
+ * source. Opens the kit as `drkit recover` does (typed with each line checked, sheet files or photos, or QR
+ * payload lines on stdin: `zbarcam --raw | drkit drill --live --stdin`), restores a sample (or everything) into a
+ * scratch folder with restic's --verify, runs `restic check`, looks for the canary, and writes a certificate
+ * (text and a one-page PDF) the owner enters with `drkit drill --record CERT` (docs/drills.md).
+ *
+ * `--record` checks that the certificate belongs to the kit the status file names (a superseded kit's drill
+ * proves nothing about the current sheets) and adds a drill record with via `live`.
+ */
+import { randomInt } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { registerCleanupPath } from '../adapters/cleanup.js';
+import { assertWritableFolder, writeFileAtomic } from '../adapters/files.js';
+import { readState, recordDrill } from '../adapters/state.js';
+import { defaultConfigPath, stateDir } from '../config/paths.js';
+import { parseBundleText } from '../core/bundle.js';
+import { canaryText } from '../core/kit-record.js';
+import { formatCertificate, judgeCanary, parseCertificate, type CertificatePhase, type DrillCertificate } from '../core/drill-certificate.js';
+import { reservoir } from '../core/drill-verdict.js';
+import { openEnvelope } from '../core/envelope.js';
+import { combineKit, type NamedText } from '../core/kit.js';
+import { redactRepository } from '../core/redact.js';
+import { decodeShareBytes, formatKitId, parseShareText } from '../core/share.js';
+import { DrkitError, ExitCode, UserError } from '../errors.js';
+import { envelopeTextFromQr, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromQr } from '../render/readback.js';
+import { formatBytes } from '../ui/format.js';
+import type { CommandIO } from '../ui/io.js';
+import { readFiles, typeKit } from './recover.js';
+
+export interface DrillLiveOptions {
+  from?: string[];
+  envelope?: string;
+  stdin: boolean;
+  sample?: number | 'all';
+  out?: string;
+  json: boolean;
+}
+
+/** a few hundred random files: enough to show the data comes back, quick on a slow line */
+export const DEFAULT_LIVE_SAMPLE = 300;
+const CANARY_NAME = 'drkit-canary.txt';
+export const CERTIFICATE_BASE = 'drill-certificate';
+
+/**
+ * Reads QR payload lines (DK1S… shares, DK1E… envelope parts), as `zbarcam --raw` prints them, until k distinct
+ * shares and every envelope part are in: zbarcam repeats codes and never ends, so the kit decides when to stop.
+ */
+export async function readQrLines(io: CommandIO): Promise<{ shares: NamedText[]; envelope: NamedText }> {
+  if (io.stdin === undefined) throw new UserError('E_USAGE', '--stdin needs input: pipe the QR codes in, e.g. zbarcam --raw | drkit drill --live --stdin');
+  const reader = createInterface({ input: io.stdin, terminal: false });
+  const shares = new Map<number, { payload: string; kitId: Uint8Array; threshold: number }>();
+  const envelopeParts = new Set<string>();
+  let envelope: NamedText | null = null;
+  io.note('show the share QR codes of k sheets and every envelope QR code of one sheet to the camera');
+  try {
+    for await (const raw of reader) {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) continue;
+      if (isShareQr(line)) {
+        const share = decodeShareBytes(shareBytesFromQr(line));
+        const first = [...shares.values()][0];
+        if (first !== undefined && formatKitId(first.kitId) !== formatKitId(share.kitId)) {
+          io.note(`  that share is of kit ${formatKitId(share.kitId)}, the others of kit ${formatKitId(first.kitId)}: skipped`);
+          continue;
+        }
+        if (!shares.has(share.number)) {
+          shares.set(share.number, { payload: line, kitId: share.kitId, threshold: share.threshold });
+          io.note(`  share ${share.number} read (${shares.size} of ${share.threshold})`);
+        }
+      } else if (isEnvelopeQr(line)) {
+        if (!envelopeParts.has(line)) {
+          envelopeParts.add(line);
+          io.note(`  envelope part ${envelopeParts.size} read`);
+        }
+      } else {
+        io.note('  a line that is not a drkit QR code (DK1S… or DK1E…): skipped');
+        continue;
+      }
+      const first = [...shares.values()][0];
+      if (first !== undefined && envelope === null && envelopeParts.size > 0) {
+        try {
+          envelope = { name: 'envelope QR codes', text: envelopeTextFromQr('envelope QR codes', [...envelopeParts], first.kitId) };
+          io.note('  the envelope is complete');
+        } catch (error) {
+          // parts still missing: read on
+          if (!(error instanceof UserError)) throw error;
+        }
+      }
+      if (first !== undefined && envelope !== null && shares.size >= first.threshold) break;
+    }
+  } finally {
+    reader.close();
+  }
+  const first = [...shares.values()][0];
+  if (first === undefined || envelope === null || shares.size < first.threshold) {
+    throw new UserError('E_INPUT_ENDED', `the input ended with ${shares.size} shares${first === undefined ? '' : ` of ${first.threshold}`} and the envelope ${envelope === null ? 'incomplete' : 'complete'}`, {
+      hints: ['scan the share QR code of k different sheets and every envelope QR code of one sheet'],
+    });
+  }
+  return { shares: [...shares.entries()].map(([number, share]) => ({ name: `share ${number} (QR)`, text: shareTextFromQr(share.payload) })), envelope };
+}
+
+function ttyIn(io: CommandIO): boolean {
+  return io.interactive && !io.jsonMode && io.stdin !== undefined && (io.stdin as { isTTY?: boolean }).isTTY === true;
+}
+
+async function askStuck(io: CommandIO): Promise<string> {
+  if (!ttyIn(io) || io.stdin === undefined) return '';
+  const reader = createInterface({ input: io.stdin, terminal: false });
+  io.stderr.write('where did you get stuck, if anywhere? (one line for the owner; Enter: nowhere): ');
+  const lines = reader[Symbol.asyncIterator]();
+  const next: IteratorResult<string, unknown> = await lines.next();
+  reader.close();
+  return next.done === true ? '' : next.value.trim();
+}
+
+function renderCertificateText(certificate: DrillCertificate): string[] {
+  const lines = [`live drill ${certificate.verdict === 'passed' ? 'PASSED' : 'FAILED'} — kit ${certificate.kitId}`];
+  lines.push(`shares used: ${certificate.shares.map((share) => `${share.number} (fingerprint ${share.fingerprint})`).join(', ')}`);
+  lines.push(`snapshot: ${certificate.snapshotId.slice(0, 8)} of ${certificate.snapshotTime}; ${certificate.filesChecked} files, ${formatBytes(certificate.bytesChecked)} restored and checked${certificate.sample === 'all' ? '' : ` (a sample of ${certificate.sample})`}`);
+  lines.push(`restic --verify: ${certificate.resticVerify}; restic check: ${certificate.resticCheck}; canary: ${certificate.canary}`);
+  for (const finding of certificate.findings) lines.push(`${finding.code}: ${finding.message}`);
+  lines.push(`times: ${certificate.phases.map((phase) => `${phase.name} ${(phase.ms / 1000).toFixed(1)} s`).join(', ')}`);
+  return lines;
+}
+
+async function writeCertificate(dir: string, certificate: DrillCertificate): Promise<{ text: string; pdf: string | null; pdfProblem?: string }> {
+  const lines = formatCertificate(certificate);
+  const text = join(dir, `${CERTIFICATE_BASE}-${certificate.kitId}.txt`);
+  const pdf = join(dir, `${CERTIFICATE_BASE}-${certificate.kitId}.pdf`);
+  await writeFileAtomic(text, `${lines.join('\n')}\n`);
+  const { renderCertificatePdf } = await import('../render/drill-certificate.js');
+  try {
+    await renderCertificatePdf(certificate, lines).save(pdf);
+  } catch (error) {
+    // a character the PDF font lacks (in the stuck text) costs the PDF, not the drill: the text holds the same
+    if (error instanceof UserError) return { text, pdf: null, pdfProblem: error.message };
+    throw error;
+  }
+  return { text, pdf };
+}
+
+export async function runLive(options: DrillLiveOptions, io: CommandIO): Promise<number> {
+  const startedAt = new Date();
+  if ((options.from === undefined) !== (options.envelope === undefined)) {
+    throw new UserError('E_USAGE', options.from === undefined ? '--envelope needs the shares too: give --from FILE for each' : '--from needs --envelope FILE (any sheet, or envelope.txt)',
+      { hints: ['or give neither, and type the shares and the envelope line by line'] });
+  }
+  if (options.stdin && options.from !== undefined) throw new UserError('E_USAGE', '--stdin reads the QR codes from stdin: leave out --from and --envelope');
+  if (typeof options.sample === 'number' && options.sample < 1) throw new UserError('E_USAGE', '--sample must be at least 1, or all', { hints: ['--sample 300 restores and checks 300 random files; --sample all restores everything'] });
+  const outDir = resolve(options.out ?? '.');
+  // where the certificate goes is checked before anyone types a share
+  await assertWritableFolder(outDir, '--out');
+  const phases: CertificatePhase[] = [];
+  let phaseStart = Date.now();
+  const phase = (name: CertificatePhase['name']) => { const now = Date.now(); phases.push({ name, ms: now - phaseStart }); phaseStart = now; };
+
+  const input = options.stdin ? await readQrLines(io) : options.from !== undefined && options.envelope !== undefined ? await readFiles(options.from, options.envelope) : await typeKit(io);
+  const combined = await combineKit(input.shares, input.envelope);
+  const bundle = parseBundleText(await openEnvelope(combined.openpgp, combined.passphrase));
+  for (const warning of combined.warnings) io.note(`warning: ${warning}`);
+  const parsed = input.shares.map((share) => parseShareText(share.name, share.text));
+  const shares = combined.sharesUsed.map((number) => ({ number, fingerprint: parsed.find((share) => share.number === number)?.fingerprint ?? '' }));
+  io.note(`kit ${combined.kitIdDisplay} opened with shares ${combined.sharesUsed.join(', ')}`);
+  phase('open-kit');
+
+  const { openResticRepository } = await import('../adapters/restic/index.js');
+  const restic = await openResticRepository({ repository: bundle.repository, password: { value: bundle.resticPassword }, env: bundle.env });
+  const snapshots = await restic.snapshots();
+  const latest = [...snapshots].sort((a, b) => Date.parse(a.time) - Date.parse(b.time)).at(-1);
+  if (latest === undefined) throw new UserError('E_RESTORE_EMPTY', `the repository at ${restic.displayName} holds no snapshot`, { hints: ['the offsite backup never ran, or this is another repository'] });
+  const sampleSize = options.sample ?? DEFAULT_LIVE_SAMPLE;
+  const pool = reservoir<{ path: string; size: number }>(sampleSize === 'all' ? Number.MAX_SAFE_INTEGER : sampleSize, (bound) => randomInt(bound));
+  let canaryPath: string | null = null;
+  io.note(`listing snapshot ${latest.shortId} of ${latest.time}…`);
+  await restic.listFiles(latest.id, (file) => {
+    if (basename(file.path) === CANARY_NAME) canaryPath = file.path;
+    else pool.offer(file);
+  });
+  const chosen = pool.items();
+  phase('list');
+
+  const findings: { code: string; message: string }[] = [];
+  const scratch = await mkdtemp(join(tmpdir(), 'drkit-live-drill-'));
+  const release = registerCleanupPath(scratch);
+  let resticVerify: DrillCertificate['resticVerify'] = 'passed';
+  let canaryFound: string | null = null;
+  try {
+    const include = sampleSize === 'all' ? [] : [...chosen.map((file) => file.path), ...(canaryPath === null ? [] : [canaryPath])];
+    io.note(`restoring ${sampleSize === 'all' ? 'every file' : `${chosen.length} random files`} (${formatBytes(chosen.reduce((sum, file) => sum + file.size, 0))}) into a scratch folder; restic checks every file it writes`);
+    try {
+      const result = await restic.restore({ snapshot: latest.id, target: scratch, verify: true, ...(include.length > 0 ? { include } : {}) });
+      if (result.errors.length > 0) {
+        resticVerify = 'failed';
+        findings.push({ code: 'E_RESTORE_ERRORS', message: `${result.errors.length} files failed to restore: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}` });
+      }
+    } catch (error) {
+      if (!(error instanceof DrkitError)) throw error;
+      resticVerify = 'failed';
+      findings.push({ code: error.code, message: error.message });
+    }
+    if (canaryPath !== null) canaryFound = await readFile(join(scratch, canaryPath), 'utf8').catch(() => null);
+  } finally {
+    await rm(scratch, { recursive: true, force: true, maxRetries: 5 });
+    release();
+  }
+  phase('restore');
+  io.note('running restic check…');
+  const check = await restic.check().catch((error: unknown) => {
+    if (!(error instanceof DrkitError)) throw error;
+    return { ok: false, problems: [error.message] };
+  });
+  if (!check.ok) findings.push({ code: 'E_RESTIC_DAMAGED', message: `restic check: ${check.problems.slice(0, 3).join('; ')}` });
+  phase('check');
+
+  const canary = judgeCanary(canaryFound, canaryText(combined.kitIdDisplay, bundle.createdOn), canaryPath !== null);
+  if (canary === 'other-kit') findings.push({ code: 'E_CANARY_OTHER_KIT', message: `the backup's canary names another kit: ${(canaryFound ?? '').trim()}; the owner made a newer kit, or this kit is not the backup's` });
+  if (canary === 'missing') findings.push({ code: 'E_CANARY_MISSING', message: `the snapshot lists ${canaryPath ?? ''} but it did not come back` });
+  const stuck = await askStuck(io);
+  const certificate: DrillCertificate = {
+    kitId: combined.kitIdDisplay, kitCreatedOn: bundle.createdOn, shares, repository: redactRepository(bundle.repository),
+    snapshotId: latest.id, snapshotTime: latest.time, sample: sampleSize === 'all' ? 'all' : sampleSize,
+    filesChecked: chosen.length, bytesChecked: chosen.reduce((sum, file) => sum + file.size, 0),
+    resticVerify, resticCheck: check.ok ? 'passed' : 'failed', canary,
+    verdict: findings.length === 0 ? 'passed' : 'failed', findings: findings.slice(0, 8),
+    startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
+    resticVersion: `${restic.version.major}.${restic.version.minor}.${restic.version.patch}`, phases, stuck,
+  };
+  const written = await writeCertificate(outDir, certificate);
+  if (io.jsonMode) io.json({ message_type: 'drill_live', ...certificate, certificate: written });
+  else {
+    for (const line of renderCertificateText(certificate)) io.out(line);
+    if (written.pdfProblem !== undefined) io.note(`warning: no PDF certificate: ${written.pdfProblem}`);
+    io.out(`certificate: ${written.pdf === null ? written.text : `${written.text} and ${written.pdf}`}; give one to the owner for drkit drill --record`);
+  }
+  return certificate.verdict === 'passed' ? ExitCode.ok : ExitCode.checkFailed;
+}
+
+export interface DrillRecordOptions {
+  record: string;
+  config?: string;
+  json: boolean;
+}
+
+/** `drkit drill --record CERT`: the certificate, checked against this setup's kit, becomes a drill record. */
+export async function runRecord(options: DrillRecordOptions, io: CommandIO): Promise<number> {
+  const file = options.record;
+  const { assertReadableFile, readUserFile } = await import('../adapters/files.js');
+  await assertReadableFile(file, '--record');
+  const head = await readFile(file).then((bytes) => bytes.subarray(0, 5).toString('latin1'));
+  const text = head === '%PDF-' ? await (await import('../adapters/pdf-readback.js')).pdfTextLayer(file, 'raw') : await readUserFile(file, '--record');
+  const certificate = parseCertificate(basename(file), text);
+  const configPath = resolve(options.config ?? defaultConfigPath());
+  const state = stateDir(configPath);
+  const kit = readState(state).kit;
+  if (kit === undefined) {
+    throw new UserError('E_CERTIFICATE_KIT', `${basename(file)} is a drill of kit ${certificate.kitId}, but this setup has no kit on record`, {
+      hints: ['make the kit with drkit kit create --config, or give --config of the setup the kit belongs to'],
+    });
+  }
+  if (kit.kitId !== certificate.kitId) {
+    throw new UserError('E_CERTIFICATE_KIT', `${basename(file)} is a drill of kit ${certificate.kitId}, but the current kit is ${kit.kitId}`, {
+      hints: [`a drill of kit ${certificate.kitId} (superseded, or another setup's) says nothing about the sheets of kit ${kit.kitId}`, `ask a holder of kit ${kit.kitId}'s sheets to run drkit drill --live`],
+    });
+  }
+  await recordDrill(state, [{
+    job: 'offsite', via: 'live', kitId: certificate.kitId, outcome: certificate.verdict, startedAt: certificate.startedAt, finishedAt: certificate.finishedAt,
+    sheets: certificate.shares.map((share) => share.number), filesChecked: certificate.filesChecked, bytesChecked: certificate.bytesChecked,
+    findings: [...certificate.findings, ...(certificate.stuck === '' ? [] : [{ code: 'STUCK', message: certificate.stuck }])],
+  }]);
+  if (io.jsonMode) io.json({ message_type: 'drill_recorded', via: 'live', kitId: certificate.kitId, outcome: certificate.verdict, finishedAt: certificate.finishedAt, stuck: certificate.stuck });
+  else {
+    io.out(`recorded the live drill of kit ${certificate.kitId} (${certificate.verdict}, ${certificate.finishedAt}, shares ${certificate.shares.map((share) => share.number).join(', ')})`);
+    if (certificate.stuck !== '') io.out(`where they got stuck: ${certificate.stuck}`);
+  }
+  return ExitCode.ok;
+}

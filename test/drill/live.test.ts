@@ -1,0 +1,131 @@
+// `drkit drill --live` and `drkit drill --record`: a person with the real sheets (PDFs, or QR payloads on stdin)
+// against `rclone serve restic`, with a kit made by `kit create --config` from a real setup; the certificate
+// entered into the owner's status file and shown by `drkit status`; another kit's and an edited certificate refused.
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { scanPdfQrCodes } from '../../src/adapters/pdf-readback.js';
+import { parseCertificate } from '../../src/core/drill-certificate.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { resticBinaries } from '../helpers/restic-versions.js';
+import { makeSetup, teardown, type DrillSetup } from './helpers.js';
+
+function ok(result: CliResult, what: string): CliResult {
+  assert.equal(result.exitStatus, 0, `${what} failed (${String(result.exitStatus)}):\n${result.stderr}\n${result.stdout}`);
+  return result;
+}
+
+const restic = resticBinaries()[0];
+if (restic === undefined) throw new Error('no restic installed');
+
+describe('drill --live against rclone serve restic', () => {
+  let setup: DrillSetup;
+  let kitDir: string;
+  let kitId: string;
+  /** a live USB: no config, its own empty state folder, only restic on the PATH */
+  let liveEnv: Record<string, string>;
+  before(async () => {
+    setup = await makeSetup(restic, { kit: 'none' });
+    kitDir = join(setup.base, 'kit-config');
+    appendFileSync(setup.config, 'kit:\n  owner: Ann Example\n');
+    ok(await runCli(['kit', 'create', '--config', setup.config, '--custodians', 'Ann,Ben,Cy,Dee,Eve', '--threshold', '3', '--out', kitDir, '--json'], { env: setup.env }), 'kit create --config');
+    kitId = (JSON.parse(readFileSync(join(setup.env.XDG_STATE_HOME ?? '', ...findStatus(setup)), 'utf8')) as { kit: { kitId: string } }).kit.kitId;
+    // the backup after the kit holds the canary
+    ok(await runCli(['backup', 'offsite', '--config', setup.config], { env: setup.env }), 'backup after the kit');
+    liveEnv = { PATH: setup.env.PATH ?? '', XDG_STATE_HOME: join(setup.base, 'live-state'), XDG_CONFIG_HOME: join(setup.base, 'live-config'), HOME: join(setup.base, 'live-home') };
+  });
+  after(async () => { await teardown(setup); });
+
+  let certificateDir: string;
+  test('from sheet PDFs: the kit opens, a sample is restored and verified, the canary matches, a certificate is written', async () => {
+    certificateDir = join(setup.base, 'certificate');
+    mkdirSync(certificateDir);
+    const result = await runCli(['drill', '--live', '--from', join(kitDir, 'sheet-1.pdf'), '--from', join(kitDir, 'sheet-3.pdf'), '--from', join(kitDir, 'sheet-5.pdf'),
+      '--envelope', join(kitDir, 'sheet-1.pdf'), '--out', certificateDir, '--json'], { env: liveEnv });
+    ok(result, 'drill --live');
+    const report = JSON.parse(result.stdout.split('\n').find((line) => line.includes('"drill_live"')) ?? '{}') as Record<string, unknown>;
+    assert.equal(report.verdict, 'passed');
+    assert.equal(report.kitId, kitId);
+    assert.equal(report.canary, 'matches');
+    assert.equal(report.resticCheck, 'passed');
+    assert.equal(report.resticVerify, 'passed');
+    assert.equal(report.filesChecked, 4, 'every source file is in a sample of 300');
+    assert.deepEqual((report.shares as { number: number }[]).map((share) => share.number), [1, 3, 5]);
+    const text = readFileSync(join(certificateDir, `drill-certificate-${kitId}.txt`), 'utf8');
+    assert.ok(existsSync(join(certificateDir, `drill-certificate-${kitId}.pdf`)));
+    const certificate = parseCertificate('certificate', text);
+    assert.equal(certificate.kitId, kitId);
+    assert.equal(certificate.verdict, 'passed');
+    // never a share or the password: only numbers and fingerprints
+    assert.doesNotMatch(text, new RegExp(setup.password));
+    assert.doesNotMatch(text, /DK1S|DK1E/);
+    assert.equal(readdirSync(certificateDir).length, 2);
+  });
+
+  test('--record (the PDF) enters the live drill, and drkit status shows it', async () => {
+    const recorded = ok(await runCli(['drill', '--record', join(certificateDir, `drill-certificate-${kitId}.pdf`), '--config', setup.config], { env: setup.env }), 'drill --record');
+    assert.match(recorded.stdout, new RegExp(`recorded the live drill of kit ${kitId} \\(passed`));
+    const status = await runCli(['status', '--config', setup.config], { env: setup.env });
+    assert.match(status.stdout, /last drill via live: passed/);
+    const json = await runCli(['status', '--config', setup.config, '--json'], { env: setup.env });
+    const parsed = JSON.parse(json.stdout) as { drills: { via: string; last: { kitId?: string; sheets?: number[] } }[] };
+    const live = parsed.drills.find((line) => line.via === 'live');
+    assert.equal(live?.last.kitId, kitId);
+    assert.deepEqual(live?.last.sheets, [1, 3, 5]);
+  });
+
+  test('an edited certificate is refused', async () => {
+    const file = join(setup.base, 'edited.txt');
+    writeFileSync(file, readFileSync(join(certificateDir, `drill-certificate-${kitId}.txt`), 'utf8').replace('verdict: passed', 'verdict: failed'));
+    const result = await runCli(['drill', '--record', file, '--config', setup.config], { env: setup.env });
+    assert.equal(result.exitStatus, 2, result.stderr);
+    assert.match(result.stderr, /the checksum does not match: the certificate was edited or misread/);
+  });
+
+  test('--stdin: QR payload lines, as zbarcam --raw prints them, repeated', async () => {
+    const payloads: string[] = [];
+    for (const sheet of ['sheet-2.pdf', 'sheet-4.pdf', 'sheet-5.pdf']) {
+      const found = (await scanPdfQrCodes(join(kitDir, sheet))).flat();
+      payloads.push(...found, ...found);
+    }
+    const out = join(setup.base, 'certificate-stdin');
+    mkdirSync(out);
+    const result = await runCli(['drill', '--live', '--stdin', '--sample', 'all', '--out', out], { env: liveEnv, input: `${['not a code', ...payloads].join('\n')}\n` });
+    ok(result, 'drill --live --stdin');
+    assert.match(result.stdout, new RegExp(`live drill PASSED — kit ${kitId}`));
+    assert.match(result.stdout, /shares used: 2 \(fingerprint [0-9A-Z]{4}\), 4/);
+    assert.match(result.stderr, /not a drkit QR code/);
+    const certificate = parseCertificate('stdin', readFileSync(join(out, `drill-certificate-${kitId}.txt`), 'utf8'));
+    assert.equal(certificate.sample, 'all');
+    assert.equal(certificate.canary, 'matches');
+  });
+
+  test('a certificate of a superseded kit is refused, naming both kits', async () => {
+    const newKit = join(setup.base, 'kit-new');
+    ok(await runCli(['kit', 'create', '--config', setup.config, '--custodians', 'Ann,Ben,Cy', '--threshold', '2', '--out', newKit, '--format', 'text', '--supersedes', kitId], { env: setup.env }), 'the new kit');
+    const current = (JSON.parse(readFileSync(join(setup.env.XDG_STATE_HOME ?? '', ...findStatus(setup)), 'utf8')) as { kit: { kitId: string } }).kit.kitId;
+    assert.notEqual(current, kitId);
+    const result = await runCli(['drill', '--record', join(certificateDir, `drill-certificate-${kitId}.txt`), '--config', setup.config], { env: setup.env });
+    assert.equal(result.exitStatus, 2, result.stderr);
+    assert.match(result.stderr, new RegExp(`is a drill of kit ${kitId}, but the current kit is ${current}`));
+  });
+});
+
+/** the status file under XDG_STATE_HOME (one setup) */
+function findStatus(setup: DrillSetup): string[] {
+  const root = setup.env.XDG_STATE_HOME ?? '';
+  const walk = (dir: string, at: string[]): string[] | null => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isFile() && entry.name === 'status.json') return [...at, entry.name];
+      if (entry.isDirectory()) {
+        const found = walk(join(dir, entry.name), [...at, entry.name]);
+        if (found !== null) return found;
+      }
+    }
+    return null;
+  };
+  const found = walk(root, []);
+  if (found === null) throw new Error(`no status.json under ${root}`);
+  return found;
+}
