@@ -1,0 +1,93 @@
+/**
+ * The typed live drill as a person sees it, in a real terminal: `drkit drill --live` runs in tmux (its own server
+ * socket), the test types the shares line by line (one line mistyped, named and asked again), then answers the
+ * "where did you get stuck" question, and reads the certificate it wrote.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { runProgram } from '../../src/adapters/exec.js';
+import { parseCertificate } from '../../src/core/drill-certificate.js';
+import { cliCommand, runCli } from '../helpers/cli.js';
+import { resticBinaries } from '../helpers/restic-versions.js';
+
+const work = mkdtempSync(join(tmpdir(), 'drkit-live-tmux-'));
+const socket = `drkit-live-test-${process.pid}`;
+const tmux = (args: string[]) => runProgram('tmux', ['-L', socket, ...args], { debianPackage: 'tmux' });
+after(async () => {
+  await tmux(['kill-server']);
+  rmSync(work, { recursive: true, force: true });
+});
+
+const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+
+async function screen(session: string): Promise<string> {
+  return (await tmux(['capture-pane', '-p', '-J', '-S', '-200', '-t', session])).stdout;
+}
+
+async function waitFor(session: string, pattern: RegExp, what: string): Promise<string> {
+  for (let i = 0; i < 1200; i++) {
+    const text = await screen(session);
+    if (pattern.test(text)) return text;
+    if (/EXIT=\d+/.test(text) && !/EXIT/.test(pattern.source)) assert.fail(`${what}: the command ended first:\n${text}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`${what}: not seen on the screen:\n${await screen(session)}`);
+}
+
+async function keys(session: string, text: string): Promise<void> {
+  if (text !== '') assert.equal((await tmux(['send-keys', '-t', session, '-l', text])).exitStatus, 0);
+  assert.equal((await tmux(['send-keys', '-t', session, 'Enter'])).exitStatus, 0);
+}
+
+const PASSWORD = 'tmux live drill password';
+const restic = resticBinaries()[0];
+if (restic === undefined) throw new Error('no restic installed');
+const kit = join(work, 'kit');
+const out = join(work, 'certificate');
+
+before(async () => {
+  const source = join(work, 'home', 'ann');
+  mkdirSync(join(source, 'Docs'), { recursive: true });
+  writeFileSync(join(source, 'Docs', 'diary.txt'), 'dear diary\n');
+  const passwordFile = join(work, 'pw');
+  writeFileSync(passwordFile, PASSWORD, { mode: 0o600 });
+  const repository = join(work, 'repo');
+  const env = { RESTIC_PASSWORD_FILE: passwordFile, RESTIC_REPOSITORY: repository };
+  for (const args of [['init'], ['backup', '--host', 'laptop', source]]) assert.equal((await runProgram(restic.binary, args, { env })).exitStatus, 0, args.join(' '));
+  rmSync(passwordFile);
+  const bundle = join(work, 'bundle.json');
+  writeFileSync(bundle, JSON.stringify({ owner: 'Ann', repository, resticPassword: PASSWORD, env: {} }));
+  const created = await runCli(['kit', 'create', '--format', 'text', '--bundle', bundle, '--custodians', 'A,B,C', '--threshold', '2', '--out', kit]);
+  assert.equal(created.exitStatus, 0, created.stderr);
+  rmSync(bundle);
+  mkdirSync(out);
+});
+
+test('typed live drill in a terminal: a mistyped line asked again, the stuck question answered, a certificate written', async () => {
+  const session = 'live';
+  const { program, prefix } = cliCommand();
+  const line = `cd ${quote(process.cwd())} && PATH=${quote(restic.path)} ${[program, ...prefix, 'drill', '--live', '--out', out].map(quote).join(' ')}; echo EXIT=$?; sleep 600`;
+  assert.equal((await tmux(['new-session', '-d', '-s', session, '-x', '200', '-y', '50', line])).exitStatus, 0);
+  const lines = (name: string) => readFileSync(join(kit, name), 'utf8').split('\n').filter((text) => /^\d+:/.test(text));
+  const [first = '', ...rest] = lines('share-1.txt');
+  await waitFor(session, /sheet 1, share line 1: $/m, 'the first question');
+  // one character changed: the line's check names it, and the same line is asked again
+  await keys(session, first.slice(0, -1) + (first.endsWith('A') ? 'B' : 'A'));
+  await waitFor(session, /type it again/, 'the mistyped line refused');
+  for (const text of [first, ...rest, ...lines('share-3.txt'), ...lines('envelope.txt')]) await keys(session, text);
+  await waitFor(session, /where did you get stuck, if anywhere\?/, 'the stuck question');
+  await keys(session, 'envelope line 3 was smudged');
+  const done = await waitFor(session, /EXIT=\d+/, 'the end');
+  assert.match(done, /EXIT=0/, done);
+  assert.match(done, /live drill PASSED — kit [0-9A-Z]{4}-[0-9A-Z]{4}/);
+  assert.ok(!done.includes(PASSWORD));
+  const kitId = /kit ([0-9A-Z]{4}-[0-9A-Z]{4})/.exec(done)?.[1] ?? '';
+  const certificate = parseCertificate('tmux', readFileSync(join(out, `drill-certificate-${kitId}.txt`), 'utf8'));
+  assert.equal(certificate.stuck, 'envelope line 3 was smudged');
+  assert.deepEqual(certificate.shares.map((share) => share.number), [1, 3]);
+  assert.equal(certificate.canary, 'none', 'a kit made with --bundle puts no canary in the backup');
+  assert.equal(certificate.filesChecked, 1);
+});
