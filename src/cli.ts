@@ -89,7 +89,8 @@ export async function buildProgram(): Promise<CommandType> {
   const program = new Command('drkit')
     .description('disaster-recovery kit: onsite rsync snapshots, offsite restic, and a printed, device-free recovery kit')
     .version(packageVersion(), '-V, --version')
-    .showHelpAfterError('(run drkit --help for usage)')
+    // commander's usage errors read like drkit's own: `error: …` then one `hint:` line
+    .configureOutput({ outputError: (text, write) => write(`${text.trimEnd()}\nhint: drkit --help lists the commands; drkit COMMAND --help is its manual\n`) })
     .exitOverride();
 
   // --- backups: init, backup, status, schedule (src/commands/{init,backup,status,schedule}.ts) ---
@@ -211,6 +212,23 @@ export async function buildProgram(): Promise<CommandType> {
     .action(async (options: { json: boolean }) => invoke(() => import('./commands/drill.js'), options, options.json));
   // --- end of drill ---
 
+  // --- demo (src/commands/demo.ts) ---
+  program.command('demo')
+    .description('the whole job end to end on local stand-ins: two backups, a 3-of-5 kit, a drill from the paper')
+    .option('--dir <dir>', 'make the demo setup in this (new or empty) folder and keep it')
+    .option('--keep', 'keep the temporary demo folder (sheets, guide, config, status) at the end', false)
+    .option('--json', 'print a JSON summary', false)
+    .action(async (options: { json: boolean }) => invoke(() => import('./commands/demo.js'), options, options.json));
+  // --- end of demo ---
+
+  // every command's --help ends with its manual page (src/ui/manual.ts): examples, exit codes, files, docs
+  const { manualText } = await import('./ui/manual.js');
+  const attachManual = (command: CommandType, path: string): void => {
+    const text = manualText(path);
+    if (text !== '') command.addHelpText('after', text);
+    for (const sub of command.commands) attachManual(sub, path === 'drkit' ? sub.name() : `${path} ${sub.name()}`);
+  };
+  attachManual(program, 'drkit');
   return program;
 }
 

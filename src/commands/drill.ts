@@ -55,7 +55,7 @@ export function renderDrill(report: DrillReport): string[] {
   lines.push(report.isolation === 'bwrap' ? 'isolation: bwrap (clean room)' : `isolation: NONE — ${report.isolationReason ?? ''}: the room was not sealed`);
   lines.push(`sheets used: ${report.sheetsUsed.length === 0 ? 'none' : report.sheetsUsed.map((sheet) => `${sheet.file} (share ${sheet.share}, fingerprint ${sheet.fingerprint})`).join(', ')}`);
   if (report.snapshot !== null) lines.push(`snapshot: ${report.snapshot.id.slice(0, 8)} of ${report.snapshot.time}${report.sample === null ? '' : `, sample of ${report.sample} files`}`);
-  lines.push(`restic check: ${report.check}; canary: ${report.canary === 'checked' ? 'checked' : 'not recorded yet (kit create --config adds one)'}`);
+  lines.push(`restic check: ${report.check}; canary: ${report.canary === 'checked' ? 'checked' : report.canary === 'not-checked' ? 'not checked (a sample holds only the sampled files)' : 'none recorded (kit create --config adds one)'}`);
   for (const via of report.vias) {
     lines.push(`via ${via.via}: ${via.verdict}: ${via.filesChecked} files, ${formatBytes(via.bytesChecked)} checked, ${via.mismatchCount} mismatches, ${via.changedSinceSnapshot} changed since the snapshot${via.resticVerify ? ', restic --verify' : ''} (${Math.round(via.durationMs / 100) / 10} s)`);
     for (const change of via.changed ?? []) lines.push(`  note: ${change}`);

@@ -252,9 +252,11 @@ export function comparisonFindings(comparison: TreeComparison, via: DrillVia): D
  */
 export function canaryFindings(expected: { path: string; content: string } | null, restored: string | null, via: DrillVia): DrillFinding[] {
   if (expected === null) return [];
-  if (restored === null) return [{ code: 'E_DRILL_CANARY_MISSING', via, message: `the canary ${expected.path} is not in the restored data: the backup does not hold drkit's canary` }];
+  if (restored === null) return [{ code: 'E_DRILL_CANARY_MISSING', via, message: `the canary ${expected.path} is not in the restored data: the snapshot was made before the kit, or not by this setup's drkit backup`,
+    details: { hint: 'run drkit backup offsite after making a kit, then drill again' } }];
   if (restored.trim() !== expected.content.trim()) {
-    return [{ code: 'E_DRILL_CANARY_WRONG', via, message: `the canary ${expected.path} came back with other content: the snapshot is not from this setup, or the canary was replaced` }];
+    return [{ code: 'E_DRILL_CANARY_WRONG', via, message: `the canary ${expected.path} came back with other content: the snapshot is older than the newest kit, or not from this setup`,
+      details: { hint: 'run drkit backup offsite after making a kit, then drill again' } }];
   }
   return [];
 }
