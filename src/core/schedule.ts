@@ -91,12 +91,17 @@ export function cronTime(schedule: JobSchedule): string {
   return `${Number(minute)} ${Number(hour)} * * ${schedule.every === 'daily' ? '*' : '1'}`;
 }
 
+/** why a job that needs the network names no network target (see the module's rules) */
+const NETWORK_NOTE = `# no network-online.target: a user unit cannot wait for it. A run before the network is up is retried by
+# restic itself and by drkit (offsite.retries, offsite.giveUpAfter); a failed run is recorded and the next timer runs
+`;
+
 /** The .service and .timer units of every job, in job order. */
 export function systemdUnits(input: ScheduleInput): UnitFile[] {
   return input.jobs.flatMap((schedule): UnitFile[] => {
     const base = unitBaseName(schedule.job);
     const service = `${UNIT_HEADER}; rerun it after changing the schedule
-[Unit]
+${schedule.job === 'onsite' ? '' : NETWORK_NOTE}[Unit]
 Description=${DESCRIPTION[schedule.job]}
 
 [Service]

@@ -38,7 +38,12 @@ test('schedule install writes the units and prints the one command that enables 
     assert.match(readFileSync(join(folder, 'drkit-backup-offsite.timer'), 'utf8'), /^OnCalendar=\*-\*-\* 03:00:00$/m);
     assert.deepEqual(io.outLines, ['systemctl --user daemon-reload && systemctl --user enable --now drkit-backup-onsite.timer drkit-backup-offsite.timer drkit-check.timer']);
     // no system targets in user units: a user manager cannot order against network-online.target
-    for (const name of readdirSync(folder)) assert.doesNotMatch(readFileSync(join(folder, name), 'utf8'), /network-online|^(?:Wants|After|Requires)=/m, name);
+    for (const name of readdirSync(folder)) {
+      const directives = readFileSync(join(folder, name), 'utf8').replace(/^#.*\n/gm, '');
+      assert.doesNotMatch(directives, /network-online|^(?:Wants|After|Requires|BindsTo)=/m, name);
+    }
+    // and the units that need the network say how a run before it is up is handled
+    assert.match(readFileSync(join(folder, 'drkit-backup-offsite.service'), 'utf8'), /^# restic itself and by drkit \(offsite\.retries, offsite\.giveUpAfter\)/m);
   } finally {
     box.cleanup();
   }

@@ -16,7 +16,9 @@ test('systemd units: a oneshot service and a persistent timer per job', () => {
   assert.match(service, /^Type=oneshot$/m);
   assert.match(service, /^ExecStart="\/usr\/bin\/node" "\/opt\/drkit\/dist\/src\/cli\.js" "backup" "offsite" "--config" "\/home\/me\/\.config\/drkit\/my config%%\.yaml"$/m);
   // a user manager cannot order against system targets: no network-online.target in user units
-  assert.doesNotMatch(service, /network-online|^(?:Wants|After)=/m);
+  assert.doesNotMatch(service.replace(/^#.*\n/gm, ''), /network-online|^(?:Wants|After)=/m);
+  assert.match(service, /^# no network-online\.target: a user unit cannot wait for it/m);
+  assert.doesNotMatch(units[0]?.text ?? '', /network/, 'the onsite job needs no network note');
   assert.match(service, /^# written by drkit schedule install/);
   const timer = units[3]?.text ?? '';
   assert.match(timer, /^OnCalendar=\*-\*-\* 02:30:00$/m);

@@ -151,7 +151,8 @@ test('drkit schedule: the drill gets a monthly timer of its own', () => {
   const input = { node: '/usr/bin/node', cli: '/opt/drkit/dist/src/cli.js', config: '/home/ann/.config/drkit/config.yaml', jobs: [{ job: 'drill' as const, every: 'monthly' as const, at: '04:00' }] };
   const [service, timer] = systemdUnits(input);
   assert.match(service?.text ?? '', /ExecStart="\/usr\/bin\/node" "\/opt\/drkit\/dist\/src\/cli\.js" "drill" "--config" /);
-  assert.match(service?.text ?? '', /Wants=network-online\.target/);
+  // a user unit cannot wait for the system's network-online.target (src/core/schedule.ts): it names none
+  assert.doesNotMatch(service?.text ?? '', /^(Wants|After)=network-online\.target/m);
   assert.match(timer?.text ?? '', /OnCalendar=\*-\*-01 04:00:00\nPersistent=true/);
   assert.equal(onCalendar({ job: 'drill', every: 'monthly' }), '*-*-01 03:00:00');
   assert.match(crontabLines(input)[0] ?? '', /^0 4 1 \* \* \/usr\/bin\/node \/opt\/drkit\/dist\/src\/cli\.js drill --config /);

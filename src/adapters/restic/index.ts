@@ -301,7 +301,17 @@ export class Restic {
    */
   async forget(args: ForgetArgs): Promise<ForgetResult> {
     const name = args.prune ? 'forget --prune' : 'forget';
-    const result = await this.run({ operation: { command: 'forget', args }, name, collectStdout: true });
+    // the prune half meets a lost pack as `prune` does: the same damage verdict, never a plain retention failure
+    const findings: string[] = [];
+    const result = await this.run({
+      operation: { command: 'forget', args }, name, collectStdout: true,
+      ...(args.prune ? {
+        onStderrLine: (line: string) => { if (findings.length < 20 && /missing|does not exist|not found|^\s*[0-9a-f]{64}\s*$/i.test(line)) findings.push(redactText(line, this.secrets)); },
+        interpret: (run: RunResult, outcome: ResticRunOutcome): ResticRunOutcome => (outcome.kind === 'error' && DAMAGE.test(run.stderrTail)
+          ? { kind: 'error', transient: false, error: repositoryDamaged('prune', this.displayName, findings, this.version, run) }
+          : outcome),
+      } : {}),
+    }, () => { findings.length = 0; });
     const groups = parseForgetOutput(result.stdout);
     if (groups === null) throw this.outputError(name, 'its output is not a JSON array');
     const kept = groups.reduce((sum, group) => sum + group.keep.length, 0);
