@@ -9,18 +9,18 @@
  * proves nothing about the current sheets) and adds a drill record with via `live`.
  */
 import { randomInt } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { registerCleanupPath } from '../adapters/cleanup.js';
+import { ownedTempName, registerCleanupPath, TEMP_PREFIX } from '../adapters/cleanup.js';
 import { assertWritableFolder, writeFileAtomic } from '../adapters/files.js';
 import { readState, recordDrill } from '../adapters/state.js';
 import { defaultConfigPath, stateDir } from '../config/paths.js';
 import { parseBundleText } from '../core/bundle.js';
 import { canaryText } from '../core/kit-record.js';
 import { formatCertificate, judgeCanary, parseCertificate, type CertificatePhase, type DrillCertificate } from '../core/drill-certificate.js';
-import { reservoir } from '../core/drill-verdict.js';
+import { includePattern, reservoir } from '../core/drill-verdict.js';
 import { openEnvelope } from '../core/envelope.js';
 import { combineKit, type NamedText } from '../core/kit.js';
 import { redactRepository } from '../core/redact.js';
@@ -164,7 +164,7 @@ export async function runLive(options: DrillLiveOptions, io: CommandIO): Promise
   const bundle = parseBundleText(await openEnvelope(combined.openpgp, combined.passphrase));
   for (const warning of combined.warnings) io.note(`warning: ${warning}`);
   const parsed = input.shares.map((share) => parseShareText(share.name, share.text));
-  const shares = combined.sharesUsed.map((number) => ({ number, fingerprint: parsed.find((share) => share.number === number)?.fingerprint ?? '' }));
+  const shares = [...combined.sharesUsed].sort((a, b) => a - b).map((number) => ({ number, fingerprint: parsed.find((share) => share.number === number)?.fingerprint ?? '' }));
   io.note(`kit ${combined.kitIdDisplay} opened with shares ${combined.sharesUsed.join(', ')}`);
   phase('open-kit');
 
@@ -185,12 +185,14 @@ export async function runLive(options: DrillLiveOptions, io: CommandIO): Promise
   phase('list');
 
   const findings: { code: string; message: string }[] = [];
-  const scratch = await mkdtemp(join(tmpdir(), 'drkit-live-drill-'));
+  // named for this process: what a killed run leaves, the next drkit run removes (src/adapters/cleanup.ts)
+  const scratch = join(tmpdir(), ownedTempName(TEMP_PREFIX.liveDrill));
+  await mkdir(scratch, { mode: 0o700 });
   const release = registerCleanupPath(scratch);
   let resticVerify: DrillCertificate['resticVerify'] = 'passed';
   let canaryFound: string | null = null;
   try {
-    const include = sampleSize === 'all' ? [] : [...chosen.map((file) => file.path), ...(canaryPath === null ? [] : [canaryPath])];
+    const include = sampleSize === 'all' ? [] : [...chosen.map((file) => file.path), ...(canaryPath === null ? [] : [canaryPath])].map(includePattern);
     io.note(`restoring ${sampleSize === 'all' ? 'every file' : `${chosen.length} random files`} (${formatBytes(chosen.reduce((sum, file) => sum + file.size, 0))}) into a scratch folder; restic checks every file it writes`);
     try {
       const result = await restic.restore({ snapshot: latest.id, target: scratch, verify: true, ...(include.length > 0 ? { include } : {}) });
@@ -203,6 +205,13 @@ export async function runLive(options: DrillLiveOptions, io: CommandIO): Promise
       resticVerify = 'failed';
       findings.push({ code: error.code, message: error.message });
     }
+    // restic verified what it wrote; that every chosen file was written, at its listed size, is checked here
+    const absent: string[] = [];
+    for (const file of chosen) {
+      const size = await lstat(join(scratch, file.path)).then((stats) => (stats.isFile() ? stats.size : null), () => null);
+      if (size !== file.size) absent.push(file.path);
+    }
+    if (absent.length > 0) findings.push({ code: 'E_NOT_RESTORED', message: `${absent.length} of the ${chosen.length} files did not come back whole: ${absent.slice(0, 3).join(', ')}` });
     if (canaryPath !== null) canaryFound = await readFile(join(scratch, canaryPath), 'utf8').catch(() => null);
   } finally {
     await rm(scratch, { recursive: true, force: true, maxRetries: 5 });

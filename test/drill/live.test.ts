@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { scanPdfQrCodes } from '../../src/adapters/pdf-readback.js';
+import { renderPdfPages, scanPdfQrCodes } from '../../src/adapters/pdf-readback.js';
 import { parseCertificate } from '../../src/core/drill-certificate.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { resticBinaries } from '../helpers/restic-versions.js';
@@ -101,6 +101,20 @@ describe('drill --live against rclone serve restic', () => {
     assert.equal(certificate.canary, 'matches');
   });
 
+  test('from a photo of a sheet: the share read from its QR code', async () => {
+    const photos = join(setup.base, 'photos');
+    mkdirSync(photos);
+    const [photo] = await renderPdfPages(join(kitDir, 'sheet-4.pdf'), photos, 200, 'png', 1);
+    assert.ok(photo !== undefined);
+    const out = join(setup.base, 'certificate-photo');
+    mkdirSync(out);
+    const result = await runCli(['drill', '--live', '--from', photo, '--from', join(kitDir, 'sheet-2.pdf'), '--from', join(kitDir, 'sheet-3.pdf'),
+      '--envelope', join(kitDir, 'sheet-2.pdf'), '--sample', '2', '--out', out], { env: liveEnv });
+    ok(result, 'drill --live from a photo');
+    assert.match(result.stdout, /shares used: 2 \(fingerprint [0-9A-Z]{4}\), 3 \(fingerprint [0-9A-Z]{4}\), 4/);
+    assert.equal(parseCertificate('photo', readFileSync(join(out, `drill-certificate-${kitId}.txt`), 'utf8')).filesChecked, 2);
+  });
+
   test('a certificate of a superseded kit is refused, naming both kits', async () => {
     const newKit = join(setup.base, 'kit-new');
     ok(await runCli(['kit', 'create', '--config', setup.config, '--custodians', 'Ann,Ben,Cy', '--threshold', '2', '--out', newKit, '--format', 'text', '--supersedes', kitId], { env: setup.env }), 'the new kit');
@@ -109,6 +123,18 @@ describe('drill --live against rclone serve restic', () => {
     const result = await runCli(['drill', '--record', join(certificateDir, `drill-certificate-${kitId}.txt`), '--config', setup.config], { env: setup.env });
     assert.equal(result.exitStatus, 2, result.stderr);
     assert.match(result.stderr, new RegExp(`is a drill of kit ${kitId}, but the current kit is ${current}`));
+  });
+
+  test('after a newer kit and a backup, the old sheets\' live drill finds the canary names the other kit', async () => {
+    ok(await runCli(['backup', 'offsite', '--config', setup.config], { env: setup.env }), 'backup after the new kit');
+    const out = join(setup.base, 'certificate-old');
+    mkdirSync(out);
+    const result = await runCli(['drill', '--live', '--from', join(kitDir, 'sheet-1.pdf'), '--from', join(kitDir, 'sheet-2.pdf'), '--from', join(kitDir, 'sheet-3.pdf'),
+      '--envelope', join(kitDir, 'sheet-1.pdf'), '--out', out], { env: liveEnv });
+    assert.equal(result.exitStatus, 1, result.stderr);
+    assert.match(result.stdout, /live drill FAILED/);
+    assert.match(result.stdout, /canary: other-kit/);
+    assert.match(result.stdout, /E_CANARY_OTHER_KIT: the backup's canary names another kit/);
   });
 });
 
