@@ -16,10 +16,7 @@ function ok(result: CliResult, what: string): CliResult {
   return result;
 }
 
-const restic = resticBinaries()[0];
-if (restic === undefined) throw new Error('no restic installed');
-
-describe('drill --live against rclone serve restic', () => {
+for (const restic of resticBinaries()) describe(`drill --live against rclone serve restic, restic ${restic.label}`, () => {
   let setup: DrillSetup;
   let kitDir: string;
   let kitId: string;
