@@ -265,7 +265,8 @@ export async function runRecord(options: DrillRecordOptions, io: CommandIO): Pro
   const certificate = parseCertificate(basename(file), text);
   const configPath = resolve(options.config ?? defaultConfigPath());
   const state = stateDir(configPath);
-  const kit = readState(state).kit;
+  const current = readState(state);
+  const kit = current.kit;
   if (kit === undefined) {
     throw new UserError('E_CERTIFICATE_KIT', `${basename(file)} is a drill of kit ${certificate.kitId}, but this setup has no kit on record`, {
       hints: ['make the kit with drkit kit create --config, or give --config of the setup the kit belongs to'],
@@ -276,12 +277,18 @@ export async function runRecord(options: DrillRecordOptions, io: CommandIO): Pro
       hints: [`a drill of kit ${certificate.kitId} (superseded, or another setup's) says nothing about the sheets of kit ${kit.kitId}`, `ask a holder of kit ${kit.kitId}'s sheets to run drkit drill --live`],
     });
   }
+  // the same certificate twice is one drill
+  if (current.drills.some((drill) => drill.via === 'live' && drill.kitId === certificate.kitId && drill.finishedAt === certificate.finishedAt)) {
+    if (io.jsonMode) io.json({ message_type: 'drill_recorded', via: 'live', kitId: certificate.kitId, outcome: certificate.verdict, finishedAt: certificate.finishedAt, stuck: certificate.stuck, already: true });
+    else io.out(`the live drill of kit ${certificate.kitId} of ${certificate.finishedAt} is recorded already`);
+    return ExitCode.ok;
+  }
   await recordDrill(state, [{
     job: 'offsite', via: 'live', kitId: certificate.kitId, outcome: certificate.verdict, startedAt: certificate.startedAt, finishedAt: certificate.finishedAt,
     sheets: certificate.shares.map((share) => share.number), filesChecked: certificate.filesChecked, bytesChecked: certificate.bytesChecked,
     findings: [...certificate.findings, ...(certificate.stuck === '' ? [] : [{ code: 'STUCK', message: certificate.stuck }])],
   }]);
-  if (io.jsonMode) io.json({ message_type: 'drill_recorded', via: 'live', kitId: certificate.kitId, outcome: certificate.verdict, finishedAt: certificate.finishedAt, stuck: certificate.stuck });
+  if (io.jsonMode) io.json({ message_type: 'drill_recorded', via: 'live', kitId: certificate.kitId, outcome: certificate.verdict, finishedAt: certificate.finishedAt, stuck: certificate.stuck, already: false });
   else {
     io.out(`recorded the live drill of kit ${certificate.kitId} (${certificate.verdict}, ${certificate.finishedAt}, shares ${certificate.shares.map((share) => share.number).join(', ')})`);
     if (certificate.stuck !== '') io.out(`where they got stuck: ${certificate.stuck}`);

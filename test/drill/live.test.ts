@@ -70,6 +70,11 @@ for (const restic of resticBinaries()) describe(`drill --live against rclone ser
     const live = parsed.drills.find((line) => line.via === 'live');
     assert.equal(live?.last.kitId, kitId);
     assert.deepEqual(live?.last.sheets, [1, 3, 5]);
+    // the .txt of the same drill again: one drill, recorded once
+    const again = ok(await runCli(['drill', '--record', join(certificateDir, `drill-certificate-${kitId}.txt`), '--config', setup.config], { env: setup.env }), 'drill --record again');
+    assert.match(again.stdout, /is recorded already/);
+    const drills = (JSON.parse(readFileSync(join(setup.env.XDG_STATE_HOME ?? '', ...findStatus(setup)), 'utf8')) as { drills: { via?: string }[] }).drills;
+    assert.equal(drills.filter((drill) => drill.via === 'live').length, 1);
   });
 
   test('an edited certificate is refused', async () => {
