@@ -25,7 +25,8 @@ import { openEnvelope } from '../core/envelope.js';
 import { combineKit, type NamedText } from '../core/kit.js';
 import { redactRepository } from '../core/redact.js';
 import { decodeShareBytes, formatKitId, parseShareText } from '../core/share.js';
-import { DrkitError, ExitCode, UserError } from '../errors.js';
+import { DrkitError, ExitCode, ToolError, UserError } from '../errors.js';
+import type { Restic } from '../adapters/restic/index.js';
 import { envelopeTextFromQr, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromQr } from '../render/readback.js';
 import { formatBytes } from '../ui/format.js';
 import type { CommandIO } from '../ui/io.js';
@@ -144,6 +145,81 @@ async function writeCertificate(dir: string, certificate: DrillCertificate): Pro
   return { text, pdf };
 }
 
+/** What the drill found in the repository (once it could be read). */
+interface Reached {
+  snapshotId: string;
+  snapshotTime: string;
+  /** the chosen files that came back whole, and their bytes */
+  files: number;
+  bytes: number;
+  resticVerify: 'passed' | 'failed';
+  resticCheck: 'passed' | 'failed';
+  canaryPath: string | null;
+  canaryFound: string | null;
+}
+
+/** The newest snapshot listed, a sample restored with --verify into a scratch folder, restic check. */
+async function restoreAndCheck(restic: Restic, sampleSize: number | 'all', findings: { code: string; message: string }[], phase: (name: CertificatePhase['name']) => void, io: CommandIO): Promise<Reached> {
+  const snapshots = await restic.snapshots();
+  const latest = [...snapshots].sort((a, b) => Date.parse(a.time) - Date.parse(b.time)).at(-1);
+  if (latest === undefined) throw new UserError('E_RESTORE_EMPTY', `the repository at ${restic.displayName} holds no snapshot`, { hints: ['the offsite backup never ran, or this is another repository'] });
+  const pool = reservoir<{ path: string; size: number }>(sampleSize === 'all' ? Number.MAX_SAFE_INTEGER : sampleSize, (bound) => randomInt(bound));
+  let canaryPath: string | null = null;
+  io.note(`listing snapshot ${latest.shortId} of ${latest.time}…`);
+  await restic.listFiles(latest.id, (file) => {
+    if (basename(file.path) === CANARY_NAME) canaryPath = file.path;
+    else pool.offer(file);
+  });
+  const chosen = pool.items();
+  phase('list');
+
+  // named for this process: what a killed run leaves, the next drkit run removes (src/adapters/cleanup.ts)
+  const scratch = join(tmpdir(), ownedTempName(TEMP_PREFIX.liveDrill));
+  await mkdir(scratch, { mode: 0o700 });
+  const release = registerCleanupPath(scratch);
+  let resticVerify: Reached['resticVerify'] = 'passed';
+  let canaryFound: string | null = null;
+  const absent: string[] = [];
+  try {
+    const include = sampleSize === 'all' ? [] : [...chosen.map((file) => file.path), ...(canaryPath === null ? [] : [canaryPath])].map(includePattern);
+    io.note(`restoring ${sampleSize === 'all' ? 'every file' : `${chosen.length} random files`} (${formatBytes(chosen.reduce((sum, file) => sum + file.size, 0))}) into a scratch folder; restic checks every file it writes`);
+    try {
+      const result = await restic.restore({ snapshot: latest.id, target: scratch, verify: true, ...(include.length > 0 ? { include } : {}) });
+      if (result.errors.length > 0) {
+        resticVerify = 'failed';
+        findings.push({ code: 'E_RESTORE_ERRORS', message: `${result.errors.length} files failed to restore: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}` });
+      }
+    } catch (error) {
+      if (!(error instanceof DrkitError)) throw error;
+      resticVerify = 'failed';
+      findings.push({ code: error.code, message: error.message });
+    }
+    // restic verified what it wrote; that every chosen file was written, at its listed size, is checked here
+    for (const file of chosen) {
+      const size = await lstat(join(scratch, file.path)).then((stats) => (stats.isFile() ? stats.size : null), () => null);
+      if (size !== file.size) absent.push(file.path);
+    }
+    if (absent.length > 0) findings.push({ code: 'E_NOT_RESTORED', message: `${absent.length} of the ${chosen.length} files did not come back whole: ${absent.slice(0, 3).join(', ')}` });
+    if (canaryPath !== null) canaryFound = await readFile(join(scratch, canaryPath), 'utf8').catch(() => null);
+  } finally {
+    await rm(scratch, { recursive: true, force: true, maxRetries: 5 });
+    release();
+  }
+  phase('restore');
+  io.note('running restic check…');
+  const check = await restic.check().catch((error: unknown) => {
+    if (!(error instanceof DrkitError)) throw error;
+    return { ok: false, problems: [error.message] };
+  });
+  if (!check.ok) findings.push({ code: 'E_RESTIC_DAMAGED', message: `restic check: ${check.problems.slice(0, 3).join('; ')}` });
+  phase('check');
+  const whole = chosen.filter((file) => !absent.includes(file.path));
+  return {
+    snapshotId: latest.id, snapshotTime: latest.time, files: whole.length, bytes: whole.reduce((sum, file) => sum + file.size, 0),
+    resticVerify, resticCheck: check.ok ? 'passed' : 'failed', canaryPath, canaryFound,
+  };
+}
+
 export async function runLive(options: DrillLiveOptions, io: CommandIO): Promise<number> {
   const startedAt = new Date();
   if ((options.from === undefined) !== (options.envelope === undefined)) {
@@ -168,76 +244,31 @@ export async function runLive(options: DrillLiveOptions, io: CommandIO): Promise
   io.note(`kit ${combined.kitIdDisplay} opened with shares ${combined.sharesUsed.join(', ')}`);
   phase('open-kit');
 
-  const { openResticRepository } = await import('../adapters/restic/index.js');
-  const restic = await openResticRepository({ repository: bundle.repository, password: { value: bundle.resticPassword }, env: bundle.env });
-  const snapshots = await restic.snapshots();
-  const latest = [...snapshots].sort((a, b) => Date.parse(a.time) - Date.parse(b.time)).at(-1);
-  if (latest === undefined) throw new UserError('E_RESTORE_EMPTY', `the repository at ${restic.displayName} holds no snapshot`, { hints: ['the offsite backup never ran, or this is another repository'] });
   const sampleSize = options.sample ?? DEFAULT_LIVE_SAMPLE;
-  const pool = reservoir<{ path: string; size: number }>(sampleSize === 'all' ? Number.MAX_SAFE_INTEGER : sampleSize, (bound) => randomInt(bound));
-  let canaryPath: string | null = null;
-  io.note(`listing snapshot ${latest.shortId} of ${latest.time}…`);
-  await restic.listFiles(latest.id, (file) => {
-    if (basename(file.path) === CANARY_NAME) canaryPath = file.path;
-    else pool.offer(file);
-  });
-  const chosen = pool.items();
-  phase('list');
-
   const findings: { code: string; message: string }[] = [];
-  // named for this process: what a killed run leaves, the next drkit run removes (src/adapters/cleanup.ts)
-  const scratch = join(tmpdir(), ownedTempName(TEMP_PREFIX.liveDrill));
-  await mkdir(scratch, { mode: 0o700 });
-  const release = registerCleanupPath(scratch);
-  let resticVerify: DrillCertificate['resticVerify'] = 'passed';
-  let canaryFound: string | null = null;
+  let reached: Reached | null = null;
+  let resticVersion = 'unknown';
   try {
-    const include = sampleSize === 'all' ? [] : [...chosen.map((file) => file.path), ...(canaryPath === null ? [] : [canaryPath])].map(includePattern);
-    io.note(`restoring ${sampleSize === 'all' ? 'every file' : `${chosen.length} random files`} (${formatBytes(chosen.reduce((sum, file) => sum + file.size, 0))}) into a scratch folder; restic checks every file it writes`);
-    try {
-      const result = await restic.restore({ snapshot: latest.id, target: scratch, verify: true, ...(include.length > 0 ? { include } : {}) });
-      if (result.errors.length > 0) {
-        resticVerify = 'failed';
-        findings.push({ code: 'E_RESTORE_ERRORS', message: `${result.errors.length} files failed to restore: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}` });
-      }
-    } catch (error) {
-      if (!(error instanceof DrkitError)) throw error;
-      resticVerify = 'failed';
-      findings.push({ code: error.code, message: error.message });
-    }
-    // restic verified what it wrote; that every chosen file was written, at its listed size, is checked here
-    const absent: string[] = [];
-    for (const file of chosen) {
-      const size = await lstat(join(scratch, file.path)).then((stats) => (stats.isFile() ? stats.size : null), () => null);
-      if (size !== file.size) absent.push(file.path);
-    }
-    if (absent.length > 0) findings.push({ code: 'E_NOT_RESTORED', message: `${absent.length} of the ${chosen.length} files did not come back whole: ${absent.slice(0, 3).join(', ')}` });
-    if (canaryPath !== null) canaryFound = await readFile(join(scratch, canaryPath), 'utf8').catch(() => null);
-  } finally {
-    await rm(scratch, { recursive: true, force: true, maxRetries: 5 });
-    release();
+    const { openResticRepository } = await import('../adapters/restic/index.js');
+    const restic = await openResticRepository({ repository: bundle.repository, password: { value: bundle.resticPassword }, env: bundle.env });
+    resticVersion = `${restic.version.major}.${restic.version.minor}.${restic.version.patch}`;
+    reached = await restoreAndCheck(restic, sampleSize, findings, phase, io);
+  } catch (error) {
+    // the kit opened but the repository could not be reached or read: that is the drill's finding, on the certificate
+    if (!(error instanceof UserError || error instanceof ToolError)) throw error;
+    findings.push({ code: error.code, message: error.message });
   }
-  phase('restore');
-  io.note('running restic check…');
-  const check = await restic.check().catch((error: unknown) => {
-    if (!(error instanceof DrkitError)) throw error;
-    return { ok: false, problems: [error.message] };
-  });
-  if (!check.ok) findings.push({ code: 'E_RESTIC_DAMAGED', message: `restic check: ${check.problems.slice(0, 3).join('; ')}` });
-  phase('check');
-
-  const canary = judgeCanary(canaryFound, canaryText(combined.kitIdDisplay, bundle.createdOn), canaryPath !== null);
-  if (canary === 'other-kit') findings.push({ code: 'E_CANARY_OTHER_KIT', message: `the backup's canary names another kit: ${(canaryFound ?? '').trim()}; the owner made a newer kit, or this kit is not the backup's` });
-  if (canary === 'missing') findings.push({ code: 'E_CANARY_MISSING', message: `the snapshot lists ${canaryPath ?? ''} but it did not come back` });
+  const canary = reached === null ? 'none' : judgeCanary(reached.canaryFound, canaryText(combined.kitIdDisplay, bundle.createdOn), reached.canaryPath !== null);
+  if (canary === 'other-kit') findings.push({ code: 'E_CANARY_OTHER_KIT', message: `the backup's canary names another kit: ${(reached?.canaryFound ?? '').trim()}; the owner made a newer kit, or this kit is not the backup's` });
+  if (canary === 'missing') findings.push({ code: 'E_CANARY_MISSING', message: `the snapshot lists ${reached?.canaryPath ?? ''} but it did not come back` });
   const stuck = await askStuck(io);
   const certificate: DrillCertificate = {
     kitId: combined.kitIdDisplay, kitCreatedOn: bundle.createdOn, shares, repository: redactRepository(bundle.repository),
-    snapshotId: latest.id, snapshotTime: latest.time, sample: sampleSize === 'all' ? 'all' : sampleSize,
-    filesChecked: chosen.length, bytesChecked: chosen.reduce((sum, file) => sum + file.size, 0),
-    resticVerify, resticCheck: check.ok ? 'passed' : 'failed', canary,
+    snapshotId: reached?.snapshotId ?? 'none', snapshotTime: reached?.snapshotTime ?? 'none', sample: sampleSize === 'all' ? 'all' : sampleSize,
+    filesChecked: reached?.files ?? 0, bytesChecked: reached?.bytes ?? 0,
+    resticVerify: reached?.resticVerify ?? 'not-run', resticCheck: reached?.resticCheck ?? 'not-run', canary,
     verdict: findings.length === 0 ? 'passed' : 'failed', findings: findings.slice(0, 8),
-    startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(),
-    resticVersion: `${restic.version.major}.${restic.version.minor}.${restic.version.patch}`, phases, stuck,
+    startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), resticVersion, phases, stuck,
   };
   const written = await writeCertificate(outDir, certificate);
   if (io.jsonMode) io.json({ message_type: 'drill_live', ...certificate, certificate: written });

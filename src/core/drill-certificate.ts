@@ -34,8 +34,9 @@ export interface DrillCertificate {
   sample: number | 'all';
   filesChecked: number;
   bytesChecked: number;
-  resticVerify: 'passed' | 'failed';
-  resticCheck: 'passed' | 'failed';
+  /** not-run: the repository could not be reached or read (a finding says why) */
+  resticVerify: 'passed' | 'failed' | 'not-run';
+  resticCheck: 'passed' | 'failed' | 'not-run';
   canary: 'matches' | 'other-kit' | 'missing' | 'none';
   verdict: 'passed' | 'failed';
   findings: { code: string; message: string }[];
@@ -154,8 +155,8 @@ export function parseCertificate(file: string, text: string): DrillCertificate {
     sample: sample === 'all' ? 'all' : Number(sample),
     filesChecked: count('files-checked'),
     bytesChecked: count('bytes-checked'),
-    resticVerify: choice('restic-verify', ['passed', 'failed']),
-    resticCheck: choice('restic-check', ['passed', 'failed']),
+    resticVerify: choice('restic-verify', ['passed', 'failed', 'not-run']),
+    resticCheck: choice('restic-check', ['passed', 'failed', 'not-run']),
     canary: choice('canary', ['matches', 'other-kit', 'missing', 'none']),
     verdict: choice('verdict', ['passed', 'failed']),
     findings: (values.get('finding') ?? []).map((value) => {

@@ -91,3 +91,29 @@ test('typed live drill in a terminal: a mistyped line asked again, the stuck que
   assert.equal(certificate.canary, 'none', 'a kit made with --bundle puts no canary in the backup');
   assert.equal(certificate.filesChecked, 1);
 });
+
+test('a kit whose repository holds no snapshot: the drill fails with a certificate that says so', async () => {
+  const repository = join(work, 'empty-repo');
+  const passwordFile = join(work, 'pw-empty');
+  writeFileSync(passwordFile, PASSWORD, { mode: 0o600 });
+  assert.equal((await runProgram(restic.binary, ['init'], { env: { RESTIC_PASSWORD_FILE: passwordFile, RESTIC_REPOSITORY: repository } })).exitStatus, 0);
+  rmSync(passwordFile);
+  const bundle = join(work, 'bundle-empty.json');
+  writeFileSync(bundle, JSON.stringify({ owner: 'Ann', repository, resticPassword: PASSWORD, env: {} }));
+  const emptyKit = join(work, 'kit-empty');
+  const created = await runCli(['kit', 'create', '--format', 'text', '--bundle', bundle, '--custodians', 'A,B', '--threshold', '2', '--out', emptyKit]);
+  assert.equal(created.exitStatus, 0, created.stderr);
+  rmSync(bundle);
+  const emptyOut = join(work, 'certificate-empty');
+  mkdirSync(emptyOut);
+  const result = await runCli(['drill', '--live', '--from', join(emptyKit, 'share-1.txt'), '--from', join(emptyKit, 'share-2.txt'), '--envelope', join(emptyKit, 'envelope.txt'), '--out', emptyOut],
+    { env: { PATH: restic.path } });
+  assert.equal(result.exitStatus, 1, result.stderr);
+  assert.match(result.stdout, /live drill FAILED/);
+  assert.match(result.stdout, /E_RESTORE_EMPTY: the repository at .* holds no snapshot/);
+  const kitId = /kit ([0-9A-Z]{4}-[0-9A-Z]{4})/.exec(result.stdout)?.[1] ?? '';
+  const certificate = parseCertificate('empty', readFileSync(join(emptyOut, `drill-certificate-${kitId}.txt`), 'utf8'));
+  assert.equal(certificate.verdict, 'failed');
+  assert.equal(certificate.resticCheck, 'not-run');
+  assert.equal(certificate.snapshotId, 'none');
+});
