@@ -45,6 +45,14 @@ export interface DrillLiveOptions {
 export const DEFAULT_LIVE_SAMPLE = 300;
 const CANARY_NAME = 'drkit-canary.txt';
 export const CERTIFICATE_BASE = 'drill-certificate';
+/** what keeps the certificate on one page (about 70 lines of 96 characters) */
+const MAX_FINDINGS = 6;
+const MAX_FINDING_CHARS = 280;
+const MAX_STUCK_CHARS = 480;
+
+function cut(text: string, chars: number): string {
+  return text.length <= chars ? text : `${text.slice(0, chars - 1)}…`;
+}
 
 /**
  * Reads QR payload lines (DK1S… shares, DK1E… envelope parts), as `zbarcam --raw` prints them, until k distinct
@@ -267,8 +275,10 @@ export async function runLive(options: DrillLiveOptions, io: CommandIO): Promise
     snapshotId: reached?.snapshotId ?? 'none', snapshotTime: reached?.snapshotTime ?? 'none', sample: sampleSize === 'all' ? 'all' : sampleSize,
     filesChecked: reached?.files ?? 0, bytesChecked: reached?.bytes ?? 0,
     resticVerify: reached?.resticVerify ?? 'not-run', resticCheck: reached?.resticCheck ?? 'not-run', canary,
-    verdict: findings.length === 0 ? 'passed' : 'failed', findings: findings.slice(0, 8),
-    startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), resticVersion, phases, stuck,
+    verdict: findings.length === 0 ? 'passed' : 'failed',
+    // the certificate is one page: the first findings, each cut to a few lines
+    findings: findings.slice(0, MAX_FINDINGS).map((finding) => ({ code: finding.code, message: cut(finding.message, MAX_FINDING_CHARS) })),
+    startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), resticVersion, phases, stuck: cut(stuck, MAX_STUCK_CHARS),
   };
   const written = await writeCertificate(outDir, certificate);
   if (io.jsonMode) io.json({ message_type: 'drill_live', ...certificate, certificate: written });

@@ -5,7 +5,8 @@
  *
  * Rules: never a share, the passphrase or a credential: only share numbers and their 4-character fingerprints,
  * the kit id and the repository as src/core/redact.ts shows it. Values are one line with single spaces (a PDF
- * text layer keeps no runs of spaces); a line longer than LINE_WIDTH continues on lines starting with `+ `.
+ * text layer keeps no runs of spaces); a line longer than LINE_WIDTH continues on lines starting with `+ ` (split at a
+ * space) or `++ ` (split inside a word).
  * The checksum detects edits and misreadings, not forgery: whoever writes a certificate can compute one.
  */
 import { createHash } from 'node:crypto';
@@ -16,6 +17,7 @@ const FORMAT = 'drkit-drill-certificate/1';
 /** fits the PDF's monospaced line (8 pt on A4 and letter) */
 export const LINE_WIDTH = 96;
 const CONTINUATION = '+ ';
+const JOINED = '++ ';
 
 export interface CertificatePhase {
   name: 'open-kit' | 'list' | 'restore' | 'check';
@@ -57,10 +59,28 @@ function checksumOf(body: readonly string[]): string {
   return createHash('sha256').update(body.join('\n')).digest('hex');
 }
 
+/**
+ * Splits a long line at spaces (a continuation `+ ` puts the space back) or, in a word longer than a line, anywhere
+ * (`++ ` joins without one). No physical line begins or ends with a space: a PDF's text layer would drop it.
+ */
 function wrapLine(line: string): string[] {
-  if (line.length <= LINE_WIDTH) return [line];
-  const out = [line.slice(0, LINE_WIDTH)];
-  for (let at = LINE_WIDTH; at < line.length; at += LINE_WIDTH - CONTINUATION.length) out.push(`${CONTINUATION}${line.slice(at, at + LINE_WIDTH - CONTINUATION.length)}`);
+  const out: string[] = [];
+  let rest = line;
+  let prefix = '';
+  while (prefix.length + rest.length > LINE_WIDTH) {
+    const room = LINE_WIDTH - prefix.length;
+    const space = rest.slice(0, room + 1).lastIndexOf(' ');
+    if (space > 0) {
+      out.push(`${prefix}${rest.slice(0, space)}`);
+      rest = rest.slice(space + 1);
+      prefix = CONTINUATION;
+    } else {
+      out.push(`${prefix}${rest.slice(0, room)}`);
+      rest = rest.slice(room);
+      prefix = JOINED;
+    }
+  }
+  out.push(`${prefix}${rest}`);
   return out;
 }
 
@@ -115,7 +135,8 @@ export function parseCertificate(file: string, text: string): DrillCertificate {
   if (checksumOf(body) !== stated) throw certificateError(file, 'the checksum does not match: the certificate was edited or misread');
   const joined: string[] = [];
   for (const line of body.slice(1)) {
-    if (line.startsWith(CONTINUATION.trim()) && joined.length > 0) joined[joined.length - 1] += line.slice(CONTINUATION.length);
+    if (line.startsWith(JOINED) && joined.length > 0) joined[joined.length - 1] += line.slice(JOINED.length);
+    else if (line.startsWith(CONTINUATION) && joined.length > 0) joined[joined.length - 1] += ` ${line.slice(CONTINUATION.length)}`;
     else joined.push(line);
   }
   const values = new Map<string, string[]>();

@@ -1,6 +1,12 @@
 // The live drill's certificate format (src/core/drill-certificate.ts): round trip, long lines, and refusals.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { runProgram } from '../../src/adapters/exec.js';
+import { pdfTextLayer } from '../../src/adapters/pdf-readback.js';
+import { renderCertificatePdf } from '../../src/render/drill-certificate.js';
 import { formatCertificate, LINE_WIDTH, parseCertificate, type DrillCertificate } from '../../src/core/drill-certificate.js';
 import { DrkitError } from '../../src/errors.js';
 
@@ -18,8 +24,16 @@ test('a certificate reads back as written, long lines continued', () => {
   const lines = formatCertificate(CERTIFICATE);
   assert.ok(lines.every((line) => line.length <= LINE_WIDTH || line.startsWith('checksum:')));
   assert.ok(lines.some((line) => line.startsWith('+ ')), 'the stuck text is continued');
+  assert.ok(lines.every((line) => line === line.trim()), 'no line begins or ends with a space');
   assert.match(lines.at(-1) ?? '', /^checksum: sha256:[0-9a-f]{64}$/);
   assert.deepEqual(parseCertificate('c.txt', `some pdftotext header\n${lines.map((line) => `${line}  `).join('\n')}\nfooter\n`), CERTIFICATE);
+});
+
+test('a word longer than a line is split inside it and joined back', () => {
+  const word = 'x'.repeat(250);
+  const lines = formatCertificate({ ...CERTIFICATE, stuck: `a ${word} b` });
+  assert.ok(lines.some((line) => line.startsWith('++ ')));
+  assert.equal(parseCertificate('c.txt', lines.join('\n')).stuck, `a ${word} b`);
 });
 
 test('the stuck text is one line with single spaces; empty reads back empty', () => {
@@ -42,4 +56,21 @@ test('an edited, truncated or foreign text is refused with the reason', () => {
   assert.match(refusal(text.replace('files-checked: 300', 'files-checked: 3000')), /checksum does not match/);
   assert.match(refusal(text.split('\n').slice(0, -1).join('\n')), /checksum line is missing/);
   assert.match(refusal('hello\n'), /not a drill certificate/);
+});
+
+test('the fullest certificate (6 long findings, a long stuck text) is one PDF page that reads back exactly', async () => {
+  const full: DrillCertificate = {
+    ...CERTIFICATE,
+    findings: Array.from({ length: 6 }, (_, index) => ({ code: `E_FINDING_${index}`, message: `${'a long message from restic about a pack that is missing '.repeat(5).slice(0, 278)}…` })),
+    stuck: `${'the third envelope line had a smudge and the camera would not focus; '.repeat(7).slice(0, 479)}…`,
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'drkit-certificate-test-'));
+  try {
+    const file = join(dir, 'c.pdf');
+    await renderCertificatePdf(full, formatCertificate(full)).save(file);
+    assert.match((await runProgram('pdfinfo', [file])).stdout, /^Pages:\s+1$/m);
+    assert.deepEqual(parseCertificate('c.pdf', await pdfTextLayer(file, 'raw')), full);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

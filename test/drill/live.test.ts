@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { runProgram } from '../../src/adapters/exec.js';
 import { renderPdfPages, scanPdfQrCodes } from '../../src/adapters/pdf-readback.js';
 import { parseCertificate } from '../../src/core/drill-certificate.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
@@ -51,6 +52,8 @@ for (const restic of resticBinaries()) describe(`drill --live against rclone ser
     assert.deepEqual((report.shares as { number: number }[]).map((share) => share.number), [1, 3, 5]);
     const text = readFileSync(join(certificateDir, `drill-certificate-${kitId}.txt`), 'utf8');
     assert.ok(existsSync(join(certificateDir, `drill-certificate-${kitId}.pdf`)));
+    const info = await runProgram('pdfinfo', [join(certificateDir, `drill-certificate-${kitId}.pdf`)]);
+    assert.match(info.stdout, /^Pages:\s+1$/m, 'a one-page PDF');
     const certificate = parseCertificate('certificate', text);
     assert.equal(certificate.kitId, kitId);
     assert.equal(certificate.verdict, 'passed');
