@@ -40,7 +40,7 @@ import { DrkitError, InternalError, UserError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { LISTING_PITCH } from '../render/guide.js';
 import { extractGuideCommands, extractListing } from '../render/listing.js';
-import { envelopeTextFromLayer, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer, shareTextFromQr } from '../render/readback.js';
+import { envelopeTextFromLayer, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer, shareTextFromQr } from '../core/readback.js';
 import { redactRepository } from '../core/redact.js';
 
 export interface DrillInput {
