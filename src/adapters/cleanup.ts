@@ -141,11 +141,13 @@ export function sweepStale(dir: string, patterns: readonly LeftoverPattern[], no
 }
 
 /** Folders of temporary files drkit makes outside the kit's own folder. */
-export const TEMP_PREFIX = { qrPages: 'drkit-qr', kitCheckHome: 'drkit-kit-check' } as const;
+export const TEMP_PREFIX = { qrPages: 'drkit-qr', kitCheckHome: 'drkit-kit-check', drillScratch: 'drkit-drill' } as const;
 
 const TEMP_LEFTOVERS: LeftoverPattern[] = [
   { pattern: /^drkit-qr-(\d+)-[0-9a-f]{8}$/, legacy: /^drkit-qr-[A-Za-z0-9]{6}$/ },
   { pattern: /^drkit-kit-check-(\d+)-[0-9a-f]{8}$/, legacy: /^drkit-kit-check-[A-Za-z0-9]{6}$/ },
+  // a drill's clean-room scratch (restored files, typed shares)
+  { pattern: /^drkit-drill-(\d+)-[A-Za-z0-9]+$/ },
   // password files of drkit before the password went through a pipe (nothing makes them now); restic reads the file
   // once, as it starts, so one 10 minutes old is no longer needed even by an older drkit still running
   { pattern: /^drkit-restic-(\d+)-[0-9a-f]{8}$/, legacy: /^drkit-restic-[A-Za-z0-9]{6}$/, legacyAgeMs: 10 * 60_000 },
