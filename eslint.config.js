@@ -30,6 +30,19 @@ export default tseslint.config(
       'no-restricted-globals': ['error', { name: 'process', message: 'src/core is pure: no process access' }],
     },
   },
+  // The layers, innermost first: each may import the ones before it, never one after it (so no cycle between
+  // folders either). core's own rule above also keeps node's I/O modules out. `import()` is not checked by
+  // no-restricted-imports; commands are the only layer that loads others lazily, and they sit on top.
+  ...((layers) => layers.slice(1).map((layer, index) => ({
+    files: [`src/${layer}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: layers.slice(index + 2).map((outer) => `**/${outer}/**`),
+          message: `src/${layer} must not depend on an outer layer (${layers.slice(index + 2).join(', ')}): order is ${layers.join(' < ')}` }],
+      }],
+    },
+  })).filter((block) => block.rules['no-restricted-imports'][1].patterns[0].group.length > 0))(
+    ['core', 'adapters', 'config', 'render', 'jobs', 'ui', 'wizard', 'commands']),
   {
     // node:test's test() returns a promise the runner awaits itself
     files: ['test/**/*.ts', 'bench/**/*.ts'],

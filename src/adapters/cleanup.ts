@@ -141,11 +141,13 @@ export function sweepStale(dir: string, patterns: readonly LeftoverPattern[], no
 }
 
 /** Folders of temporary files drkit makes outside the kit's own folder. */
-export const TEMP_PREFIX = { qrPages: 'drkit-qr', kitCheckHome: 'drkit-kit-check', liveDrill: 'drkit-live-drill' } as const;
+export const TEMP_PREFIX = { qrPages: 'drkit-qr', kitCheckHome: 'drkit-kit-check', drillScratch: 'drkit-drill', liveDrill: 'drkit-live-drill' } as const;
 
 const TEMP_LEFTOVERS: LeftoverPattern[] = [
   { pattern: /^drkit-qr-(\d+)-[0-9a-f]{8}$/, legacy: /^drkit-qr-[A-Za-z0-9]{6}$/ },
   { pattern: /^drkit-kit-check-(\d+)-[0-9a-f]{8}$/, legacy: /^drkit-kit-check-[A-Za-z0-9]{6}$/ },
+  // a drill's clean-room scratch (restored files, typed shares)
+  { pattern: /^drkit-drill-(\d+)-[A-Za-z0-9]+$/ },
   // the scratch folder of drkit drill --live (restored files of the owner's backup)
   { pattern: /^drkit-live-drill-(\d+)-[0-9a-f]{8}$/ },
   // password files of drkit before the password went through a pipe (nothing makes them now); restic reads the file

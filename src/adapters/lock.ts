@@ -4,6 +4,7 @@
  * half-written lock). A lock whose holder is on this host and whose pid no longer runs is stale: it is taken over,
  * and the caller is told so it can note it.
  */
+import { processAlive } from './cleanup.js';
 import { hostname } from 'node:os';
 import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -24,15 +25,8 @@ export interface HeldLock {
   release(): void;
 }
 
-/** true when a process with this pid exists (EPERM: it exists but belongs to someone else). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** true when a process with this pid exists (EPERM: it exists but belongs to someone else); the one rule, in cleanup.ts */
+export const pidAlive = processAlive;
 
 export function readLock(file: string): LockInfo | null {
   try {

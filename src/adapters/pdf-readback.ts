@@ -15,7 +15,7 @@ import { decodeShareBytes, formatKitId } from '../core/share.js';
 import { ToolError, UserError } from '../errors.js';
 import {
   envelopeTextFromLayer, envelopeTextFromQr, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer, shareTextFromQr,
-} from '../render/readback.js';
+} from '../core/readback.js';
 import { ownedTempName, registerCleanupPath, TEMP_PREFIX } from './cleanup.js';
 import { runProgram } from './exec.js';
 

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { configHome } from '../config/paths.js';
+import { configHome } from './paths.js';
 import { allUnitNames, CRON_TAG, isDrkitUnit } from '../core/schedule.js';
 
 export function unitFolder(): string {

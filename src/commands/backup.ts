@@ -23,7 +23,7 @@ import type { CommandIO } from '../ui/io.js';
 import { asDrkitError, DrkitError, errorToJson, exitCodeFor, ExitCode, formatError, UserError, type ExitCodeValue } from '../errors.js';
 import type { Config } from '../config/types.js';
 import { loadConfigCached } from '../config/cache.js';
-import { defaultConfigPath, stateDir, stateHome } from '../config/paths.js';
+import { defaultConfigPath, stateDir, stateHome } from '../adapters/paths.js';
 import { offsiteAccess } from '../config/offsite.js';
 import { locksDir, readState, recordRun, type StateData } from '../adapters/state.js';
 import { acquireLock, type HeldLock } from '../adapters/lock.js';

@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
 import { recordDrill } from '../adapters/state.js';
 import { loadConfig } from '../config/load.js';
-import { defaultConfigPath, stateDir } from '../config/paths.js';
+import { defaultConfigPath, stateDir } from '../adapters/paths.js';
 import { parseSheetList } from '../core/drill-verdict.js';
 import type { DrillRecord } from '../core/status.js';
 import { ExitCode, UserError } from '../errors.js';

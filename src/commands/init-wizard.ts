@@ -18,7 +18,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { CommandIO } from '../ui/io.js';
 import { DrkitError, ExitCode, UserError } from '../errors.js';
-import { defaultConfigPath } from '../config/paths.js';
+import { defaultConfigPath } from '../adapters/paths.js';
 import { parseConfig } from '../config/load.js';
 import { configSchema } from '../config/schema.js';
 import { readSecretsFile } from '../adapters/secrets.js';

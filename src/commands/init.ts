@@ -16,7 +16,7 @@ import { resolve } from 'node:path';
 import type { CommandIO } from '../ui/io.js';
 import { DrkitError, ExitCode, UserError } from '../errors.js';
 import { loadConfig } from '../config/load.js';
-import { defaultConfigPath, stateDir } from '../config/paths.js';
+import { defaultConfigPath, stateDir } from '../adapters/paths.js';
 import { offsiteAccess } from '../config/offsite.js';
 import { readState, statusFile, updateState, type OffsiteIdentity, type OnsiteIdentity } from '../adapters/state.js';
 import { readSecretsFile } from '../adapters/secrets.js';

@@ -10,7 +10,7 @@ import { kitFingerprint } from '../core/kit-fingerprint.js';
 import type { Kit } from '../core/kit.js';
 import { UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
-import { defaultConfigPath, stateDir } from '../config/paths.js';
+import { defaultConfigPath, stateDir } from '../adapters/paths.js';
 
 export interface KitSourceOptions {
   bundle?: string;

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { CommandIO } from '../ui/io.js';
 import { ExitCode } from '../errors.js';
 import { loadConfig } from '../config/load.js';
-import { configHome, defaultConfigPath } from '../config/paths.js';
+import { configHome, defaultConfigPath } from '../adapters/paths.js';
 import { crontabCommand, crontabLines, disableCommand, enableCommand, systemdUnits, unitBaseName, type JobSchedule, type ScheduleInput } from '../core/schedule.js';
 import { writeFileAtomicSync } from '../adapters/files.js';
 import { cronFile, installedUnits, lingerEnabled, ownerName, unitFolder } from '../adapters/schedule-files.js';

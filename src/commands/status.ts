@@ -10,7 +10,7 @@
 import { ExitCode } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
 import { loadConfigCached } from '../config/cache.js';
-import { defaultConfigPath, stateDir, stateHome } from '../config/paths.js';
+import { defaultConfigPath, stateDir, stateHome } from '../adapters/paths.js';
 import { formatAge } from '../config/duration.js';
 import { readState } from '../adapters/state.js';
 import { judgeDrills, judgeStatus, type DrillVerdictLine, type JobStatusInput, type JobVerdict, type StatusReport } from '../core/status.js';

@@ -11,7 +11,7 @@ import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Config } from './types.js';
-import { pathHash } from './paths.js';
+import { pathHash } from '../adapters/paths.js';
 
 const CACHE_VERSION = 2;
 

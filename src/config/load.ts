@@ -12,7 +12,7 @@ import { UserError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { parseTargetSpec } from '../core/target-spec.js';
 import { DEFAULT_RETENTION } from '../core/retention.js';
-import { resolvePath } from './paths.js';
+import { resolvePath } from '../adapters/paths.js';
 import { configSchema, type RawConfig } from './schema.js';
 import type { Config, HealthcheckUrls, JobHooks, OffsiteKeep, OnsiteKeep, Schedule } from './types.js';
 

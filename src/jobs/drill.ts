@@ -14,12 +14,11 @@
  * typed files, the restored data) lives in one private folder that is removed on every exit; one that a killed
  * drill left is removed by the next drill.
  */
-import { mkdir, mkdtemp, readdir, realpath, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, realpath, writeFile } from 'node:fs/promises';
 import { accessSync, constants, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { pidAlive } from '../adapters/lock.js';
-import { registerCleanupPath } from '../adapters/cleanup.js';
+import { ownedTempName, registerCleanupPath, sweepTempLeftovers, TEMP_PREFIX } from '../adapters/cleanup.js';
 import { canaryRestoredPath, expectedCanary as recordedCanary } from '../adapters/kit-store.js';
 import { readFile } from 'node:fs/promises';
 import { pdfTextLayer, scanPdfQrCodes } from '../adapters/pdf-readback.js';
@@ -40,7 +39,7 @@ import { DrkitError, InternalError, UserError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { LISTING_PITCH } from '../render/guide.js';
 import { extractGuideCommands, extractListing } from '../render/listing.js';
-import { envelopeTextFromLayer, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer, shareTextFromQr } from '../render/readback.js';
+import { envelopeTextFromLayer, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer, shareTextFromQr } from '../core/readback.js';
 import { redactRepository } from '../core/redact.js';
 
 export interface DrillInput {
@@ -101,19 +100,9 @@ export interface DrillReport {
   versions: { restic: string | null; gpg: string | null; python: string | null; bwrap: string | null };
 }
 
-const SCRATCH_PREFIX = 'drkit-drill-';
 const TOOL_ROOT = '/opt/drkit';
 const RESTIC_DIR = '/opt/drill-restic';
 const DEFAULT_ONSITE_SAMPLE = 100;
-
-/** Removes the scratch folders of drills whose process is gone (a SIGKILL leaves them). */
-async function removeStaleScratch(): Promise<void> {
-  const names = await readdir(tmpdir()).catch(() => [] as string[]);
-  for (const name of names) {
-    const pid = Number(new RegExp(`^${SCRATCH_PREFIX}(\\d+)-`).exec(name)?.[1] ?? NaN);
-    if (Number.isInteger(pid) && pid !== process.pid && !pidAlive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true, maxRetries: 5 });
-  }
-}
 
 function isInsideSystem(path: string): boolean {
   return SYSTEM_FOLDERS.some((folder) => path === folder || path.startsWith(`${folder}/`));
@@ -335,8 +324,10 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
     pathPrefix.push(RESTIC_DIR);
   }
   const hidden = [input.config.file, input.stateDir, kitDir, ...input.config.sources, ...(input.config.secrets === undefined ? [] : [input.config.secrets])];
-  await removeStaleScratch();
-  const scratch = await mkdtemp(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
+  // what a killed drill left is swept with every other leftover (src/adapters/cleanup.ts), before a new scratch
+  sweepTempLeftovers();
+  const scratch = join(tmpdir(), ownedTempName(TEMP_PREFIX.drillScratch));
+  await mkdir(scratch, { mode: 0o700 });
   const removeScratch = (): void => rmSync(scratch, { recursive: true, force: true, maxRetries: 5 });
   // an interrupt, a closed pipe or a crash removes it through the process's cleanup registry (src/cli.ts)
   const releaseScratch = registerCleanupPath(scratch);

@@ -26,7 +26,7 @@ import { renderChecklist } from './checklist.js';
 import { LISTING_PITCH, renderGuide } from './guide.js';
 import { combinerSeal, extractGuideCommands, extractListing, sha256Hex } from './listing.js';
 import type { Paper } from './pdf.js';
-import { envelopeTextFromLayer, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer } from './readback.js';
+import { envelopeTextFromLayer, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer } from '../core/readback.js';
 import { renderSheet } from './sheet.js';
 import { sameBytes } from '../core/subsets.js';
 

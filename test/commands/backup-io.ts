@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { CommandIO } from '../../src/ui/io.js';
-import { setupId } from '../../src/config/paths.js';
+import { setupId } from '../../src/adapters/paths.js';
 
 export interface CapturedIO extends CommandIO {
   outLines: string[];

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { packageRoot } from '../../src/paths.js';
-import { setupId } from '../../src/config/paths.js';
+import { setupId } from '../../src/adapters/paths.js';
 import { startRcloneRestServer, type RunningServer } from '../helpers/servers.js';
 
 const CLI = join(packageRoot(), 'dist', 'src', 'cli.js');

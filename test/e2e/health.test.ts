@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setupId } from '../../src/config/paths.js';
+import { setupId } from '../../src/adapters/paths.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { resticBinaries } from '../helpers/restic-versions.js';
 

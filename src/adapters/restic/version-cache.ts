@@ -7,7 +7,7 @@
  */
 import { readFileSync, statSync, mkdirSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { stateHome } from '../../config/paths.js';
+import { stateHome } from '../paths.js';
 import { writeFileAtomicSync as writeFileAtomic } from '../files.js';
 import { drkitCacheDir } from './known.js';
 
