@@ -89,7 +89,7 @@ export function renderDrill(report: DrillReport): string[] {
 export async function run(options: DrillOptions, io: CommandIO): Promise<number> {
   if (options.live || options.record !== undefined) return runLiveOrRecord(options, io);
   const liveOnly = [options.from === undefined ? '' : '--from', options.envelope === undefined ? '' : '--envelope', options.stdin ? '--stdin' : '', options.out === undefined ? '' : '--out'].filter(Boolean);
-  if (liveOnly.length > 0) throw new UserError('E_USAGE', `${liveOnly.join(', ')} belong to the live drill`, { hints: ['add --live: drkit drill --live --from sheet-1.pdf --from sheet-3.pdf --envelope sheet-1.pdf'] });
+  if (liveOnly.length > 0) throw new UserError('E_USAGE', `${liveOnly.join(', ')} ${liveOnly.length === 1 ? 'belongs' : 'belong'} to the live drill`, { hints: ['add --live: drkit drill --live --from sheet-1.pdf --from sheet-3.pdf --envelope sheet-1.pdf'] });
   if (options.sample === 'all') return run({ ...options, sample: undefined }, io);
   const configPath = resolve(options.config ?? defaultConfigPath());
   const config = loadConfig(configPath);

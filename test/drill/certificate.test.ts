@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { runProgram } from '../../src/adapters/exec.js';
 import { pdfTextLayer } from '../../src/adapters/pdf-readback.js';
 import { renderCertificatePdf } from '../../src/render/drill-certificate.js';
+import { runCli } from '../helpers/cli.js';
 import { formatCertificate, LINE_WIDTH, parseCertificate, type DrillCertificate } from '../../src/core/drill-certificate.js';
 import { DrkitError } from '../../src/errors.js';
 
@@ -73,4 +74,19 @@ test('the fullest certificate (6 long findings, a long stuck text) is one PDF pa
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('usage: the live drill takes no setup, --record no --live, the live flags need --live', async () => {
+  const live = await runCli(['drill', '--live', '--config', '/nonexistent.yaml']);
+  assert.equal(live.exitStatus, 2);
+  assert.match(live.stderr, /the live drill needs no setup: --config would not be used/);
+  const both = await runCli(['drill', '--live', '--record', 'c.txt']);
+  assert.equal(both.exitStatus, 2);
+  assert.match(both.stderr, /--record enters a certificate a live drill wrote: give it without --live/);
+  const stray = await runCli(['drill', '--stdin', '--config', '/nonexistent.yaml']);
+  assert.equal(stray.exitStatus, 2);
+  assert.match(stray.stderr, /--stdin belongs to the live drill/);
+  const edited = await runCli(['drill', '--record', '/nonexistent/c.txt']);
+  assert.equal(edited.exitStatus, 2);
+  assert.match(edited.stderr, /--record/);
 });
