@@ -224,10 +224,12 @@ async function followUps(answers: AnswersFile | undefined, draft: Draft, configP
     const schedule = await import('./schedule.js');
     await schedule.run({ action: 'install', config: configPath, json: io.jsonMode }, io);
   }
+  let backedUp = false;
   if (await offer('backup', 'run the first backup now?', true)) {
     const backup = await import('./backup.js');
     exitCode = await backup.run({ job: 'all', config: configPath, json: io.jsonMode }, io);
     if (exitCode !== ExitCode.ok && exitCode !== ExitCode.warning) return exitCode;
+    backedUp = true;
   }
   // the kit, then a drill of it (the drill reads the sheet PDFs), then the paper (after which the PDFs may go)
   let kitDir: string | undefined;
@@ -241,6 +243,14 @@ async function followUps(answers: AnswersFile | undefined, draft: Draft, configP
       }, io);
       if (made !== ExitCode.ok) return made;
       kitDir = out;
+      if (backedUp) {
+        // the kit made its canary just now: the offsite copy carries it from the next backup on, and the drill
+        // checks that it comes back (an incremental backup of unchanged files costs seconds)
+        say('backing up offsite once more, so the backup carries the new kit\'s canary');
+        const backup = await import('./backup.js');
+        const again = await backup.run({ job: 'offsite', config: configPath, json: io.jsonMode }, io);
+        if (again !== ExitCode.ok && again !== ExitCode.warning) return again;
+      }
     }
   }
   const drill = kitDir === undefined ? null : await loadDrill();

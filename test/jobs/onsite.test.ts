@@ -339,6 +339,8 @@ test('the kit\'s canary is copied into every snapshot under its absolute path, a
   assert.equal(result.outcome, 'success');
   assert.equal(await readFile(path.join(hostDir, 'latest', canary), 'utf8'), await readFile(canary, 'utf8'));
   assert.equal(await readFile(path.join(hostDir, 'latest', source, 'letter.txt'), 'utf8'), 'hello\n');
-  await assert.rejects(runOnsiteSnapshot({ ...options, sources: [path.join(base, 'not-mounted')], canary }, recorder()),
-    (error: unknown) => error instanceof UserError && error.code === 'E_SOURCES_MISSING');
+  // the engine contract: a failure is a result carrying the typed error, never a throw
+  const alone = await runOnsiteSnapshot({ ...options, sources: [path.join(base, 'not-mounted')], canary }, recorder());
+  assert.equal(alone.outcome, 'failed');
+  assert.ok(alone.error instanceof UserError && alone.error.code === 'E_SOURCES_MISSING', JSON.stringify(alone.error));
 });

@@ -72,7 +72,8 @@ test('init --answers FILE --yes: config, secrets, marker, repository, a first ba
     };
     assert.equal(status.onsite.markerId, marker);
     assert.match(status.offsite.repositoryId, /^[0-9a-f]{64}$/);
-    assert.deepEqual(status.runs.map((run) => [run.job, run.outcome, run.filesTotal]), [['onsite', 'success', 2], ['offsite', 'success', 2]]);
+    // the first backup, then once more offsite after the kit, so the backup carries the kit's canary (3 files)
+    assert.deepEqual(status.runs.map((run) => [run.job, run.outcome, run.filesTotal]), [['onsite', 'success', 2], ['offsite', 'success', 2], ['offsite', 'success', 3]]);
     const hostFolder = readdirSync(join(box.usb, 'drkit')).find((name) => !name.startsWith('.')) ?? '';
     const snapshots = readdirSync(join(box.usb, 'drkit', hostFolder)).filter((name) => /^\d{4}-/.test(name));
     assert.equal(snapshots.length, 1);
