@@ -205,7 +205,7 @@ test('drkit init in a pseudo-terminal: every prompt answered, files written with
     assert.equal(config.offsite?.repository, server.repository);
     assert.ok(existsSync(join(target, '.drkit-target')));
     const status = JSON.parse(readFileSync(join(box.env.XDG_STATE_HOME ?? '', 'drkit', 'status.json'), 'utf8')) as { runs: { job: string; outcome: string }[] };
-    assert.deepEqual(status.runs.map((run) => `${run.job}:${run.outcome}`), ['onsite:success', 'offsite:success']);
+    assert.deepEqual(status.runs.map((run) => `${run.job}:${run.outcome}`), ['onsite:success', 'offsite:success', 'offsite:success'], 'the first backup, then offsite again after the kit (its canary)');
     const secretsFolder = readdirSync(join(box.env.XDG_CONFIG_HOME ?? '', 'drkit', 'secrets'));
     assert.deepEqual(secretsFolder.filter((name) => name.endsWith('.tmp')), [], 'no temporary file beside the secrets');
     for (const name of secretsFolder) assert.equal(mode(join(box.env.XDG_CONFIG_HOME ?? '', 'drkit', 'secrets', name)), '600');
