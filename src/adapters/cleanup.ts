@@ -18,6 +18,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 
 const registeredPaths = new Set<string>();
 const liveChildren = new Set<ChildProcess>();
+/**
+ * Set once an interrupt began to stop the programs: the command's own code still runs meanwhile (a killed program's
+ * error unwinds it, a parallel step may start another program and make another temp folder), so a program started
+ * now is killed at once, and the removal waits for nothing it did not see.
+ */
+let stopping = false;
 
 /** Registers a file or folder to remove if the process ends before `release` is called. Returns `release`. */
 export function registerCleanupPath(path: string): () => void {
@@ -27,9 +33,12 @@ export function registerCleanupPath(path: string): () => void {
 
 /** Removes every registered path now (synchronously: it runs from signal and 'exit' handlers too). */
 export function removeRegisteredPaths(): void {
+  // a program started after the interrupt may still be writing into a folder: it goes first
+  killChildrenNow();
   for (const path of registeredPaths) {
     try {
-      rmSync(path, { recursive: true, force: true });
+      // a dying program's last file can land while the folder is emptied (ENOTEMPTY): tried again, briefly
+      rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
     } catch {
       // nothing more can be done at exit; the next run's sweep finds it by its owner pid
     }
@@ -45,6 +54,7 @@ export function registeredCleanupPaths(): string[] {
 /** Tracks a started program until it exits, so an interrupt can stop it. */
 export function trackChild(child: ChildProcess): void {
   liveChildren.add(child);
+  if (stopping) child.kill('SIGKILL');
   child.once('exit', () => liveChildren.delete(child));
   child.once('error', () => liveChildren.delete(child));
 }
@@ -54,6 +64,7 @@ export function trackChild(child: ChildProcess): void {
  * still running then gets SIGKILL. Resolves when none is left.
  */
 export async function stopChildren(signal: NodeJS.Signals = 'SIGINT', graceMs = 10_000): Promise<void> {
+  stopping = true;
   const children = [...liveChildren].filter((child) => child.exitCode === null && child.signalCode === null);
   if (children.length === 0) return;
   const exited = children.map((child) => new Promise<void>((resolve) => {
