@@ -44,6 +44,16 @@ export function removeRegisteredPaths(): void {
     }
     registeredPaths.delete(path);
   }
+  // and whatever else this process made in the temp folder under its own pid-owned name (ownedTempName), even a
+  // folder an unwinding step made or deregistered while the interrupt ran: the name says whose it is
+  const mine = new RegExp(`^drkit-[a-z-]+-${process.pid}-[0-9a-f]{8}$`);
+  try {
+    for (const name of readdirSync(tmpdir())) {
+      if (mine.test(name)) rmSync(join(tmpdir(), name), { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+    }
+  } catch {
+    // the next run's sweep finds it by its owner pid
+  }
 }
 
 /** The paths registered now (for tests and for the interrupt message). */
