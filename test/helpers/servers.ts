@@ -10,23 +10,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { connect, createServer, type Server } from 'node:net';
+import { connect, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProgram } from '../../src/adapters/exec.js';
+import { freeLoopbackPort as freePort } from '../../src/adapters/rest-server.js';
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (the kernel picks it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('freePort: no port from the kernel');
-  return address.port;
-}
+/** A TCP port on 127.0.0.1 that was free a moment ago: the product's own rule (src/adapters/rest-server.ts). */
+export { freePort };
 
 /** True when something accepts TCP connections on 127.0.0.1:port. */
 export function isListening(port: number): Promise<boolean> {
