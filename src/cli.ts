@@ -216,6 +216,12 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--envelope <file>', '--live: the envelope (any sheet, or envelope.txt)')
     .option('--stdin', '--live: read QR code payloads from stdin (zbarcam --raw | drkit drill --live --stdin)', false)
     .option('--out <dir>', '--live: where to write the certificate (default: the current folder)')
+    .option('--snapshot <id>', '--live: the snapshot to drill: an id from the list, or latest; on a terminal without it, drkit lists them and asks')
+    .option('--host <name>', '--live: only snapshots of this computer')
+    .option('--path <dir>', '--live: only snapshots that hold this folder (absolute, as the list shows it); repeatable', collect)
+    .option('--restore-to <dir>', '--live: restore the sample into this empty folder (default: a scratch folder under $TMPDIR), removed at the end')
+    .option('--force', '--live: restore into a --restore-to folder that is not empty', false)
+    .option('--keep', '--live: keep the restored files in --restore-to at the end', false)
     .option('--record <cert>', 'enter a live drill\'s certificate (.txt or .pdf) into this setup\'s status file')
     .option('--json', 'print the report as JSON', false)
     .action(async (options: { json: boolean }) => invoke(() => import('./commands/drill.js'), options, options.json));

@@ -30,6 +30,12 @@ export interface DrillOptions {
   stdin: boolean;
   out?: string;
   record?: string;
+  snapshot?: string;
+  host?: string;
+  path?: string[];
+  restoreTo?: string;
+  force?: boolean;
+  keep?: boolean;
 }
 
 function records(report: DrillReport): DrillRecord[] {
@@ -68,6 +74,8 @@ async function runLiveOrRecord(options: DrillOptions, io: CommandIO): Promise<nu
   return live.runLive({
     ...(options.from === undefined ? {} : { from: options.from }), ...(options.envelope === undefined ? {} : { envelope: options.envelope }), stdin: options.stdin,
     ...(options.sample === undefined ? {} : { sample: options.sample }), ...(options.out === undefined ? {} : { out: options.out }), json: options.json,
+    ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }), ...(options.host === undefined ? {} : { host: options.host }), ...(options.path === undefined ? {} : { path: options.path }),
+    ...(options.restoreTo === undefined ? {} : { restoreTo: options.restoreTo }), force: options.force === true, keep: options.keep === true,
   }, io);
 }
 
@@ -88,7 +96,9 @@ export function renderDrill(report: DrillReport): string[] {
 
 export async function run(options: DrillOptions, io: CommandIO): Promise<number> {
   if (options.live || options.record !== undefined) return runLiveOrRecord(options, io);
-  const liveOnly = [options.from === undefined ? '' : '--from', options.envelope === undefined ? '' : '--envelope', options.stdin ? '--stdin' : '', options.out === undefined ? '' : '--out'].filter(Boolean);
+  const liveOnly = [options.from === undefined ? '' : '--from', options.envelope === undefined ? '' : '--envelope', options.stdin ? '--stdin' : '', options.out === undefined ? '' : '--out',
+    options.snapshot === undefined ? '' : '--snapshot', options.host === undefined ? '' : '--host', options.path === undefined ? '' : '--path',
+    options.restoreTo === undefined ? '' : '--restore-to', options.force === true ? '--force' : '', options.keep === true ? '--keep' : ''].filter(Boolean);
   if (liveOnly.length > 0) throw new UserError('E_USAGE', `${liveOnly.join(', ')} ${liveOnly.length === 1 ? 'belongs' : 'belong'} to the live drill`, { hints: ['add --live: drkit drill --live --from sheet-1.pdf --from sheet-3.pdf --envelope sheet-1.pdf'] });
   if (options.sample === 'all') return run({ ...options, sample: undefined }, io);
   const configPath = resolve(options.config ?? defaultConfigPath());
