@@ -177,6 +177,7 @@ export async function buildProgram(): Promise<CommandType> {
     .description('send the kit to a CUPS printer, check a photo of a printed sheet, then offer to delete the PDFs')
     .argument('[dir]', 'the kit\'s folder (default: ~/drkit-kit)')
     .option('--printer <name>', 'the CUPS printer (default: asked, or the only or default one)')
+    .option('--config <path>', 'the setup whose monthly drill keeps a copy of the sheets (default: $XDG_CONFIG_HOME/drkit/config.yaml)')
     .option('--photo <file>', 'a photo of one printed sheet to check (PNG or JPEG)')
     .option('--guide-copies <n>', 'copies of the restore guide (default: one per custodian and one for you)', integer('--guide-copies'))
     .option('--delete', 'with --yes: delete the files holding shares once the photo verified', false)

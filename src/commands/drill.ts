@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
 import { recordDrill } from '../adapters/state.js';
+import { keptKitCopy } from '../adapters/kit-store.js';
 import { loadConfig } from '../config/load.js';
 import { defaultConfigPath, stateDir } from '../adapters/paths.js';
 import { parseSheetList } from '../core/drill-verdict.js';
@@ -106,12 +107,13 @@ export async function run(options: DrillOptions, io: CommandIO): Promise<number>
   // a full drill includes the onsite copy when one is configured; --onsite drills it alone
   const offsite = !options.onsite;
   const onsite = options.onsite || (config.onsite !== undefined && options.via === 'both' && options.sample === undefined);
-  const kitDir = options.kit ?? config.drill?.kit;
+  const state = stateDir(configPath);
+  // drill.schedule monthly without drill.kit: the kit copy kit create --config keeps (src/adapters/kit-store.ts)
+  const kitDir = options.kit ?? config.drill?.kit ?? (config.drill?.schedule === 'monthly' ? keptKitCopy(state) ?? undefined : undefined);
   if (offsite && kitDir === undefined) {
     throw new UserError('E_USAGE', 'drill needs --kit DIR: the folder with the kit\'s sheet PDFs and guide.pdf', { hints: ['drkit drill --kit ~/kit (the folder kit create wrote), or set drill.kit in the config'] });
   }
   if (options.sample !== undefined && options.sample < 1) throw new UserError('E_USAGE', '--sample must be at least 1', { hints: ['--sample 100 restores and checks 100 random files'] });
-  const state = stateDir(configPath);
   const sheets = options.sheets === undefined ? undefined : parseSheetList(options.sheets, 15);
   const report = await runDrill({
     config, kitDir: kitDir ?? '', offsite, ...(sheets === undefined ? {} : { sheets }), via: options.via, ...(options.sample === undefined ? {} : { sample: options.sample }),
