@@ -177,6 +177,7 @@ export async function buildProgram(): Promise<CommandType> {
     .description('send the kit to a CUPS printer, check a photo of a printed sheet, then offer to delete the PDFs')
     .argument('[dir]', 'the kit\'s folder (default: ~/drkit-kit)')
     .option('--printer <name>', 'the CUPS printer (default: asked, or the only or default one)')
+    .option('--config <path>', 'the setup whose monthly drill keeps a copy of the sheets (default: $XDG_CONFIG_HOME/drkit/config.yaml)')
     .option('--photo <file>', 'a photo of one printed sheet to check (PNG or JPEG)')
     .option('--guide-copies <n>', 'copies of the restore guide (default: one per custodian and one for you)', integer('--guide-copies'))
     .option('--delete', 'with --yes: delete the files holding shares once the photo verified', false)
@@ -216,6 +217,12 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--envelope <file>', '--live: the envelope (any sheet, or envelope.txt)')
     .option('--stdin', '--live: read QR code payloads from stdin (zbarcam --raw | drkit drill --live --stdin)', false)
     .option('--out <dir>', '--live: where to write the certificate (default: the current folder)')
+    .option('--snapshot <id>', '--live: the snapshot to drill: an id from the list, or latest; on a terminal without it, drkit lists them and asks')
+    .option('--host <name>', '--live: only snapshots of this computer')
+    .option('--path <dir>', '--live: only snapshots that hold this folder (absolute, as the list shows it); repeatable', collect)
+    .option('--restore-to <dir>', '--live: restore the sample into this empty folder (default: a scratch folder under $TMPDIR), removed at the end')
+    .option('--force', '--live: restore into a --restore-to folder that is not empty', false)
+    .option('--keep', '--live: keep the restored files in --restore-to at the end', false)
     .option('--record <cert>', 'enter a live drill\'s certificate (.txt or .pdf) into this setup\'s status file')
     .option('--json', 'print the report as JSON', false)
     .action(async (options: { json: boolean }) => invoke(() => import('./commands/drill.js'), options, options.json));
@@ -241,6 +248,35 @@ export async function buildProgram(): Promise<CommandType> {
   return program;
 }
 
+/**
+ * `drkit status`, `drkit status --json` and `--config PATH` (or `--config=PATH`), each at most once: the options
+ * commander would pass, without loading commander and building the command tree (about a third of status's
+ * start-up; monitoring runs it often). Anything else, `--help` or a mistake included, returns null and goes
+ * through commander, so help texts and usage errors stay commander's.
+ */
+function quickStatusOptions(args: readonly string[]): { json: boolean; config?: string } | null {
+  if (args[0] !== 'status') return null;
+  let json: boolean | undefined;
+  let config: string | undefined;
+  for (let index = 1; index < args.length; index++) {
+    const arg = args[index] ?? '';
+    if (arg === '--json' && json === undefined) {
+      json = true;
+    } else if (arg === '--config' && config === undefined) {
+      const value = args[index + 1];
+      // commander would take `--config --json` as the path "--json"; such corners are left to commander itself
+      if (value === undefined || value === '' || value.startsWith('-')) return null;
+      config = value;
+      index++;
+    } else if (arg.startsWith('--config=') && config === undefined && arg.length > '--config='.length) {
+      config = arg.slice('--config='.length);
+    } else {
+      return null;
+    }
+  }
+  return { json: json ?? false, ...(config === undefined ? {} : { config }) };
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
   const args = argv.slice(2);
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
@@ -249,6 +285,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   installExitHandlers();
   try {
+    const quickStatus = quickStatusOptions(args);
+    if (quickStatus !== null) {
+      await invoke(() => import('./commands/status.js'), quickStatus, quickStatus.json);
+      return;
+    }
     const { CommanderError } = await import('commander');
     const program = await buildProgram();
     try {
