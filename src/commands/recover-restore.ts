@@ -10,7 +10,8 @@
  * notes from the bundle.
  */
 import { createInterface } from 'node:readline';
-import { join, resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { checkHostName, listSnapshots, openTarget, parseTarget } from '../adapters/onsite-target.js';
 import { buildRsyncCopyArgs, runRsync } from '../adapters/rsync.js';
 import { folderBytes, folderEntries, freeBytes, makeFolder, readFolder, writtenBytesOf } from '../adapters/restore-target.js';
@@ -37,6 +38,8 @@ export interface RestoreOptions {
   onsite?: string;
   force: boolean;
   json: boolean;
+  /** restic's --verify (on unless --no-verify: the drill compares every file with its source instead, docs/drills.md) */
+  verify?: boolean;
 }
 
 export interface Restored {
@@ -132,30 +135,35 @@ function noSnapshotError(display: string, options: RestoreOptions): UserError {
   });
 }
 
-/** The snapshot to restore, its size and, when it was chosen from a list, its row. */
-async function chooseOffsite(restic: Restic, options: RestoreOptions, io: CommandIO): Promise<{ snapshot: string; size: number; shown: boolean }> {
-  const filter = { ...(options.host === undefined ? {} : { host: options.host }), ...(options.path === undefined ? {} : { paths: options.path }) };
-  if (needsSnapshotListing({ canAsk: canAsk(io), snapshotGiven: options.snapshot !== undefined })) {
-    const snapshots = newestFirst(await restic.snapshots(filter));
-    if (snapshots.length === 0) throw noSnapshotError(restic.displayName, options);
-    const unsized = snapshots.slice(0, SIZED_IN_LIST).filter((snapshot) => snapshot.size === undefined);
-    if (unsized.length > 0) io.note(`measuring the newest snapshots (${unsized.length})…`);
-    const sizes = new Map<string, number>();
-    for (const snapshot of unsized) sizes.set(snapshot.id, (await restic.stats({ snapshot: snapshot.id })).totalSize);
-    const rows: SnapshotRow[] = snapshots.map((snapshot) => {
-      const size = snapshot.size ?? sizes.get(snapshot.id);
-      return { id: snapshot.id, shortId: snapshot.shortId, time: snapshot.time, paths: snapshot.paths, ...(snapshot.hostname === undefined ? {} : { hostname: snapshot.hostname }), ...(size === undefined ? {} : { size }) };
-    });
-    const chosen = await askForSnapshot(rows, io, `snapshots in ${restic.displayName}`);
-    const size = chosen.size ?? (await restic.stats({ snapshot: chosen.id })).totalSize;
-    return { snapshot: chosen.id, size, shown: true };
-  }
-  // no question to ask: restic resolves the snapshot; stats gives its size (and 0 snapshots when none matches)
-  const snapshot = options.snapshot === undefined ? 'latest' : checkSnapshotFlag(options.snapshot);
+type SnapshotFilterOptions = { host?: string; paths?: string[] };
+
+function snapshotFilter(options: RestoreOptions): SnapshotFilterOptions {
+  return { ...(options.host === undefined ? {} : { host: options.host }), ...(options.path === undefined ? {} : { paths: options.path }) };
+}
+
+/** The snapshot chosen from the list shown on a terminal, and its size. */
+async function chooseFromList(restic: Restic, options: RestoreOptions, io: CommandIO): Promise<{ snapshot: string; size: number }> {
+  const snapshots = newestFirst(await restic.snapshots(snapshotFilter(options)));
+  if (snapshots.length === 0) throw noSnapshotError(restic.displayName, options);
+  const unsized = snapshots.slice(0, SIZED_IN_LIST).filter((snapshot) => snapshot.size === undefined);
+  if (unsized.length > 0) io.note(`measuring the newest snapshots (${unsized.length})…`);
+  const sizes = new Map<string, number>();
+  for (const snapshot of unsized) sizes.set(snapshot.id, (await restic.stats({ snapshot: snapshot.id })).totalSize);
+  const rows: SnapshotRow[] = snapshots.map((snapshot) => {
+    const size = snapshot.size ?? sizes.get(snapshot.id);
+    return { id: snapshot.id, shortId: snapshot.shortId, time: snapshot.time, paths: snapshot.paths, ...(snapshot.hostname === undefined ? {} : { hostname: snapshot.hostname }), ...(size === undefined ? {} : { size }) };
+  });
+  const chosen = await askForSnapshot(rows, io, `snapshots in ${restic.displayName}`);
+  const size = chosen.size ?? (await restic.stats({ snapshot: chosen.id })).totalSize;
+  return { snapshot: chosen.id, size };
+}
+
+/** The size of the snapshot restic resolves (`latest` or an id, with the filters) from `restic stats`; an error when none matches. */
+async function sizeOf(restic: Restic, snapshot: string, options: RestoreOptions): Promise<number> {
   try {
-    const stats = await restic.stats({ snapshot, ...filter });
+    const stats = await restic.stats({ snapshot, ...snapshotFilter(options) });
     if (stats.snapshotsCount === 0) throw noSnapshotError(restic.displayName, options);
-    return { snapshot, size: stats.totalSize, shown: false };
+    return stats.totalSize;
   } catch (error) {
     if (error instanceof DrkitError && error.code === 'E_RESTIC_NO_SNAPSHOT') {
       throw new UserError('E_RESTIC_NO_SNAPSHOT', `no snapshot ${snapshot} in ${restic.displayName}`, {
@@ -164,6 +172,16 @@ async function chooseOffsite(restic: Restic, options: RestoreOptions, io: Comman
     }
     throw error;
   }
+}
+
+/** The first folder of `path` and its parents that does not exist yet (what making it creates), or null. */
+function firstMissingFolder(path: string): string | null {
+  let missing: string | null = null;
+  for (let current = resolve(path); !existsSync(current); current = dirname(current)) {
+    missing = current;
+    if (dirname(current) === current) break;
+  }
+  return missing;
 }
 
 /** After the restore: where the files are, for the restorer to open. */
@@ -188,26 +206,52 @@ export function describeRestored(restored: Restored, notes: string | undefined, 
   return lines;
 }
 
-/** Restores one offsite snapshot into `options.restoreTo` (the kit is open: `bundle` holds the credentials). */
+/**
+ * Restores one offsite snapshot into `options.restoreTo` (the kit is open: `bundle` holds the credentials).
+ *
+ * When no question is asked, the snapshot's size (`restic stats`: a repository open and a walk of its trees,
+ * a second or more on restic 0.14, which records no size in its snapshots) is measured while the restore already
+ * runs, if the target is new or empty: everything in it is then restic's. The free-space rule is the same, only
+ * applied a moment later: a snapshot that does not fit stops the restore, what it wrote is removed (the target too,
+ * when drkit made it), and the refusal is the error, as before. A restore that completed has fit, so a late size
+ * (or a failed measurement) no longer matters. A target holding files (--force) is measured first, as before: a
+ * refusal must not come after restic has replaced any of them.
+ */
 export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & { restoreTo: string }, io: CommandIO): Promise<Restored> {
   const target = options.restoreTo;
   const entries = await checkRestoreRequest(options);
   const { openResticRepository } = await import('../adapters/restic/index.js');
-  const restic = await openResticRepository({ repository: bundle.repository, password: { value: bundle.resticPassword }, env: bundle.env });
-  const chosen = await chooseOffsite(restic, options, io);
+  const repository = { repository: bundle.repository, password: { value: bundle.resticPassword }, env: bundle.env };
+  const restic = await openResticRepository(repository);
+  const listed = needsSnapshotListing({ canAsk: canAsk(io), snapshotGiven: options.snapshot !== undefined }) ? await chooseFromList(restic, options, io) : null;
+  const snapshot = listed?.snapshot ?? (options.snapshot === undefined ? 'latest' : checkSnapshotFlag(options.snapshot));
   const include = options.include ?? [];
-  const warning = checkFreeSpace({ target, needed: chosen.size, available: await freeBytes(target), partial: include.length > 0 }, formatBytes);
-  if (warning !== null) io.note(`warning: ${warning}`);
+  const verify = options.verify !== false;
+  const available = await freeBytes(target);
+  const fits = (size: number): void => {
+    const warning = checkFreeSpace({ target, needed: size, available, partial: include.length > 0 }, formatBytes);
+    if (warning !== null) io.note(`warning: ${warning}`);
+  };
+  const announce = (size: number): void => {
+    io.note(`restoring ${snapshot === 'latest' ? 'the newest snapshot' : `snapshot ${shortId(snapshot)}`} (${formatBytes(size)}) into ${target}${verify ? '; restic checks every file it writes' : ''}`);
+  };
+  const targetWasEmpty = entries === null || entries.length === 0;
+  const measuredAlongside = listed === null && targetWasEmpty;
+  let size: number | undefined = listed?.size;
+  if (!measuredAlongside) {
+    size ??= await sizeOf(restic, snapshot, options);
+    fits(size);
+  }
+  const made = firstMissingFolder(target);
   await makeFolder(target, '--restore-to');
   // what a --force restore finds there already, so the files restic writes can be told apart on 0.14
-  const bytesBefore = entries !== null && entries.length > 0 && !restic.features.restoreJson ? await folderBytes(target) : 0;
-  io.note(`restoring ${chosen.snapshot === 'latest' ? 'the newest snapshot' : `snapshot ${shortId(chosen.snapshot)}`} (${formatBytes(chosen.size)}) into ${target}; restic checks every file it writes`);
+  const bytesBefore = !targetWasEmpty && !restic.features.restoreJson ? await folderBytes(target) : 0;
+  if (size !== undefined) announce(size);
 
   const reporter = await restoreProgressReporter(io, 'restoring');
   // restic ≥ 0.16 counts for itself (and knows the total of an --include restore); 0.14 is measured
-  const total = include.length > 0 ? undefined : chosen.size;
   let samples: ProgressSample[] = [];
-  let measuredTotal = total;
+  let measuredTotal = include.length > 0 ? undefined : size;
   const started = Date.now();
   const record = (bytes: number, files?: { done?: number; total?: number }) => {
     const now = Date.now();
@@ -216,32 +260,60 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
   };
   const poller = pollWrittenBytes(target, bytesBefore, (bytes) => record(bytes));
   const restoreArgs = {
-    snapshot: chosen.snapshot, target, verify: true, ...(include.length > 0 ? { include } : {}),
-    ...(chosen.shown || options.host === undefined ? {} : { host: options.host }), ...(chosen.shown || options.path === undefined ? {} : { paths: options.path }),
+    snapshot, target, verify, ...(include.length > 0 ? { include } : {}),
+    ...(listed !== null || options.host === undefined ? {} : { host: options.host }), ...(listed !== null || options.path === undefined ? {} : { paths: options.path }),
   };
-  let result;
+  // the measurement alongside, each restic with its own stop: a refusal stops the restore, a completed restore the measurement
+  const stop = new AbortController();
+  const stopMeasuring = new AbortController();
+  const measured: { refusal: Error | null } = { refusal: null };
+  const sizer = measuredAlongside ? await openResticRepository(repository, { signal: stopMeasuring.signal }) : restic;
+  const measuring = measuredAlongside
+    ? sizeOf(sizer, snapshot, options).then((bytes) => {
+      fits(bytes);
+      size = bytes;
+      if (include.length === 0 && measuredTotal === undefined) measuredTotal = bytes;
+      announce(bytes);
+    }).catch((error: unknown) => { measured.refusal = error instanceof Error ? error : new Error(String(error)); stop.abort(); })
+    : Promise.resolve();
+  const restorer = measuredAlongside ? await openResticRepository(repository, { signal: stop.signal }) : restic;
+  let result: Awaited<ReturnType<Restic['restore']>> | undefined;
+  let failure: unknown = null;
   try {
-    result = await restic.restore(restoreArgs, (status) => {
+    result = await restorer.restore(restoreArgs, (status) => {
       if (status.totalBytes !== undefined && status.totalBytes > 0) measuredTotal = status.totalBytes;
       record(status.bytesRestored ?? 0, { ...(status.filesRestored === undefined ? {} : { done: status.filesRestored }), ...(status.totalFiles === undefined ? {} : { total: status.totalFiles }) });
     }, restic.features.restoreJson ? {} : { onSpawn: (pid) => poller.start(pid) });
   } catch (error) {
-    // the bar stops where it was: a failed restore never shows 100 %
-    await poller.stop();
-    reporter.finish(progressView(samples, measuredTotal));
-    throw explainFailedFiles(error, target);
+    failure = error;
   }
   await poller.stop();
+  if (result === undefined) {
+    // a restore that did not complete: the measurement's verdict (no room, no such snapshot) comes first
+    await measuring;
+    // the bar stops where it was: a failed restore never shows 100 %
+    reporter.finish(progressView(samples, measuredTotal));
+    if (measured.refusal !== null) {
+      // only a target that was new or empty is measured alongside: whatever is in it now, restic wrote
+      if (made !== null) rmSync(made, { recursive: true, force: true, maxRetries: 5 });
+      else for (const name of await readFolder(target).catch(() => [])) rmSync(join(target, name.name), { recursive: true, force: true, maxRetries: 5 });
+      throw measured.refusal;
+    }
+    throw explainFailedFiles(failure, target);
+  }
   if (result.errors.length > 0) {
     reporter.finish(progressView(samples, measuredTotal));
     throw new UserError('E_RESTORE_ERRORS', `restore wrote ${target}, but ${plural(result.errors.length, 'item')} failed: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}`, { hints: ['run the same command again into an empty folder; check free space'] });
   }
+  // a restore that completed has fit: a measurement still running is stopped, and what it says no longer matters
+  if (size === undefined) stopMeasuring.abort();
+  await measuring;
   // restic 0.14 says nothing at the end either: with every file written (at its full size), the folder tells
   const finalBytes = result.bytesRestored ?? measuredTotal ?? Math.max(0, (await folderBytes(target)) - bytesBefore);
   samples = addSample(samples, { atMs: Date.now() - started, bytes: finalBytes });
   reporter.finish(progressView(samples, measuredTotal ?? finalBytes, { finished: true }));
-  const snapshot = chosen.snapshot !== 'latest' ? chosen.snapshot : (result.snapshotShortId ?? 'latest');
-  return { target, snapshot, files: result.filesRestored, bytes: result.bytesRestored ?? finalBytes, folders: await foldersIn(target) };
+  const restoredSnapshot = snapshot !== 'latest' ? snapshot : (result.snapshotShortId ?? 'latest');
+  return { target, snapshot: restoredSnapshot, files: result.filesRestored, bytes: result.bytesRestored ?? finalBytes, folders: await foldersIn(target) };
 }
 
 /**
