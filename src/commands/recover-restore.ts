@@ -5,7 +5,8 @@
  * Order, so a mistake costs nothing: the flags and the target folder are checked before anything is typed or
  * fetched (a non-empty folder is refused without --force); then the snapshot is chosen (a list and a question
  * only on a terminal without --snapshot; otherwise `restic restore` resolves "latest" and the filters itself);
- * its size is checked against the free space of the target's file system; then the restore runs with progress;
+ * its size is checked against the free space of the target's file system (into a new or empty target while the
+ * restore already runs, see restoreOffsite: what a refusal stops is removed); the restore runs with progress;
  * and at the end the restorer is told where the files are (restic recreates full paths) and reads the owner's
  * notes from the bundle.
  */
