@@ -311,6 +311,8 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
   await measuring;
   // restic 0.14 says nothing at the end either: with every file written (at its full size), the folder tells
   const finalBytes = result.bytesRestored ?? measuredTotal ?? Math.max(0, (await folderBytes(target)) - bytesBefore);
+  // a restore quicker than its measurement is announced with what it wrote
+  if (size === undefined) announce(finalBytes);
   samples = addSample(samples, { atMs: Date.now() - started, bytes: finalBytes });
   reporter.finish(progressView(samples, measuredTotal ?? finalBytes, { finished: true }));
   const restoredSnapshot = snapshot !== 'latest' ? snapshot : (result.snapshotShortId ?? 'latest');
