@@ -248,20 +248,17 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   })();
   /*
    * restic check runs beside the rooms (a full restore does not wait for it) and so without restic's lock: its
-   * exclusive lock would shut out the room's `restic stats`, and their locks would make either fail. A writer
-   * beside an unlocked check (a backup, a prune) can make it see problems that are not there, never hide any: so
-   * an unlocked all-clear stands, and problems are confirmed by a locked check (waiting for the room's lock, if it
-   * holds one) before they are findings.
+   * exclusive lock would shut out the room's `restic stats` and `restic snapshots`, and their locks would make
+   * either fail. A writer beside an unlocked check (a backup, a prune) can make it see problems that are not
+   * there, never hide any: so an unlocked all-clear stands, and problems count only when a second check sees them
+   * too (a locked one could not get its lock while a room holds one).
    */
   const checking = listing.then(async ({ restic, latest, repositoryName }) => {
     const outcome: { check: DrillReport['check']; found: DrillFinding[] } = { check: 'not-run', found: [] };
     if (restic === null || latest === null) return outcome;
     try {
       let result = await restic.check({ noLock: true });
-      if (!result.ok) {
-        const locked = await openResticRepository(repositoryAccess, { retry: { attempts: 4, initialDelayMs: 2_000, factor: 2, maxDelayMs: 8_000 }, backendGiveUpMs: offsite.giveUpAfter });
-        result = await locked.check();
-      }
+      if (!result.ok) result = await restic.check({ noLock: true });
       outcome.check = result.ok ? 'ok' : 'problems';
       outcome.found.push(...checkFindings(result.problems, repositoryName));
     } catch (error) {

@@ -76,7 +76,7 @@ export interface CheckArgs {
   /**
    * `--no-lock`: check beside commands that take a lock (the drill's check runs while its room restores and
    * measures); a writer running at the same time can then make it report problems that are not there, so a caller
-   * confirms problems with a locked check (src/jobs/drill.ts)
+   * confirms problems with a second check (src/jobs/drill.ts)
    */
   noLock?: boolean;
 }
