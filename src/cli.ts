@@ -248,6 +248,35 @@ export async function buildProgram(): Promise<CommandType> {
   return program;
 }
 
+/**
+ * `drkit status`, `drkit status --json` and `--config PATH` (or `--config=PATH`), each at most once: the options
+ * commander would pass, without loading commander and building the command tree (about a third of status's
+ * start-up; monitoring runs it often). Anything else, `--help` or a mistake included, returns null and goes
+ * through commander, so help texts and usage errors stay commander's.
+ */
+function quickStatusOptions(args: readonly string[]): { json: boolean; config?: string } | null {
+  if (args[0] !== 'status') return null;
+  let json: boolean | undefined;
+  let config: string | undefined;
+  for (let index = 1; index < args.length; index++) {
+    const arg = args[index] ?? '';
+    if (arg === '--json' && json === undefined) {
+      json = true;
+    } else if (arg === '--config' && config === undefined) {
+      const value = args[index + 1];
+      // commander would take `--config --json` as the path "--json"; such corners are left to commander itself
+      if (value === undefined || value === '' || value.startsWith('-')) return null;
+      config = value;
+      index++;
+    } else if (arg.startsWith('--config=') && config === undefined && arg.length > '--config='.length) {
+      config = arg.slice('--config='.length);
+    } else {
+      return null;
+    }
+  }
+  return { json: json ?? false, ...(config === undefined ? {} : { config }) };
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
   const args = argv.slice(2);
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
@@ -256,6 +285,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   installExitHandlers();
   try {
+    const quickStatus = quickStatusOptions(args);
+    if (quickStatus !== null) {
+      await invoke(() => import('./commands/status.js'), quickStatus, quickStatus.json);
+      return;
+    }
     const { CommanderError } = await import('commander');
     const program = await buildProgram();
     try {
