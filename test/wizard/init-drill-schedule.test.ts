@@ -98,6 +98,11 @@ test('the monthly drill from the wizard: drill section, kit copy 0700/0600, the 
     assert.ok(onsiteFiles.some((file) => file.endsWith('.state/drkit/status.json')), 'the state folder is in the rsync snapshot');
     assert.ok(!onsiteFiles.some((file) => file.includes('.state/drkit/kit/')), 'rsync did not store the kit copy');
 
+    // the scheduled drill's own command (the unit's ExecStart) finds the kit through drill.kit, the copy's link
+    const drilled = await runCli(['drill', '--config', config, '--via', 'tool', '--sheets', '1,3', '--json'], { env });
+    assert.equal(drilled.exitStatus, 0, `${drilled.stderr}\n${drilled.stdout}`);
+    assert.equal((JSON.parse(drilled.stdout.split('\n').find((line) => line.includes('"message_type":"drill"')) ?? '{}') as { kitId?: string }).kitId, kitId);
+
     // a newer kit replaces the copy: the superseded sheets do not linger
     const newOut = join(root, 'kit-new');
     ok(await runCli(['kit', 'create', '--config', config, '--custodians', 'Ann,Ben', '--threshold', '2', '--out', newOut, '--supersedes', kitId], { env }), 'the new kit');
