@@ -110,6 +110,12 @@ test('the monthly drill from the wizard: drill section, kit copy 0700/0600, the 
     assert.deepEqual(readdirSync(join(state, 'kit')).sort(), ['current', newId].sort());
     assert.deepEqual(readdirSync(join(state, 'kit', newId)).sort(), ['guide.pdf', 'sheet-1.pdf', 'sheet-2.pdf']);
 
+    // drkit status still flags a drill older than drill.maxAge (the kit create above took longer than a second)
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/^drill:\n/m, 'drill:\n  maxAge: 1s\n'));
+    const stale = await runCli(['status', '--config', config], { env });
+    assert.equal(stale.exitStatus, 5, stale.stdout);
+    assert.match(stale.stdout, /last drill via tool: .*more than drill\.maxAge 1s: run drkit drill/);
+
     // the drill turned off: the copy goes, the config says so, the timer is no longer printed or installed
     const off = ok(await runCli(['init', '--answers', join(env.XDG_CONFIG_HOME, 'drkit', 'answers.yaml'), '--drill-schedule', 'none', '--yes'], { env }), 'init --drill-schedule none');
     assert.match(off.stderr, /removed the copy of the sheets kept for the monthly drill .*: the drill is off/);
