@@ -228,15 +228,15 @@ async function restoreAndCheck(restic: Restic, sampleSize: number | 'all', choic
   const latest = chosenSnapshot.listed;
   if (latest === undefined) throw new InternalError('the snapshot chooser returned no listed snapshot');
   const pool = reservoir<{ path: string; size: number }>(sampleSize === 'all' ? Number.MAX_SAFE_INTEGER : sampleSize, (bound) => randomInt(bound));
-  let canary: { path: string; size: number } | null = null;
+  const listed: { canary: { path: string; size: number } | null } = { canary: null };
   io.note(`listing snapshot ${latest.shortId} of ${latest.time}…`);
   await restic.listFiles(latest.id, (file) => {
-    if (basename(file.path) === CANARY_NAME) canary = file;
+    if (basename(file.path) === CANARY_NAME) listed.canary = file;
     else pool.offer(file);
   });
   const chosen = pool.items();
-  const canaryPath = (canary as { path: string; size: number } | null)?.path ?? null;
-  const needed = chosen.reduce((sum, file) => sum + file.size, 0) + ((canary as { size: number } | null)?.size ?? 0);
+  const canaryPath = listed.canary?.path ?? null;
+  const needed = chosen.reduce((sum, file) => sum + file.size, 0) + (listed.canary?.size ?? 0);
   phase('list');
 
   // the room is checked before anything is written: a full restore must not fill $TMPDIR (or the live USB's memory)

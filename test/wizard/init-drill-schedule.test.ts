@@ -98,12 +98,23 @@ test('the monthly drill from the wizard: drill section, kit copy 0700/0600, the 
     assert.ok(onsiteFiles.some((file) => file.endsWith('.state/drkit/status.json')), 'the state folder is in the rsync snapshot');
     assert.ok(!onsiteFiles.some((file) => file.includes('.state/drkit/kit/')), 'rsync did not store the kit copy');
 
+    // the scheduled drill's own command (the unit's ExecStart) finds the kit through drill.kit, the copy's link
+    const drilled = await runCli(['drill', '--config', config, '--via', 'tool', '--sheets', '1,3', '--json'], { env });
+    assert.equal(drilled.exitStatus, 0, `${drilled.stderr}\n${drilled.stdout}`);
+    assert.equal((JSON.parse(drilled.stdout.split('\n').find((line) => line.includes('"message_type":"drill"')) ?? '{}') as { kitId?: string }).kitId, kitId);
+
     // a newer kit replaces the copy: the superseded sheets do not linger
     const newOut = join(root, 'kit-new');
     ok(await runCli(['kit', 'create', '--config', config, '--custodians', 'Ann,Ben', '--threshold', '2', '--out', newOut, '--supersedes', kitId], { env }), 'the new kit');
     const newId = (JSON.parse(readFileSync(join(newOut, 'kit.json'), 'utf8')) as { kitId: string }).kitId;
     assert.deepEqual(readdirSync(join(state, 'kit')).sort(), ['current', newId].sort());
     assert.deepEqual(readdirSync(join(state, 'kit', newId)).sort(), ['guide.pdf', 'sheet-1.pdf', 'sheet-2.pdf']);
+
+    // drkit status still flags a drill older than drill.maxAge (the kit create above took longer than a second)
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/^drill:\n/m, 'drill:\n  maxAge: 1s\n'));
+    const stale = await runCli(['status', '--config', config], { env });
+    assert.equal(stale.exitStatus, 5, stale.stdout);
+    assert.match(stale.stdout, /last drill via tool: .*more than drill\.maxAge 1s: run drkit drill/);
 
     // the drill turned off: the copy goes, the config says so, the timer is no longer printed or installed
     const off = ok(await runCli(['init', '--answers', join(env.XDG_CONFIG_HOME, 'drkit', 'answers.yaml'), '--drill-schedule', 'none', '--yes'], { env }), 'init --drill-schedule none');

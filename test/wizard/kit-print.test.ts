@@ -13,6 +13,7 @@ import { ExitCode } from '../../src/errors.js';
 import { run, parsePrinters, parseRequestId, PRINT_ADVICE } from '../../src/commands/kit-print.js';
 import { typicalB2Bundle } from '../helpers/kit-fixtures.js';
 import { runCli } from '../helpers/cli.js';
+import { keepKitCopy } from '../../src/adapters/kit-store.js';
 import { captureIO } from '../commands/backup-io.js';
 import { cupsInstalled, printedJobs, startPrivateCups, type PrivateCups } from './cups.js';
 import { scriptedPrompter } from './scripted-prompter.js';
@@ -109,10 +110,18 @@ test('kit print --yes: the printer named, bytes as made; --delete waits for a ve
 
   const photo = join(work, 'sheet-photo');
   await runProgram('pdftoppm', ['-png', '-r', '150', '-f', '1', '-l', '1', '-singlefile', jobs[0]?.file ?? '', photo]);
-  const good = await runCli(['kit', 'print', dir, '--yes', '--printer', cups.printer, '--guide-copies', '0', '--photo', `${photo}.png`, '--delete'], { env });
+  // this setup's monthly drill keeps a copy of the kit (as kit create --config does with drill.schedule: monthly)
+  const state = join(work, 'state', 'drkit');
+  const kitId = (JSON.parse(readFileSync(join(dir, 'kit.json'), 'utf8')) as { kitId: string }).kitId;
+  const copy = keepKitCopy(state, kitId, dir);
+  const setupEnv = { ...env, XDG_STATE_HOME: join(work, 'state'), XDG_CONFIG_HOME: join(work, 'config') };
+  const good = await runCli(['kit', 'print', dir, '--yes', '--printer', cups.printer, '--guide-copies', '0', '--photo', `${photo}.png`, '--delete'], { env: setupEnv });
   assert.equal(good.exitStatus, 0, good.stderr);
   assert.match(good.stdout, /^valid share 1 of 3 of kit /m);
   assert.deepEqual(readdirSync(dir).sort(), ['checklist.pdf', 'guide.pdf', 'kit.json']);
+  // the output folder's copies are gone; the drill's is named, and stays
+  assert.match(good.stderr, new RegExp(`the monthly drill's copy of the sheets stays in ${copy} \\(private to you, left out of the backups\\)`));
+  assert.deepEqual(readdirSync(copy).sort(), ['guide.pdf', 'sheet-1.pdf', 'sheet-2.pdf', 'sheet-3.pdf']);
 
   const none = await runCli(['kit', 'print', dir, '--yes', '--printer', cups.printer], { env });
   assert.equal(none.exitStatus, 2);

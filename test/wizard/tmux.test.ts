@@ -188,9 +188,17 @@ test('drkit init in a pseudo-terminal: every prompt answered, files written with
       await term.waitFor(/valid share 4 of 5 of kit/, 60_000);
       await term.waitFor(/\? delete the 5 files holding shares/);
       await term.key('Enter');
+      // the monthly drill (chosen above) keeps its copy of the sheets: named, and turned off here
+      await term.waitFor(/\? keep that copy for the monthly drill\?/);
+      await term.type('n');
+      await term.key('Enter');
       const end = await term.waitFor(/EXIT=\d+/, 120_000);
       assert.match(end, /EXIT=0/, end);
+      assert.match(end, /turned\s+the\s+monthly\s+drill\s+off/);
       assert.deepEqual(readdirSync(join(box.env.HOME ?? '', 'drkit-kit')).sort(), ['checklist.pdf', 'guide.pdf', 'kit.json']);
+      assert.equal(existsSync(join(box.env.XDG_STATE_HOME ?? '', 'drkit', 'kit')), false, 'the drill\'s copy is deleted too');
+      const drillOff = parseConfig(readFileSync(join(box.env.XDG_CONFIG_HOME ?? '', 'drkit', 'config.yaml'), 'utf8'), 'config.yaml');
+      assert.equal(drillOff.drill?.schedule, 'none');
     }
     for (const line of (await term.screen()).split('\n')) assert.ok(line.length <= 80);
 
