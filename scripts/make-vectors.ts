@@ -50,20 +50,22 @@ function editLine(text: string, n: number, f: (line: string) => string): string 
 }
 
 /**
- * The combiner's last line is the SHA-256 of the lines above it: combine.py checks it before anything else, so a
- * mistyped combiner names itself rather than blaming a sheet. Editing templates/recover/combine.py needs this run.
+ * A combiner's last line is the SHA-256 of the lines above it: the combiner checks it before anything else, so a
+ * mistyped combiner names itself rather than blaming a sheet. combine.py (the full combiner, read from QR codes)
+ * carries all 64 hex digits, combine-short.py (typed from the listing) the first 16. Editing either needs this run.
  */
-function sealCombiner(): void {
-  const path = join(process.cwd(), 'templates', 'recover', 'combine.py');
+function sealCombiner(file: string, digits: number): void {
+  const path = join(process.cwd(), 'templates', 'recover', file);
   const source = readFileSync(path, 'utf8');
   const cut = source.lastIndexOf('\n#=');
   const body = cut < 0 ? source.replace(/\n*$/, '\n') : source.slice(0, cut + 1);
-  const sealed = `${body}#=${createHash('sha256').update(body).digest('hex')}\n`;
+  const sealed = `${body}#=${createHash('sha256').update(body).digest('hex').slice(0, digits)}\n`;
   if (sealed !== source) writeFileSync(path, sealed);
 }
 
 async function main(): Promise<void> {
-  sealCombiner();
+  sealCombiner('combine.py', 64);
+  sealCombiner('combine-short.py', 16);
   mkdirSync(dir, { recursive: true });
   for (const file of readdirSync(dir)) if (file.endsWith('.json')) rmSync(join(dir, file));
   const made = new Map<string, Kit>();

@@ -20,7 +20,12 @@ export function packageRoot(): string {
   return dir;
 }
 
-/** The printed combiner's source, as shipped. */
+/** The printed combiner's source, as shipped: the full combiner, printed as QR codes. */
 export function combinerPath(): string {
   return join(packageRoot(), 'templates', 'recover', 'combine.py');
+}
+
+/** The short combiner's source: the guide's typed listing. */
+export function shortCombinerPath(): string {
+  return join(packageRoot(), 'templates', 'recover', 'combine-short.py');
 }

@@ -9,7 +9,7 @@
  *   secret.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { canaryText, type KitRecord } from '../core/kit-record.js';
 import { readState, updateState } from './state.js';
@@ -76,4 +76,77 @@ export async function recordKit(stateDir: string, record: KitRecord): Promise<vo
   const file = canaryFile(stateDir);
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileAtomic(file, canaryText(record.kitId, record.createdOn));
+}
+
+/**
+ * The kit copy a scheduled drill uses (config `drill.schedule: monthly`): the sheet PDFs and the guide, kept in the
+ * setup's private state folder, `<state>/kit/<kit id>/` (0700, files 0600), never in the kit's output folder. The
+ * secrets file beside the config holds the same credentials, so the copy exposes nothing the machine does not
+ * already hold; the printed sheets stay the only copy that survives the machine. The backups exclude the whole
+ * `<state>/kit` folder (src/commands/backup.ts): the shares must not travel to the onsite disk or offsite.
+ *
+ * `<state>/kit/current` is a link to the newest kit's folder, so the config's `drill.kit` names one path that
+ * stays right when a new kit replaces the copy; the old kit's folder goes at once (superseded sheets must not
+ * linger).
+ */
+export function kitCopyRoot(stateDir: string): string {
+  return join(stateDir, 'kit');
+}
+
+/** The stable path of the kept copy (a link to `<state>/kit/<kit id>`): what `drill.kit` names. */
+export function kitCopyLink(stateDir: string): string {
+  return join(kitCopyRoot(stateDir), 'current');
+}
+
+/** the files of a PDF kit a drill reads: every sheet and the guide */
+const DRILL_FILE = /^(sheet-\d+\.pdf|guide\.pdf)$/;
+
+/**
+ * Copies the drill's files of the kit in `fromDir` to `<state>/kit/<kit id>/` (0700, files 0600), points
+ * `current` at it and removes every other kit's copy. Returns the copy's folder.
+ */
+export function keepKitCopy(stateDir: string, kitId: string, fromDir: string): string {
+  const root = kitCopyRoot(stateDir);
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  chmodSync(root, 0o700);
+  const folder = join(root, kitId);
+  const staging = join(root, `.${kitId}.tmp`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { mode: 0o700 });
+  try {
+    for (const name of readdirSync(fromDir).filter((entry) => DRILL_FILE.test(entry))) {
+      copyFileSync(join(fromDir, name), join(staging, name));
+      chmodSync(join(staging, name), 0o600);
+    }
+    rmSync(folder, { recursive: true, force: true });
+    renameSync(staging, folder);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  const link = kitCopyLink(stateDir);
+  const linkStaging = `${link}.tmp`;
+  rmSync(linkStaging, { force: true });
+  symlinkSync(kitId, linkStaging);
+  renameSync(linkStaging, link);
+  for (const entry of readdirSync(root)) if (entry !== kitId && entry !== 'current') rmSync(join(root, entry), { recursive: true, force: true });
+  return folder;
+}
+
+/** The kept copy's folder (`<state>/kit/<kit id>`) when there is one with a guide and a sheet; null otherwise. */
+export function keptKitCopy(stateDir: string): string | null {
+  try {
+    const folder = join(kitCopyRoot(stateDir), readlinkSync(kitCopyLink(stateDir)));
+    const names = readdirSync(folder);
+    return names.includes('guide.pdf') && names.some((name) => /^sheet-\d+\.pdf$/.test(name)) ? folder : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Removes the kept copy (every kit's); returns true when there was one. */
+export function removeKitCopy(stateDir: string): boolean {
+  const root = kitCopyRoot(stateDir);
+  if (!existsSync(root)) return false;
+  rmSync(root, { recursive: true, force: true });
+  return true;
 }

@@ -30,7 +30,7 @@ import { acquireLock, type HeldLock } from '../adapters/lock.js';
 import { ping } from '../adapters/healthcheck.js';
 import { redactRepository, redactText } from '../core/redact.js';
 import type { RecordJob, RunRecord } from '../core/status.js';
-import { existingCanary } from '../adapters/kit-store.js';
+import { existingCanary, kitCopyRoot } from '../adapters/kit-store.js';
 import type { JobResult, Reporter } from '../jobs/types.js';
 import { runHooks } from '../jobs/hooks.js';
 import type { JobHooks } from '../config/types.js';
@@ -76,6 +76,14 @@ function selectJobs(config: Config, which: BackupOptions['job']): RunnableJob[] 
   return (['onsite', 'offsite'] as const).filter((job) => config[job] !== undefined);
 }
 
+/**
+ * What both backups leave out: the config's `exclude`, and the kit copy a scheduled drill uses (its shares must not
+ * travel to the onsite disk or offsite, src/adapters/kit-store.ts), wherever the sources put the state folder.
+ */
+export function backupExcludes(config: Config): string[] {
+  return [...config.exclude, kitCopyRoot(stateDir(config.file))];
+}
+
 /** the kit's canary goes into every snapshot once a kit exists (src/adapters/kit-store.ts) */
 const canaryOf = (dir: string): { canary?: string } => {
   const canary = existingCanary(dir);
@@ -107,7 +115,7 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
       const { runOnsiteSnapshot } = await import('../jobs/onsite.js');
       const result = await runOnsiteSnapshot({
         target: onsite.target, expectedMarker: state.onsite.markerId, host: config.host, sources: config.sources,
-        excludes: config.exclude, keep: onsite.keep, ...(onsite.ssh ? { ssh: onsite.ssh } : {}),
+        excludes: backupExcludes(config), keep: onsite.keep, ...(onsite.ssh ? { ssh: onsite.ssh } : {}),
         ...(typeof onsite.removable === 'string' ? { mountPoint: onsite.removable } : {}), ...canaryOf(stateDir(config.file)),
       }, reporter, signal);
       return { result, reported: true };
@@ -137,7 +145,7 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
     }
     const [{ runOffsiteBackup }, { drkitCacheDir }] = await Promise.all([import('../jobs/offsite.js'), import('../adapters/restic/known.js')]);
     const result = await runOffsiteBackup({
-      ...repository, cache: drkitCacheDir(stateDir(config.file)), sources: config.sources, excludes: config.exclude, keep: offsite.keep, host: config.host, tags: offsite.tags,
+      ...repository, cache: drkitCacheDir(stateDir(config.file)), sources: config.sources, excludes: backupExcludes(config), keep: offsite.keep, host: config.host, tags: offsite.tags,
       ...canaryOf(stateDir(config.file)), previousRunDied,
     }, reporter, signal, runtime);
     return { result, reported: true };

@@ -25,12 +25,15 @@ import { openEnvelope } from '../core/envelope.js';
 import { combineKit, type NamedText } from '../core/kit.js';
 import { redactRepository } from '../core/redact.js';
 import { decodeShareBytes, formatKitId, parseShareText } from '../core/share.js';
-import { DrkitError, ExitCode, ToolError, UserError } from '../errors.js';
+import { DrkitError, ExitCode, InternalError, ToolError, UserError } from '../errors.js';
 import type { Restic } from '../adapters/restic/index.js';
 import { envelopeTextFromQr, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromQr } from '../core/readback.js';
 import { formatBytes } from '../ui/format.js';
 import type { CommandIO } from '../ui/io.js';
 import { readFiles, typeKit } from './recover.js';
+import { canAsk, chooseSnapshot, restoreWithProgress, type SnapshotChoiceOptions } from './snapshot-restore.js';
+import { folderBytes, folderEntries, freeBytes } from '../adapters/restore-target.js';
+import { checkFreeSpace, checkPathFilters, checkSnapshotFlag, nonEmptyTargetError } from '../core/restore.js';
 
 export interface DrillLiveOptions {
   from?: string[];
@@ -38,6 +41,15 @@ export interface DrillLiveOptions {
   stdin: boolean;
   sample?: number | 'all';
   out?: string;
+  /** the snapshot choice, as recover takes it (./snapshot-restore.ts) */
+  snapshot?: string;
+  host?: string;
+  path?: string[];
+  /** where the sample is restored (default: a scratch folder under $TMPDIR); refused when it holds files, without force */
+  restoreTo?: string;
+  force?: boolean;
+  /** keep the restored files in restoreTo at the end */
+  keep?: boolean;
   json: boolean;
 }
 
@@ -49,6 +61,8 @@ export const CERTIFICATE_BASE = 'drill-certificate';
 const MAX_FINDINGS = 6;
 const MAX_FINDING_CHARS = 280;
 const MAX_STUCK_CHARS = 480;
+/** errors of the snapshot choice (flags, the question): refused like any bad input, not a drill's finding */
+const CHOICE_ERRORS = new Set(['E_RESTIC_NO_SNAPSHOT', 'E_USAGE', 'E_INPUT_ENDED']);
 
 function cut(text: string, chars: number): string {
   return text.length <= chars ? text : `${text.slice(0, chars - 1)}…`;
@@ -113,12 +127,8 @@ export async function readQrLines(io: CommandIO): Promise<{ shares: NamedText[];
   return { shares: [...shares.entries()].map(([number, share]) => ({ name: `share ${number} (QR)`, text: shareTextFromQr(share.payload) })), envelope };
 }
 
-function ttyIn(io: CommandIO): boolean {
-  return io.interactive && !io.jsonMode && io.stdin !== undefined && (io.stdin as { isTTY?: boolean }).isTTY === true;
-}
-
 async function askStuck(io: CommandIO): Promise<string> {
-  if (!ttyIn(io) || io.stdin === undefined) return '';
+  if (!canAsk(io) || io.stdin === undefined) return '';
   const reader = createInterface({ input: io.stdin, terminal: false });
   io.stderr.write('where did you get stuck, if anywhere? (one line for the owner; Enter: nowhere): ');
   const lines = reader[Symbol.asyncIterator]();
@@ -166,33 +176,85 @@ interface Reached {
   canaryFound: string | null;
 }
 
-/** The newest snapshot listed, a sample restored with --verify into a scratch folder, restic check. */
-async function restoreAndCheck(restic: Restic, sampleSize: number | 'all', findings: { code: string; message: string }[], phase: (name: CertificatePhase['name']) => void, io: CommandIO): Promise<Reached> {
-  const snapshots = await restic.snapshots();
-  const latest = [...snapshots].sort((a, b) => Date.parse(a.time) - Date.parse(b.time)).at(-1);
-  if (latest === undefined) throw new UserError('E_RESTORE_EMPTY', `the repository at ${restic.displayName} holds no snapshot`, { hints: ['the offsite backup never ran, or this is another repository'] });
+/** Where the sample goes: a named folder (checked before anyone types) or a scratch folder under $TMPDIR. */
+interface RestorePlace {
+  /** --restore-to, resolved; null: a scratch folder */
+  named: string | null;
+  /** what the named folder held before the drill (null: it does not exist yet) */
+  entries: string[] | null;
+  keep: boolean;
+}
+
+/**
+ * The folder the restore writes into, made and registered for removal on every exit (SIGINT and SIGTERM too,
+ * src/adapters/cleanup.ts): a scratch folder is named for this process, so what a killed run leaves the next
+ * drkit run removes; a named folder made here goes whole; in a named folder that was there, only the top folders
+ * the restore creates (restic recreates full paths: /home/ann/x lands in DIR/home/ann/x) go, never what was there.
+ */
+async function prepareTarget(place: RestorePlace, tops: readonly string[]): Promise<{ target: string; remove: () => Promise<string[]>; kept: string[] }> {
+  if (place.named === null) {
+    const scratch = join(tmpdir(), ownedTempName(TEMP_PREFIX.liveDrill));
+    await mkdir(scratch, { mode: 0o700 });
+    const release = registerCleanupPath(scratch);
+    return { target: scratch, kept: [], remove: async () => { await rm(scratch, { recursive: true, force: true, maxRetries: 5 }); release(); return [scratch]; } };
+  }
+  const target = place.named;
+  const paths = place.entries === null ? [target] : tops.filter((top) => !(place.entries ?? []).includes(top)).map((top) => join(target, top));
+  const kept = place.entries === null ? [] : tops.filter((top) => (place.entries ?? []).includes(top)).map((top) => join(target, top));
+  const releases = place.keep ? [] : paths.map((path) => registerCleanupPath(path));
+  if (place.entries === null) await mkdir(target, { recursive: true, mode: 0o700 });
+  return {
+    target, kept,
+    remove: async () => {
+      if (place.keep) return [];
+      for (const path of paths) await rm(path, { recursive: true, force: true, maxRetries: 5 });
+      for (const release of releases) release();
+      return paths;
+    },
+  };
+}
+
+/** The first folder of each absolute path: what a restore creates at the top of its target. */
+function topNames(paths: readonly string[]): string[] {
+  return [...new Set(paths.map((path) => path.split('/').find((part) => part !== '') ?? '').filter((name) => name !== ''))];
+}
+
+/**
+ * The snapshot chosen as recover chooses it (a list and a question on a terminal, else --snapshot or the
+ * newest), a sample of its files restored with --verify and progress into the target, restic check.
+ */
+async function restoreAndCheck(restic: Restic, sampleSize: number | 'all', choice: SnapshotChoiceOptions, place: RestorePlace, findings: { code: string; message: string }[], phase: (name: CertificatePhase['name']) => void, io: CommandIO): Promise<Reached> {
+  const chosenSnapshot = await chooseSnapshot(restic, choice, io, { measure: false, listed: true });
+  const latest = chosenSnapshot.listed;
+  if (latest === undefined) throw new InternalError('the snapshot chooser returned no listed snapshot');
   const pool = reservoir<{ path: string; size: number }>(sampleSize === 'all' ? Number.MAX_SAFE_INTEGER : sampleSize, (bound) => randomInt(bound));
-  let canaryPath: string | null = null;
+  let canary: { path: string; size: number } | null = null;
   io.note(`listing snapshot ${latest.shortId} of ${latest.time}…`);
   await restic.listFiles(latest.id, (file) => {
-    if (basename(file.path) === CANARY_NAME) canaryPath = file.path;
+    if (basename(file.path) === CANARY_NAME) canary = file;
     else pool.offer(file);
   });
   const chosen = pool.items();
+  const canaryPath = (canary as { path: string; size: number } | null)?.path ?? null;
+  const needed = chosen.reduce((sum, file) => sum + file.size, 0) + ((canary as { size: number } | null)?.size ?? 0);
   phase('list');
 
-  // named for this process: what a killed run leaves, the next drkit run removes (src/adapters/cleanup.ts)
-  const scratch = join(tmpdir(), ownedTempName(TEMP_PREFIX.liveDrill));
-  await mkdir(scratch, { mode: 0o700 });
-  const release = registerCleanupPath(scratch);
+  // the room is checked before anything is written: a full restore must not fill $TMPDIR (or the live USB's memory)
+  const where = place.named ?? tmpdir();
+  checkFreeSpace({ target: where, needed, available: await freeBytes(where), partial: false }, formatBytes);
+  const prepared = await prepareTarget(place, topNames([...latest.paths, ...(canaryPath === null ? [] : [canaryPath])]));
+  const target = prepared.target;
   let resticVerify: Reached['resticVerify'] = 'passed';
   let canaryFound: string | null = null;
   const absent: string[] = [];
   try {
     const include = sampleSize === 'all' ? [] : [...chosen.map((file) => file.path), ...(canaryPath === null ? [] : [canaryPath])].map(includePattern);
-    io.note(`restoring ${sampleSize === 'all' ? 'every file' : `${chosen.length} random files`} (${formatBytes(chosen.reduce((sum, file) => sum + file.size, 0))}) into a scratch folder; restic checks every file it writes`);
+    const into = place.named === null ? 'a scratch folder (removed at the end)' : place.keep ? `${target} (kept at the end)` : `${target} (removed at the end)`;
+    io.note(`restoring ${sampleSize === 'all' ? 'every file' : `${chosen.length} random files`} (${formatBytes(needed)}) of snapshot ${latest.shortId} into ${into}; restic checks every file it writes`);
+    // with --force, what the folder held is not counted as restored (restic 0.14 is measured from outside)
+    const bytesBefore = place.entries !== null && place.entries.length > 0 && !restic.features.restoreJson ? await folderBytes(target) : 0;
     try {
-      const result = await restic.restore({ snapshot: latest.id, target: scratch, verify: true, ...(include.length > 0 ? { include } : {}) });
+      const { result } = await restoreWithProgress(restic, { args: { snapshot: latest.id, target, verify: true, ...(include.length > 0 ? { include } : {}) }, total: needed, bytesBefore, label: 'restoring' }, io);
       if (result.errors.length > 0) {
         resticVerify = 'failed';
         findings.push({ code: 'E_RESTORE_ERRORS', message: `${result.errors.length} files failed to restore: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}` });
@@ -204,14 +266,18 @@ async function restoreAndCheck(restic: Restic, sampleSize: number | 'all', findi
     }
     // restic verified what it wrote; that every chosen file was written, at its listed size, is checked here
     for (const file of chosen) {
-      const size = await lstat(join(scratch, file.path)).then((stats) => (stats.isFile() ? stats.size : null), () => null);
+      const size = await lstat(join(target, file.path)).then((stats) => (stats.isFile() ? stats.size : null), () => null);
       if (size !== file.size) absent.push(file.path);
     }
     if (absent.length > 0) findings.push({ code: 'E_NOT_RESTORED', message: `${absent.length} of the ${chosen.length} files did not come back whole: ${absent.slice(0, 3).join(', ')}` });
-    if (canaryPath !== null) canaryFound = await readFile(join(scratch, canaryPath), 'utf8').catch(() => null);
+    if (canaryPath !== null) canaryFound = await readFile(join(target, canaryPath), 'utf8').catch(() => null);
   } finally {
-    await rm(scratch, { recursive: true, force: true, maxRetries: 5 });
-    release();
+    const removed = await prepared.remove();
+    if (place.named !== null && !io.jsonMode) {
+      if (place.keep) io.note(`the restored files are kept in ${target}`);
+      else if (removed.length > 0) io.note(`removed the restored files (${removed.join(', ')})`);
+      for (const path of prepared.kept) io.note(`note: ${path} was there before the drill: the files restored into it are left there`);
+    }
   }
   phase('restore');
   io.note('running restic check…');
@@ -236,9 +302,20 @@ export async function runLive(options: DrillLiveOptions, io: CommandIO): Promise
   }
   if (options.stdin && options.from !== undefined) throw new UserError('E_USAGE', '--stdin reads the QR codes from stdin: leave out --from and --envelope');
   if (typeof options.sample === 'number' && options.sample < 1) throw new UserError('E_USAGE', '--sample must be at least 1, or all', { hints: ['--sample 300 restores and checks 300 random files; --sample all restores everything'] });
+  if (options.snapshot !== undefined) checkSnapshotFlag(options.snapshot);
+  checkPathFilters(options.path ?? []);
+  if (options.keep === true && options.restoreTo === undefined) {
+    throw new UserError('E_USAGE', '--keep keeps the restored files: name the folder for them with --restore-to DIR', { hints: ['drkit drill --live --sample all --restore-to /media/ann/DISK/drill --keep'] });
+  }
   const outDir = resolve(options.out ?? '.');
-  // where the certificate goes is checked before anyone types a share
+  // where the certificate and the restore go is checked before anyone types a share
   await assertWritableFolder(outDir, '--out');
+  const place: RestorePlace = { named: options.restoreTo === undefined ? null : resolve(options.restoreTo), entries: null, keep: options.keep === true };
+  if (place.named !== null) {
+    await assertWritableFolder(place.named, '--restore-to');
+    place.entries = await folderEntries(place.named, '--restore-to');
+    if (place.entries !== null && place.entries.length > 0 && options.force !== true) throw nonEmptyTargetError(place.named, place.entries);
+  }
   const phases: CertificatePhase[] = [];
   let phaseStart = Date.now();
   const phase = (name: CertificatePhase['name']) => { const now = Date.now(); phases.push({ name, ms: now - phaseStart }); phaseStart = now; };
@@ -260,8 +337,18 @@ export async function runLive(options: DrillLiveOptions, io: CommandIO): Promise
     const { openResticRepository } = await import('../adapters/restic/index.js');
     const restic = await openResticRepository({ repository: bundle.repository, password: { value: bundle.resticPassword }, env: bundle.env });
     resticVersion = `${restic.version.major}.${restic.version.minor}.${restic.version.patch}`;
-    reached = await restoreAndCheck(restic, sampleSize, findings, phase, io);
+    const choice: SnapshotChoiceOptions = { ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }), ...(options.host === undefined ? {} : { host: options.host }), ...(options.path === undefined ? {} : { path: options.path }) };
+    reached = await restoreAndCheck(restic, sampleSize, choice, place, findings, phase, io);
   } catch (error) {
+    // a snapshot flag that names nothing, or the question's input that ended, is the person's to correct: refused, no certificate
+    const filtered = options.host !== undefined || options.path !== undefined;
+    if (error instanceof UserError && (CHOICE_ERRORS.has(error.code) || (error.code === 'E_RESTORE_EMPTY' && filtered))) throw error;
+    // no room for the restore is this computer's problem, not the backup's: refused, no certificate
+    if (error instanceof UserError && error.code === 'E_NO_SPACE') {
+      throw new UserError('E_NO_SPACE', error.message, {
+        hints: ['restore onto an external disk: --restore-to a folder under /media/ (a live USB keeps files in memory)', 'or restore a smaller sample: --sample 300'], ...(error.details === undefined ? {} : { details: error.details }),
+      });
+    }
     // the kit opened but the repository could not be reached or read: that is the drill's finding, on the certificate
     if (!(error instanceof UserError || error instanceof ToolError)) throw error;
     findings.push({ code: error.code, message: error.message });

@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
 import { recordDrill } from '../adapters/state.js';
+import { keptKitCopy } from '../adapters/kit-store.js';
 import { loadConfig } from '../config/load.js';
 import { defaultConfigPath, stateDir } from '../adapters/paths.js';
 import { parseSheetList } from '../core/drill-verdict.js';
@@ -30,6 +31,12 @@ export interface DrillOptions {
   stdin: boolean;
   out?: string;
   record?: string;
+  snapshot?: string;
+  host?: string;
+  path?: string[];
+  restoreTo?: string;
+  force?: boolean;
+  keep?: boolean;
 }
 
 function records(report: DrillReport): DrillRecord[] {
@@ -68,6 +75,8 @@ async function runLiveOrRecord(options: DrillOptions, io: CommandIO): Promise<nu
   return live.runLive({
     ...(options.from === undefined ? {} : { from: options.from }), ...(options.envelope === undefined ? {} : { envelope: options.envelope }), stdin: options.stdin,
     ...(options.sample === undefined ? {} : { sample: options.sample }), ...(options.out === undefined ? {} : { out: options.out }), json: options.json,
+    ...(options.snapshot === undefined ? {} : { snapshot: options.snapshot }), ...(options.host === undefined ? {} : { host: options.host }), ...(options.path === undefined ? {} : { path: options.path }),
+    ...(options.restoreTo === undefined ? {} : { restoreTo: options.restoreTo }), force: options.force === true, keep: options.keep === true,
   }, io);
 }
 
@@ -88,7 +97,9 @@ export function renderDrill(report: DrillReport): string[] {
 
 export async function run(options: DrillOptions, io: CommandIO): Promise<number> {
   if (options.live || options.record !== undefined) return runLiveOrRecord(options, io);
-  const liveOnly = [options.from === undefined ? '' : '--from', options.envelope === undefined ? '' : '--envelope', options.stdin ? '--stdin' : '', options.out === undefined ? '' : '--out'].filter(Boolean);
+  const liveOnly = [options.from === undefined ? '' : '--from', options.envelope === undefined ? '' : '--envelope', options.stdin ? '--stdin' : '', options.out === undefined ? '' : '--out',
+    options.snapshot === undefined ? '' : '--snapshot', options.host === undefined ? '' : '--host', options.path === undefined ? '' : '--path',
+    options.restoreTo === undefined ? '' : '--restore-to', options.force === true ? '--force' : '', options.keep === true ? '--keep' : ''].filter(Boolean);
   if (liveOnly.length > 0) throw new UserError('E_USAGE', `${liveOnly.join(', ')} ${liveOnly.length === 1 ? 'belongs' : 'belong'} to the live drill`, { hints: ['add --live: drkit drill --live --from sheet-1.pdf --from sheet-3.pdf --envelope sheet-1.pdf'] });
   if (options.sample === 'all') return run({ ...options, sample: undefined }, io);
   const configPath = resolve(options.config ?? defaultConfigPath());
@@ -96,12 +107,13 @@ export async function run(options: DrillOptions, io: CommandIO): Promise<number>
   // a full drill includes the onsite copy when one is configured; --onsite drills it alone
   const offsite = !options.onsite;
   const onsite = options.onsite || (config.onsite !== undefined && options.via === 'both' && options.sample === undefined);
-  const kitDir = options.kit ?? config.drill?.kit;
+  const state = stateDir(configPath);
+  // drill.schedule monthly without drill.kit: the kit copy kit create --config keeps (src/adapters/kit-store.ts)
+  const kitDir = options.kit ?? config.drill?.kit ?? (config.drill?.schedule === 'monthly' ? keptKitCopy(state) ?? undefined : undefined);
   if (offsite && kitDir === undefined) {
     throw new UserError('E_USAGE', 'drill needs --kit DIR: the folder with the kit\'s sheet PDFs and guide.pdf', { hints: ['drkit drill --kit ~/kit (the folder kit create wrote), or set drill.kit in the config'] });
   }
   if (options.sample !== undefined && options.sample < 1) throw new UserError('E_USAGE', '--sample must be at least 1', { hints: ['--sample 100 restores and checks 100 random files'] });
-  const state = stateDir(configPath);
   const sheets = options.sheets === undefined ? undefined : parseSheetList(options.sheets, 15);
   const report = await runDrill({
     config, kitDir: kitDir ?? '', offsite, ...(sheets === undefined ? {} : { sheets }), via: options.via, ...(options.sample === undefined ? {} : { sample: options.sample }),

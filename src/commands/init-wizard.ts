@@ -18,7 +18,8 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { CommandIO } from '../ui/io.js';
 import { DrkitError, ExitCode, UserError } from '../errors.js';
-import { defaultConfigPath } from '../adapters/paths.js';
+import { defaultConfigPath, stateDir } from '../adapters/paths.js';
+import { kitCopyLink, kitCopyRoot, removeKitCopy } from '../adapters/kit-store.js';
 import { parseConfig } from '../config/load.js';
 import { configSchema } from '../config/schema.js';
 import { readSecretsFile } from '../adapters/secrets.js';
@@ -115,7 +116,7 @@ function summary(interactive: boolean, draft: Draft, outcome: WizardOutcome, con
     if (draft.keyId !== undefined) lines.push(`  key id:      ${maskId(draft.keyId)}  (secret key set)`);
     lines.push(`  password:    ${outcome.passwordGenerated ? (interactive ? 'generated (shown above)' : 'generated (in the secrets file only)') : draft.passwordMode === 'keep' ? 'kept' : 'as typed'}`);
     lines.push(`  secrets:     ${secretsPath ?? ''} (mode 0600)`);
-    lines.push(`  drill:       ${draft.drillSchedule ?? 'none'}`);
+    lines.push(`  drill:       ${draft.drillSchedule === 'monthly' ? `monthly, on a copy of the sheets kept in ${kitCopyRoot(stateDir(configPath))} (0700, left out of the backups)` : (draft.drillSchedule ?? 'none')}`);
     const custodians = draft.custodians ?? [];
     const k = Number(draft.threshold ?? 0);
     lines.push(`  kit:         ${draft.owner ?? ''}'s kit, any ${k} of ${custodians.length} sheets open it`);
@@ -190,7 +191,7 @@ export async function run(options: InitWizardOptions, io: CommandIO, deps: Wizar
   const repository = repositoryOf(draft);
   const secretsFile = existing.secretsPath ?? join(dirname(configPath), 'secrets', 'secrets.env');
   const secretsSetting = existing.secretsSetting ?? (isAbsolute(relative(dirname(configPath), secretsFile)) ? secretsFile : relative(dirname(configPath), secretsFile));
-  const plan = configText(draft, repository, repository === undefined ? undefined : secretsSetting, existing.configText, drillScheduleSupported());
+  const plan = configText(draft, repository, repository === undefined ? undefined : secretsSetting, existing.configText, drillScheduleSupported(), kitCopyLink(stateDir(configPath)));
   parseConfig(plan.text, configPath);
   const secrets = repository === undefined ? null : secretsText(draft, existing.secrets);
   for (const line of summary(prompter !== null, draft, outcome, configPath, repository === undefined ? undefined : secretsFile, plan.removed, secrets?.keptUnused ?? [])) say(line);
@@ -206,6 +207,10 @@ export async function run(options: InitWizardOptions, io: CommandIO, deps: Wizar
   });
   say(`wrote ${configPath}${secrets === null ? '' : ` and ${secretsFile}`}`);
   if (secrets?.credentialsChanged) say('note: the credentials changed, so a printed kit made before no longer opens this repository: make a new kit (drkit kit create)');
+  // the drill turned off (or no offsite to drill): the sheets kept for it go
+  if (draft.drillSchedule !== 'monthly' || repository === undefined) {
+    if (removeKitCopy(stateDir(configPath))) say(`removed the copy of the sheets kept for the monthly drill (${kitCopyRoot(stateDir(configPath))}): the drill is off`);
+  }
 
   const init = await import('./init.js');
   const provisioned = await init.run({ config: configPath, yes: true, json: io.jsonMode }, io);
@@ -220,9 +225,11 @@ async function followUps(answers: AnswersFile | undefined, draft: Draft, configP
     return prompter.confirm({ message, default: fallback });
   };
   let exitCode: number = ExitCode.ok;
+  let scheduled = false;
   if (await offer('schedule', 'install the timers that run the backups by themselves?', true)) {
     const schedule = await import('./schedule.js');
     await schedule.run({ action: 'install', config: configPath, json: io.jsonMode }, io);
+    scheduled = true;
   }
   let backedUp = false;
   if (await offer('backup', 'run the first backup now?', true)) {
@@ -243,6 +250,12 @@ async function followUps(answers: AnswersFile | undefined, draft: Draft, configP
       }, io);
       if (made !== ExitCode.ok) return made;
       kitDir = out;
+      if (scheduled && draft.drillSchedule === 'monthly') {
+        // the timers went in before the kit existed: the drill's timer needs the kit copy kit create just kept
+        say('adding the monthly drill\'s timer, now that its copy of the kit exists');
+        const schedule = await import('./schedule.js');
+        await schedule.run({ action: 'install', config: configPath, json: io.jsonMode }, io);
+      }
       if (backedUp) {
         // the kit made its canary just now: the offsite copy carries it from the next backup on, and the drill
         // checks that it comes back (an incremental backup of unchanged files costs seconds)
@@ -267,7 +280,7 @@ async function followUps(answers: AnswersFile | undefined, draft: Draft, configP
   if (kitDir !== undefined) {
     if (prompter !== null && await prompter.confirm({ message: 'print the kit now?', default: true })) {
       const kitPrint = await import('./kit-print.js');
-      const printed = await kitPrint.run({ dir: kitDir, json: io.jsonMode }, io, { prompter });
+      const printed = await kitPrint.run({ dir: kitDir, config: configPath, json: io.jsonMode }, io, { prompter });
       if (printed !== ExitCode.ok) return printed;
     } else {
       say(`next: print the kit with drkit kit print ${kitDir}`);

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { BundleInput } from '../core/bundle.js';
-import { canaryText, type KitRecord } from '../core/kit-record.js';
+import { canaryText, DRILL_COPY_REASON, type KitRecord } from '../core/kit-record.js';
 import { kitFingerprint } from '../core/kit-fingerprint.js';
 import type { Kit } from '../core/kit.js';
 import { UserError } from '../errors.js';
@@ -27,7 +27,14 @@ export interface PreparedBundle {
   canaryFor(kit: Kit): { path: string; text: string } | undefined;
   /** records the published kit in the status file and points the canary at it (--config kits only) */
   recordKit(kit: Kit): Promise<void>;
+  /**
+   * After the kit is published (--config kits only): with `drill.schedule: monthly` a PDF kit's sheets and guide
+   * are copied for the scheduled drill into the state folder (src/adapters/kit-store.ts); any older kit's copy goes.
+   * Returns the lines to tell the owner.
+   */
+  keepDrillCopy(kit: Kit, outDir: string, format: 'pdf' | 'text'): string[];
 }
+
 
 /** Loads or builds the bundle and checks it against the repository; nothing is written before `recordKit`. */
 export async function prepareKitBundle(options: KitSourceOptions, loadBundleFile: (path: string) => Promise<BundleInput>, io: CommandIO): Promise<PreparedBundle> {
@@ -38,16 +45,18 @@ export async function prepareKitBundle(options: KitSourceOptions, loadBundleFile
   }
   // a kit made from a config belongs to that config's setup (its status file records the kit)
   const dir = stateDir(resolve(options.config ?? defaultConfigPath()));
-  const [{ readState }, { checkBundleOpens }, { ensureFingerprintKey, fingerprintKeyFile, canaryFile, recordKit }] = await Promise.all([
+  const [{ readState }, { checkBundleOpens }, { ensureFingerprintKey, fingerprintKeyFile, canaryFile, recordKit, keepKitCopy, removeKitCopy }] = await Promise.all([
     import('../adapters/state.js'), import('../adapters/kit-check.js'), import('../adapters/kit-store.js'),
   ]);
   let bundle: BundleInput;
   let cacert: string | undefined;
   const expectedIds: { id: string; from: string }[] = [];
   let keyFile: string | undefined;
+  let drillSchedule: 'monthly' | 'none' | undefined;
   if (options.config !== undefined) {
     const [{ loadConfig }, { bundleFromConfig }] = await Promise.all([import('../config/load.js'), import('../config/kit-bundle.js')]);
     const config = loadConfig(resolve(options.config));
+    drillSchedule = config.drill?.schedule;
     const built = await bundleFromConfig(config, readState(dir));
     bundle = built.bundle;
     cacert = built.cacert;
@@ -80,6 +89,17 @@ export async function prepareKitBundle(options: KitSourceOptions, loadBundleFile
         fingerprint: kitFingerprint(bundle, ensureFingerprintKey(keyFile)),
       };
       await recordKit(dir, record);
+    },
+    keepDrillCopy: (kit: Kit, outDir: string, format: 'pdf' | 'text') => {
+      if (keyFile === undefined) return [];
+      if (drillSchedule === 'monthly' && format === 'pdf') {
+        const copy = keepKitCopy(dir, kit.kitIdDisplay, resolve(outDir));
+        return [`kept the sheets and the guide for the monthly drill in ${copy} (private to you; the backups leave it out): ${DRILL_COPY_REASON}`];
+      }
+      // a new kit supersedes the old one: its kept sheets must not linger
+      const removed = removeKitCopy(dir);
+      if (drillSchedule === 'monthly') return [`the monthly drill needs the kit's PDFs: a text kit cannot be drilled, so no copy is kept${removed ? ' (the old kit\'s copy was removed)' : ''}`];
+      return removed ? ['removed the old kit\'s copy kept for the drill: it is superseded'] : [];
     },
   };
 }

@@ -93,6 +93,7 @@ async function writePdf(options: KitCreateOptions, kit: Kit, passphrase: string,
   await removeFiles(options.out, existing.filter((name) => /^(share-\d+\.txt|envelope\.txt)$/.test(name)));
   await writePrivateFile(join(options.out, 'kit.json'), kitRecord(kit, options), { overwrite: true });
   await prepared.recordKit(kit);
+  for (const line of prepared.keepDrillCopy(kit, options.out, 'pdf')) io.note(line);
   if (io.jsonMode) {
     io.json({ message_type: 'kit_created', kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n, out: options.out,
       files: [...files.map((file) => basename(file)), 'kit.json'], fingerprints: kit.fingerprints, credentialsVerified: prepared.verified,
@@ -154,6 +155,7 @@ export async function run(options: KitCreateOptions, io: CommandIO): Promise<num
 
     await publishStagedFiles(staging, options.out, files, existing);
     await prepared.recordKit(kit);
+    for (const line of prepared.keepDrillCopy(kit, options.out, 'text')) io.note(line);
 
     if (io.jsonMode) {
       io.json({ message_type: 'kit_created', kitId: kit.kitIdDisplay, createdOn: kit.createdOn, threshold: kit.k, shares: kit.n, out: options.out, files, fingerprints: kit.fingerprints, credentialsVerified: prepared.verified, selfTest: { subsetsCombined: test.subsets } });

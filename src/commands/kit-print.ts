@@ -14,8 +14,13 @@
  *   to check, `--delete` to delete.
  */
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { listDir, pathExists, removeFiles } from '../adapters/files.js';
+import { readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { listDir, pathExists, removeFiles, writeFileAtomicSync } from '../adapters/files.js';
+import { keptKitCopy, kitCopyLink, removeKitCopy } from '../adapters/kit-store.js';
+import { defaultConfigPath, stateDir } from '../adapters/paths.js';
+import { DRILL_COPY_REASON } from '../core/kit-record.js';
+import { drillOffText } from '../wizard/answers.js';
 import { runProgram } from '../adapters/exec.js';
 import { DrkitError, ExitCode, ToolError, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
@@ -23,6 +28,8 @@ import type { Prompter } from '../wizard/types.js';
 
 export interface KitPrintOptions {
   dir?: string;
+  /** the setup whose monthly drill may keep a copy of the sheets (src/adapters/kit-store.ts) */
+  config?: string;
   printer?: string;
   photo?: string;
   delete?: boolean;
@@ -156,10 +163,32 @@ export async function run(options: KitPrintOptions, io: CommandIO, deps: KitPrin
   if (remove) {
     await removeFiles(dir, shareFiles);
     say(`deleted ${shareFiles.join(', ')}`);
+    await drillCopyAfterDelete(dir, options, prompter, say);
   } else {
     say(`the sheet PDFs in ${dir} hold the shares: delete them once the printed sheets are checked and handed out`);
   }
   return photoCheck === 'failed' ? ExitCode.checkFailed : ExitCode.ok;
+}
+
+/**
+ * After the output folder's share files are deleted: the copy a monthly drill keeps of this kit is named (it stays,
+ * private and left out of the backups), or, when the owner turns the drill off, removed with the drill's setting.
+ */
+async function drillCopyAfterDelete(dir: string, options: KitPrintOptions, prompter: Prompter | null, say: (line: string) => void): Promise<void> {
+  const configPath = resolve(options.config ?? defaultConfigPath());
+  const state = stateDir(configPath);
+  const copy = keptKitCopy(state);
+  if (copy === null) return;
+  const kitId = await readFile(join(dir, 'kit.json'), 'utf8').then((text) => (JSON.parse(text) as { kitId?: unknown }).kitId, () => undefined);
+  // a copy of another kit is not this kit's (kit create replaced it, or DIR is an older kit)
+  if (typeof kitId === 'string' && kitId !== basename(copy)) return;
+  say(`the monthly drill's copy of the sheets stays in ${copy} (private to you, left out of the backups): ${DRILL_COPY_REASON}`);
+  if (prompter === null) return;
+  if (await prompter.confirm({ message: 'keep that copy for the monthly drill? (no: the drill is turned off and the copy deleted too)', default: true })) return;
+  const text = await readFile(configPath, 'utf8').catch(() => null);
+  if (text !== null) writeFileAtomicSync(configPath, drillOffText(text, kitCopyLink(state)), { what: 'config file' });
+  removeKitCopy(state);
+  say(`deleted the drill's copy (${copy}) and turned the monthly drill off (drill.schedule: none in ${configPath}); run drkit schedule install to drop its timer`);
 }
 
 /** The photo check: kit verify's own code on a photo of one printed sheet. */

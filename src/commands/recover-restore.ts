@@ -9,23 +9,22 @@
  * and at the end the restorer is told where the files are (restic recreates full paths) and reads the owner's
  * notes from the bundle.
  */
-import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
 import { checkHostName, listSnapshots, openTarget, parseTarget } from '../adapters/onsite-target.js';
 import { buildRsyncCopyArgs, runRsync } from '../adapters/rsync.js';
-import { folderBytes, folderEntries, freeBytes, makeFolder, readFolder, writtenBytesOf } from '../adapters/restore-target.js';
+import { folderBytes, folderEntries, freeBytes, makeFolder, readFolder } from '../adapters/restore-target.js';
 import type { Bundle } from '../core/bundle.js';
 import {
   checkFreeSpace, checkIncludePatterns, checkPathFilters, checkSnapshotFlag, formatSnapshotTable, needsSnapshotListing, newestFirst,
-  nonEmptyTargetError, parseSnapshotAnswer, topFolders, type SnapshotRow,
+  nonEmptyTargetError, topFolders, type SnapshotRow,
 } from '../core/restore.js';
 import { addSample, progressView, type ProgressSample } from '../core/restore-progress.js';
 import { parseSnapshotName } from '../core/snapshot-names.js';
-import { DrkitError, ExitCode, ToolError, UserError } from '../errors.js';
+import { ExitCode, ToolError, UserError } from '../errors.js';
 import { formatBytes, plural, shortId } from '../ui/format.js';
 import type { CommandIO } from '../ui/io.js';
 import { restoreProgressReporter } from '../ui/restore-progress.js';
-import type { Restic } from '../adapters/restic/index.js';
+import { askForSnapshot, canAsk, chooseSnapshot, restoreWithProgress } from './snapshot-restore.js';
 
 /** The options of `drkit recover` this module reads (src/cli.ts registers them). */
 export interface RestoreOptions {
@@ -49,10 +48,6 @@ export interface Restored {
   folders: string[];
 }
 
-/** how many snapshots without a size in their metadata (made by restic < 0.17) get one from `restic stats` for the list */
-const SIZED_IN_LIST = 5;
-const POLL_MS = 1000;
-
 /**
  * Checks the restore flags and the target before the restorer types anything: a target that holds files is
  * refused without --force. Returns the target's entries (null: it does not exist yet).
@@ -70,100 +65,6 @@ export async function checkRestoreRequest(options: RestoreOptions): Promise<stri
   const entries = await folderEntries(options.restoreTo, '--restore-to');
   if (entries !== null && entries.length > 0 && !options.force) throw nonEmptyTargetError(options.restoreTo, entries);
   return entries;
-}
-
-/** A terminal on both sides: someone can read the list and answer. */
-function canAsk(io: CommandIO): boolean {
-  return io.interactive && !io.jsonMode && io.stdin !== undefined && (io.stdin as { isTTY?: boolean }).isTTY === true;
-}
-
-/** Shows the list and asks which snapshot, until the answer names one. Enter takes the newest. */
-async function askForSnapshot(rows: readonly SnapshotRow[], io: CommandIO, what: string): Promise<SnapshotRow> {
-  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  io.note(`${what}:`);
-  for (const line of formatSnapshotTable(rows, { timeZone, formatBytes })) io.note(line ? `  ${line}` : '');
-  const stdin = io.stdin;
-  if (stdin === undefined) return rows[0] as SnapshotRow;
-  const reader = createInterface({ input: stdin, terminal: false });
-  const lines = reader[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      io.stderr.write(`which one? type its number (Enter: 1, the newest): `);
-      const next: IteratorResult<string, unknown> = await lines.next();
-      if (next.done === true) throw new UserError('E_INPUT_ENDED', 'the input ended before a snapshot was chosen', { hints: ['give the snapshot with --snapshot ID, or latest'] });
-      const answer = parseSnapshotAnswer(next.value, rows);
-      if (!('problem' in answer)) return answer;
-      io.note(`  ${answer.problem}`);
-    }
-  } finally {
-    reader.close();
-  }
-}
-
-/** Measures a restore that reports nothing itself (restic 0.14): the bytes restic has written, once a second. */
-function pollWrittenBytes(target: string, bytesBefore: number, onBytes: (bytes: number) => void): { start(pid: number): void; stop(): Promise<void> } {
-  let timer: NodeJS.Timeout | undefined;
-  let pending: Promise<void> = Promise.resolve();
-  return {
-    start(pid) {
-      // a retried restore is a new restic process: measure that one
-      if (timer !== undefined) clearInterval(timer);
-      const tick = async () => {
-        const fromProc = await writtenBytesOf(pid);
-        if (fromProc !== null) { onBytes(fromProc); return; }
-        // no /proc: the sizes in the folder (which restic 0.14 preallocates, so this runs ahead)
-        onBytes(Math.max(0, (await folderBytes(target)) - bytesBefore));
-      };
-      timer = setInterval(() => { pending = pending.then(tick).catch(() => undefined); }, POLL_MS);
-    },
-    async stop() {
-      if (timer !== undefined) clearInterval(timer);
-      await pending;
-    },
-  };
-}
-
-function noSnapshotError(display: string, options: RestoreOptions): UserError {
-  const filters = [options.host === undefined ? '' : `host ${options.host}`, ...(options.path ?? []).map((path) => `path ${path}`)].filter(Boolean);
-  return new UserError('E_RESTORE_EMPTY', filters.length === 0
-    ? `the repository at ${display} holds no snapshot`
-    : `no snapshot in ${display} matches ${filters.join(' and ')}`, {
-    hints: filters.length === 0 ? ['the offsite backup never ran, or this is another repository'] : ['leave out --host/--path to see every snapshot, or check their spelling'],
-  });
-}
-
-/** The snapshot to restore, its size and, when it was chosen from a list, its row. */
-async function chooseOffsite(restic: Restic, options: RestoreOptions, io: CommandIO): Promise<{ snapshot: string; size: number; shown: boolean }> {
-  const filter = { ...(options.host === undefined ? {} : { host: options.host }), ...(options.path === undefined ? {} : { paths: options.path }) };
-  if (needsSnapshotListing({ canAsk: canAsk(io), snapshotGiven: options.snapshot !== undefined })) {
-    const snapshots = newestFirst(await restic.snapshots(filter));
-    if (snapshots.length === 0) throw noSnapshotError(restic.displayName, options);
-    const unsized = snapshots.slice(0, SIZED_IN_LIST).filter((snapshot) => snapshot.size === undefined);
-    if (unsized.length > 0) io.note(`measuring the newest snapshots (${unsized.length})…`);
-    const sizes = new Map<string, number>();
-    for (const snapshot of unsized) sizes.set(snapshot.id, (await restic.stats({ snapshot: snapshot.id })).totalSize);
-    const rows: SnapshotRow[] = snapshots.map((snapshot) => {
-      const size = snapshot.size ?? sizes.get(snapshot.id);
-      return { id: snapshot.id, shortId: snapshot.shortId, time: snapshot.time, paths: snapshot.paths, ...(snapshot.hostname === undefined ? {} : { hostname: snapshot.hostname }), ...(size === undefined ? {} : { size }) };
-    });
-    const chosen = await askForSnapshot(rows, io, `snapshots in ${restic.displayName}`);
-    const size = chosen.size ?? (await restic.stats({ snapshot: chosen.id })).totalSize;
-    return { snapshot: chosen.id, size, shown: true };
-  }
-  // no question to ask: restic resolves the snapshot; stats gives its size (and 0 snapshots when none matches)
-  const snapshot = options.snapshot === undefined ? 'latest' : checkSnapshotFlag(options.snapshot);
-  try {
-    const stats = await restic.stats({ snapshot, ...filter });
-    if (stats.snapshotsCount === 0) throw noSnapshotError(restic.displayName, options);
-    return { snapshot, size: stats.totalSize, shown: false };
-  } catch (error) {
-    if (error instanceof DrkitError && error.code === 'E_RESTIC_NO_SNAPSHOT') {
-      throw new UserError('E_RESTIC_NO_SNAPSHOT', `no snapshot ${snapshot} in ${restic.displayName}`, {
-        hints: ['run drkit recover in a terminal without --snapshot to see the list, or give --snapshot latest'],
-      });
-    }
-    throw error;
-  }
 }
 
 /** After the restore: where the files are, for the restorer to open. */
@@ -194,54 +95,32 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
   const entries = await checkRestoreRequest(options);
   const { openResticRepository } = await import('../adapters/restic/index.js');
   const restic = await openResticRepository({ repository: bundle.repository, password: { value: bundle.resticPassword }, env: bundle.env });
-  const chosen = await chooseOffsite(restic, options, io);
+  const chosen = await chooseSnapshot(restic, options, io, { measure: true, listed: false });
+  const size = chosen.size ?? 0;
   const include = options.include ?? [];
-  const warning = checkFreeSpace({ target, needed: chosen.size, available: await freeBytes(target), partial: include.length > 0 }, formatBytes);
+  const warning = checkFreeSpace({ target, needed: size, available: await freeBytes(target), partial: include.length > 0 }, formatBytes);
   if (warning !== null) io.note(`warning: ${warning}`);
   await makeFolder(target, '--restore-to');
   // what a --force restore finds there already, so the files restic writes can be told apart on 0.14
   const bytesBefore = entries !== null && entries.length > 0 && !restic.features.restoreJson ? await folderBytes(target) : 0;
-  io.note(`restoring ${chosen.snapshot === 'latest' ? 'the newest snapshot' : `snapshot ${shortId(chosen.snapshot)}`} (${formatBytes(chosen.size)}) into ${target}; restic checks every file it writes`);
-
-  const reporter = await restoreProgressReporter(io, 'restoring');
-  // restic ≥ 0.16 counts for itself (and knows the total of an --include restore); 0.14 is measured
-  const total = include.length > 0 ? undefined : chosen.size;
-  let samples: ProgressSample[] = [];
-  let measuredTotal = total;
-  const started = Date.now();
-  const record = (bytes: number, files?: { done?: number; total?: number }) => {
-    const now = Date.now();
-    samples = addSample(samples, { atMs: now - started, bytes });
-    reporter.update(progressView(samples, measuredTotal), now, files);
-  };
-  const poller = pollWrittenBytes(target, bytesBefore, (bytes) => record(bytes));
-  const restoreArgs = {
+  io.note(`restoring ${chosen.snapshot === 'latest' ? 'the newest snapshot' : `snapshot ${shortId(chosen.snapshot)}`} (${formatBytes(size)}) into ${target}; restic checks every file it writes`);
+  const args = {
     snapshot: chosen.snapshot, target, verify: true, ...(include.length > 0 ? { include } : {}),
     ...(chosen.shown || options.host === undefined ? {} : { host: options.host }), ...(chosen.shown || options.path === undefined ? {} : { paths: options.path }),
   };
-  let result;
+  let restored;
   try {
-    result = await restic.restore(restoreArgs, (status) => {
-      if (status.totalBytes !== undefined && status.totalBytes > 0) measuredTotal = status.totalBytes;
-      record(status.bytesRestored ?? 0, { ...(status.filesRestored === undefined ? {} : { done: status.filesRestored }), ...(status.totalFiles === undefined ? {} : { total: status.totalFiles }) });
-    }, restic.features.restoreJson ? {} : { onSpawn: (pid) => poller.start(pid) });
+    // restic ≥ 0.16 counts for itself (and knows the total of an --include restore); 0.14 is measured
+    restored = await restoreWithProgress(restic, { args, ...(include.length > 0 ? {} : { total: size }), bytesBefore, label: 'restoring' }, io);
   } catch (error) {
-    // the bar stops where it was: a failed restore never shows 100 %
-    await poller.stop();
-    reporter.finish(progressView(samples, measuredTotal));
     throw explainFailedFiles(error, target);
   }
-  await poller.stop();
+  const { result } = restored;
   if (result.errors.length > 0) {
-    reporter.finish(progressView(samples, measuredTotal));
     throw new UserError('E_RESTORE_ERRORS', `restore wrote ${target}, but ${plural(result.errors.length, 'item')} failed: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}`, { hints: ['run the same command again into an empty folder; check free space'] });
   }
-  // restic 0.14 says nothing at the end either: with every file written (at its full size), the folder tells
-  const finalBytes = result.bytesRestored ?? measuredTotal ?? Math.max(0, (await folderBytes(target)) - bytesBefore);
-  samples = addSample(samples, { atMs: Date.now() - started, bytes: finalBytes });
-  reporter.finish(progressView(samples, measuredTotal ?? finalBytes, { finished: true }));
   const snapshot = chosen.snapshot !== 'latest' ? chosen.snapshot : (result.snapshotShortId ?? 'latest');
-  return { target, snapshot, files: result.filesRestored, bytes: result.bytesRestored ?? finalBytes, folders: await foldersIn(target) };
+  return { target, snapshot, files: result.filesRestored, bytes: result.bytesRestored ?? restored.bytes, folders: await foldersIn(target) };
 }
 
 /**

@@ -9,13 +9,15 @@
  *   from the crontab).
  * drkit never runs systemctl or crontab itself, so nothing changes behind the owner's back.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandIO } from '../ui/io.js';
 import { ExitCode } from '../errors.js';
 import { loadConfig } from '../config/load.js';
-import { configHome, defaultConfigPath } from '../adapters/paths.js';
+import { configHome, defaultConfigPath, stateDir } from '../adapters/paths.js';
+import { keptKitCopy, kitCopyLink } from '../adapters/kit-store.js';
+import type { Config } from '../config/types.js';
 import { crontabCommand, crontabLines, disableCommand, enableCommand, systemdUnits, unitBaseName, type JobSchedule, type ScheduleInput } from '../core/schedule.js';
 import { writeFileAtomicSync } from '../adapters/files.js';
 import { cronFile, installedUnits, lingerEnabled, ownerName, unitFolder } from '../adapters/schedule-files.js';
@@ -35,8 +37,14 @@ export async function run(options: ScheduleOptions, io: CommandIO): Promise<numb
   if (config.onsite) jobs.push({ job: 'onsite', ...config.onsite.schedule });
   if (config.offsite) jobs.push({ job: 'offsite', ...config.offsite.schedule });
   if (config.offsite?.check) jobs.push({ job: 'check', ...config.offsite.check.schedule });
-  // the restore drill, monthly, when the config names the kit folder it drills (drill.kit)
-  if (config.offsite && config.drill?.kit !== undefined) jobs.push({ job: 'drill', every: 'monthly', at: '04:00' });
+  // the restore drill, monthly: drill.schedule monthly with a kit copy to drill (kit create --config keeps one), or an
+  // older config's drill.kit alone; never silently left out when it is wanted
+  const drill = drillPlan(config, stateDir(configPath));
+  if (drill.kind === 'scheduled') jobs.push({ job: 'drill', every: 'monthly', at: '04:00' });
+  if (drill.kind === 'no-kit-copy') {
+    io.note(`the monthly drill (drill.schedule: monthly) is not scheduled: ${drill.why}`);
+    io.note(`make the kit with: drkit kit create --config ${configPath} …, then run drkit schedule ${options.action} again`);
+  }
   const input: ScheduleInput = {
     node: process.execPath,
     cli: fileURLToPath(new URL('../cli.js', import.meta.url)),
@@ -44,6 +52,22 @@ export async function run(options: ScheduleOptions, io: CommandIO): Promise<numb
     jobs,
   };
   return options.cron ? cron(options.action, input, io) : systemd(options.action, input, jobs, io);
+}
+
+type DrillPlan = { kind: 'scheduled'; kit: string } | { kind: 'off' } | { kind: 'no-kit-copy'; why: string };
+
+/** Whether the drill timer goes in, and why not when it is wanted. */
+function drillPlan(config: Config, state: string): DrillPlan {
+  const drill = config.drill;
+  if (config.offsite === undefined || drill === undefined || drill.schedule === 'none') return { kind: 'off' };
+  if (drill.schedule === undefined) return drill.kit === undefined ? { kind: 'off' } : { kind: 'scheduled', kit: drill.kit };
+  // the wizard's drill.kit names the kept copy's stable link; another folder is the owner's own kit folder
+  if (drill.kit === undefined || drill.kit === kitCopyLink(state)) {
+    const kept = keptKitCopy(state);
+    return kept === null ? { kind: 'no-kit-copy', why: 'no kit copy exists yet (kit create --config keeps one for the drill)' } : { kind: 'scheduled', kit: kept };
+  }
+  if (!existsSync(join(drill.kit, 'guide.pdf'))) return { kind: 'no-kit-copy', why: `drill.kit ${drill.kit} holds no kit (no guide.pdf)` };
+  return { kind: 'scheduled', kit: drill.kit };
 }
 
 function cron(action: 'print' | 'install', input: ScheduleInput, io: CommandIO): number {
@@ -89,14 +113,21 @@ async function systemd(action: 'print' | 'install', input: ScheduleInput, jobs: 
     writeFileAtomicSync(path, unit.text, { mode: 0o644 });
     return path;
   });
+  // a job no longer scheduled (the drill turned off) loses the units an earlier install wrote
+  const stale = installedUnits(folder).filter((name) => !units.some((unit) => unit.name === name));
+  for (const name of stale) rmSync(join(folder, name), { force: true });
+  const staleTimers = stale.filter((name) => name.endsWith('.timer'));
   const user = ownerName();
   const linger = await lingerEnabled(user);
   const lingerCommand = `loginctl enable-linger ${user}`;
   if (io.jsonMode) {
-    io.json({ message_type: 'schedule', kind: 'systemd', written, enable, linger, ...(linger ? {} : { enableLinger: lingerCommand }) });
+    io.json({ message_type: 'schedule', kind: 'systemd', written, enable, linger, ...(linger ? {} : { enableLinger: lingerCommand }), ...(stale.length === 0 ? {} : { removed: stale.map((name) => join(folder, name)) }) });
     return ExitCode.ok;
   }
   for (const path of written) io.note(`wrote ${path}`);
+  if (stale.length > 0) {
+    io.note(`removed ${stale.join(', ')}: no longer scheduled${staleTimers.length === 0 ? '' : `; stop ${staleTimers.length === 1 ? 'its timer' : 'their timers'} with: ${disableCommand(staleTimers)}`}`);
+  }
   if (!linger) {
     io.note(`linger is off for ${user}: these user timers stop when ${user} logs out, and no backup runs until the next login`);
     io.note(`to keep them running without a login, run once: ${lingerCommand}`);

@@ -278,7 +278,7 @@ function resolveConfig(raw: RawConfig, file: string, defaultHost: string): Confi
   }
   if (raw.drill !== undefined) {
     const maxAgeText = raw.drill.maxAge ?? '92d';
-    config.drill = { maxAge: ms(maxAgeText), maxAgeText, ...(raw.drill.kit === undefined ? {} : { kit: resolvePath(raw.drill.kit, base) }) };
+    config.drill = { maxAge: ms(maxAgeText), maxAgeText, ...(raw.drill.kit === undefined ? {} : { kit: resolvePath(raw.drill.kit, base) }), ...(raw.drill.schedule === undefined ? {} : { schedule: raw.drill.schedule }) };
   }
   return config;
 }

@@ -126,8 +126,12 @@ export const configSchema = z.strictObject({
   onsite: onsite.optional(),
   offsite: offsite.optional(),
   kit: kit.optional(),
-  drill: z.strictObject({ maxAge: duration.optional(), kit: text('must be the kit folder (sheet PDFs and guide.pdf)').optional() },
-    { error: rule('must be a map with maxAge and kit') }).optional(),
+  drill: z.strictObject({
+    maxAge: duration.optional(),
+    kit: text('must be the kit folder (sheet PDFs and guide.pdf)').optional(),
+    // the scheduled drill (docs/config.md): monthly, on the kit copy `kit create --config` keeps in the state folder
+    schedule: z.enum(['monthly', 'none'], { error: 'must be "monthly" or "none"' }).optional(),
+  }, { error: rule('must be a map with schedule, kit and maxAge') }).optional(),
 }, { error: rule('must be a map of settings (sources, onsite, offsite, ...)') })
   .refine((config) => config.onsite !== undefined || config.offsite !== undefined, {
     error: 'must configure at least one job: onsite or offsite',

@@ -113,6 +113,8 @@ export interface DrillConfig {
   maxAgeText: string;
   /** the kit folder (sheet PDFs and guide.pdf) a scheduled drill uses; `drill --kit` overrides it */
   kit?: string;
+  /** monthly: `kit create --config` keeps a kit copy for the drill and `drkit schedule` runs it; none: no drill timer */
+  schedule?: 'monthly' | 'none';
 }
 
 export interface Config {

@@ -78,3 +78,9 @@ export function judgeKit(kit: KitRecord | undefined, current: CurrentCredentials
 export function canaryText(kitId: string, createdOn: string): string {
   return `drkit canary: this backup belongs with recovery kit ${kitId} made on ${createdOn}\n`;
 }
+
+/**
+ * Why the kit copy a monthly drill uses may stay on the owner's computer (src/adapters/kit-store.ts), as the owner
+ * reads it when choosing the drill and when the copy is made.
+ */
+export const DRILL_COPY_REASON = 'this computer\'s secrets file already holds the same credentials, so keeping the sheets here for the drill exposes nothing more; the printed sheets stay the only copy that survives the computer';

@@ -14,6 +14,7 @@
  */
 import { ToolError } from '../errors.js';
 import { runProgram } from '../adapters/exec.js';
+import { redactText } from '../core/redact.js';
 import type { JobHooks } from '../config/types.js';
 import type { JobName, JobOutcome, Reporter } from './types.js';
 
@@ -59,7 +60,8 @@ export async function runHooks(phase: HookPhase, hooks: JobHooks | undefined, co
 async function runHook(phase: HookPhase, index: number, command: string, timeoutMs: number, timeoutText: string, context: HookContext,
   reporter: Reporter, signal: AbortSignal | undefined): Promise<ToolError | null> {
   const name = `${phase} hook ${index + 1}`;
-  const say = (line: string): void => reporter.event({ type: 'info', job: context.job, message: `${name}: ${line}` });
+  // drkit hands a hook no secret, but a hook's own words (a URL it prints) or its command may hold one
+  const say = (line: string): void => reporter.event({ type: 'info', job: context.job, message: `${name}: ${redactText(line)}` });
   const timer = AbortSignal.timeout(timeoutMs);
   const stop = signal === undefined ? timer : AbortSignal.any([signal, timer]);
   const result = await runProgram('/bin/sh', ['-c', command], {
@@ -70,8 +72,8 @@ async function runHook(phase: HookPhase, index: number, command: string, timeout
   const timedOut = timer.aborted && signal?.aborted !== true;
   const how = timedOut ? `did not finish within hooks.timeout ${timeoutText} and was stopped`
     : result.exitStatus === null ? `was stopped by ${result.signal ?? 'a signal'}` : `exited with status ${result.exitStatus}`;
-  return new ToolError('E_HOOK_FAILED', `${context.job === 'check' ? 'offsite.check' : context.job}.hooks.${phase}[${index}] \`${command}\` ${how}`, {
-    program: '/bin/sh', exitStatus: result.exitStatus, signal: result.signal, stderrTail: result.stderrTail,
+  return new ToolError('E_HOOK_FAILED', `${context.job === 'check' ? 'offsite.check' : context.job}.hooks.${phase}[${index}] \`${redactText(command)}\` ${how}`, {
+    program: '/bin/sh', exitStatus: result.exitStatus, signal: result.signal, stderrTail: redactText(result.stderrTail),
     details: { hook: phase, index, timedOut },
     hints: phase === 'before'
       ? [`the ${context.job} job did not run; run the command by hand to see why it fails, or remove it from the config's hooks.before`]

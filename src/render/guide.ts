@@ -28,8 +28,10 @@ interface ErrorWords { combiner: ErrorEntry[]; gpg: ErrorEntry[]; restic: ErrorE
 
 export interface GuideOptions {
   paper: Paper;
-  /** the combiner's source (templates/recover/combine.py), read by the caller */
+  /** the full combiner's source (templates/recover/combine.py), read by the caller: printed as QR codes */
   combiner: string;
+  /** the short combiner's source, printed as the listing to type (default: templates/recover/combine-short.py) */
+  typedCombiner?: string;
   /** the canary the backups carry: its path as recorded (absolute) and its exact text */
   canary?: { path: string; text: string };
 }
@@ -42,17 +44,21 @@ export interface GuideResult {
   /** the commands of the printed path (Part 2), as printed without "$ " */
   commands: string[];
   combinerSha256: string;
+  /** the short combiner's seal as printed above the listing: the first 16 hex digits of its SHA-256 */
+  typedCombinerSeal: string;
   /** the pages (1-based) holding the combiner's QR codes, in order: one code each */
   combinerQrPages: number[];
 }
 
-export function guideValues(kit: Kit, combiner: string, canary?: GuideOptions['canary']): TemplateValues {
+export function guideValues(kit: Kit, combiner: string, canary?: GuideOptions['canary'], typedCombiner = defaultTypedCombiner()): TemplateValues {
   const shareFiles = Array.from({ length: kit.k }, (_, index) => `share-${index + 1}.txt`);
   return {
     ...kitValues(kit),
     shareFiles: shareFiles.join(', '),
     typeShareCommands: shareFiles.map((file) => `$ nano ${file}`).join('\n'),
     combinerSha256: combinerSeal(combiner, false),
+    typedCombinerSeal: combinerSeal(typedCombiner, false),
+    typedCombinerLines: typedCombiner.replace(/\n$/, '').split('\n').length,
     // the printed path offers scanning the envelope only when the combiner reads QR payloads (DK1E… lines)
     combinerReadsQr: combiner.includes('DK1E'),
     resticMinimum: RESTIC_MINIMUM,
@@ -83,8 +89,14 @@ export function printedSpec(markdown: string): string {
   return text;
 }
 
+/** The short combiner as shipped: the guide's typed listing. */
+export function defaultTypedCombiner(): string {
+  return readPackageText('templates', 'recover', 'combine-short.py');
+}
+
 export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
-  const values = guideValues(kit, options.combiner, options.canary);
+  const typedCombiner = options.typedCombiner ?? defaultTypedCombiner();
+  const values = guideValues(kit, options.combiner, options.canary, typedCombiner);
   const source = fillTemplate(readPackageText('templates', 'guide', 'guide.md'), values, 'templates/guide/guide.md');
   const errors = YAML.parse(readPackageText('templates', 'guide', 'errors.yaml')) as ErrorWords;
   const pdf = new KitDocument({ paper: options.paper, title: `drkit restore guide, kit ${kit.kitIdDisplay}`, date: new Date(`${kit.createdOn}T00:00:00Z`), margin: 36 });
@@ -170,9 +182,9 @@ export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
       }
       case 'combiner-listing': {
         const rowChars = Math.floor(pdf.contentWidth / LISTING_PITCH);
-        for (const row of listingRows(options.combiner, rowChars)) {
-          // leading 1.2: the combiner's 74 rows fit one page, A4 or Letter
-          pdf.monoLine(row, { x: pdf.left, size: LISTING_SIZE, leading: 1.2 });
+        for (const row of listingRows(typedCombiner, rowChars)) {
+          // the short combiner's rows fit one page, A4 or Letter, with room for the seal above
+          pdf.monoLine(row, { x: pdf.left, size: LISTING_SIZE, leading: 1.5 });
         }
         break;
       }
@@ -221,5 +233,5 @@ export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
     pdf.doc.page.margins.bottom = bottomMargin;
     pdf.page = saved;
   }
-  return { pdf, commands, combinerSha256: values.combinerSha256 as string, combinerQrPages };
+  return { pdf, commands, combinerSha256: values.combinerSha256 as string, typedCombinerSeal: values.typedCombinerSeal as string, combinerQrPages };
 }

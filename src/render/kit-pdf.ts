@@ -8,7 +8,8 @@
  * `selfTestPdfKit` reads the PDFs back as a restorer would — the text layer with pdftotext, the QR codes from
  * rendered pages with pdftoppm + zbarimg — and checks: every share and the envelope come back byte-exact from
  * both forms on every sheet; every k-subset of the read-back shares combines and its envelope decrypts; the
- * guide's commands survive the text layer exactly, and its combiner listing rebuilds combine.py byte-exact.
+ * guide's commands survive the text layer exactly, its listing rebuilds the short combiner byte-exact and its QR
+ * codes the full combine.py.
  */
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -23,7 +24,7 @@ import { pdfTextLayer, scanPdfPagesRaw, scanPdfQrCodes } from '../adapters/pdf-r
 import { kitStagingSuffix, registerCleanupPath } from '../adapters/cleanup.js';
 import { readPackageText } from './assets.js';
 import { renderChecklist } from './checklist.js';
-import { LISTING_PITCH, renderGuide } from './guide.js';
+import { defaultTypedCombiner, LISTING_PITCH, renderGuide } from './guide.js';
 import { combinerSeal, extractGuideCommands, extractListing, sha256Hex } from './listing.js';
 import type { Paper } from './pdf.js';
 import { envelopeTextFromLayer, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer } from '../core/readback.js';
@@ -149,7 +150,7 @@ export async function selfTestSheet(dir: string, kit: Kit, share: Kit['shares'][
 }
 
 /** Reads back the PDFs of `kit` in `dir` and checks them (see the module comment). Throws naming sheet and form. */
-export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphrase?: string; bundle?: BundleInput; combiner?: string; commands?: readonly string[]; combinerQrPages?: readonly number[]; sheets?: readonly SheetReadBack[] } = {}): Promise<SelfTestReport> {
+export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphrase?: string; bundle?: BundleInput; combiner?: string; typedCombiner?: string; commands?: readonly string[]; combinerQrPages?: readonly number[]; sheets?: readonly SheetReadBack[] } = {}): Promise<SelfTestReport> {
   const started = Date.now();
   const readBack = options.sheets ?? await pool(kit.shares, 2, (share) => selfTestSheet(dir, kit, share));
 
@@ -161,25 +162,27 @@ export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphras
     fail: (files, what) => selfTestError(files, what),
   });
 
-  // the guide: its commands come back exactly from the text layer, its listing rebuilds combine.py
+  // the guide: its commands come back exactly from the text layer, its listing rebuilds the short combiner and its
+  // QR codes the full one
   const combiner = options.combiner ?? readPackageText('templates', 'recover', 'combine.py');
+  const typedCombiner = options.typedCombiner ?? defaultTypedCombiner();
   const guidePath = join(dir, GUIDE_FILE);
   // the guide's read-backs are independent programs: run them side by side
-  const qrPages = options.combinerQrPages ?? renderGuide(kit, { paper: 'a4', combiner }).combinerQrPages;
+  const qrPages = options.combinerQrPages ?? renderGuide(kit, { paper: 'a4', combiner, typedCombiner }).combinerQrPages;
   const [rawGuide, fixedGuide, scanned, checklistLayer] = await Promise.all([
     pdfTextLayer(guidePath, 'raw'), pdfTextLayer(guidePath, { fixed: LISTING_PITCH }),
     // 100 dpi: the combiner's modules are 3 points or more, 4 pixels and up
     scanPdfPagesRaw(guidePath, qrPages, 100), pdfTextLayer(join(dir, CHECKLIST_FILE), 'raw'),
   ]);
-  const expected = options.commands ?? guideCommandsFor(kit, combiner);
+  const expected = options.commands ?? guideCommandsFor(kit, combiner, typedCombiner);
   const commands = extractGuideCommands(rawGuide);
   if (commands.join('\n') !== expected.join('\n')) {
     const index = commands.findIndex((command, i) => command !== expected[i]);
     throw selfTestError(GUIDE_FILE, `the text layer's commands differ from the printed ones at command ${index + 1}: ${JSON.stringify(commands[index] ?? '(missing)')}`);
   }
   const listing = extractListing(fixedGuide);
-  if (listing.sha256 !== sha256Hex(combiner)) {
-    throw selfTestError(GUIDE_FILE, `the combiner listing does not read back as combine.py (lines ${listing.badLines.slice(0, 5).join(', ') || '?'} differ)`);
+  if (listing.sha256 !== sha256Hex(typedCombiner)) {
+    throw selfTestError(GUIDE_FILE, `the combiner listing does not read back as the short combiner (lines ${listing.badLines.slice(0, 5).join(', ') || '?'} differ)`);
   }
   // the combiner's QR codes, one per page, read back as the guide tells the restorer to: zbarimg --raw, in order
   const missing = scanned.findIndex((payload) => payload === null);
@@ -199,8 +202,8 @@ export async function selfTestPdfKit(dir: string, kit: Kit, options: { passphras
 }
 
 /** The commands the guide prints on its path, for the self-test's comparison. */
-function guideCommandsFor(kit: Kit, combiner: string): string[] {
-  return renderGuide(kit, { paper: 'a4', combiner }).commands;
+function guideCommandsFor(kit: Kit, combiner: string, typedCombiner: string): string[] {
+  return renderGuide(kit, { paper: 'a4', combiner, typedCombiner }).commands;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -229,7 +232,10 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
   const releaseTemp = registerCleanupPath(temp);
   try {
     const combiner = readPackageText('templates', 'recover', 'combine.py');
-    combinerSeal(combiner); // an unsealed combiner must never be printed
+    const typedCombiner = defaultTypedCombiner();
+    // an unsealed combiner must never be printed
+    combinerSeal(combiner);
+    combinerSeal(typedCombiner);
     // each sheet's read-back (external programs) starts as soon as it is saved, while the next one renders
     const selfTest = options.selfTest !== false;
     // (two lanes: with two cores, one renders while the other reads back, and both read back at the end)
@@ -245,10 +251,10 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
     }
     // a failed check must not go unhandled while the guide renders; it is reported by Promise.all below
     for (const check of checks) check.catch(() => undefined);
-    const guide = renderGuide(kit, { paper: options.paper, combiner, ...(options.canary === undefined ? {} : { canary: options.canary }) });
+    const guide = renderGuide(kit, { paper: options.paper, combiner, typedCombiner, ...(options.canary === undefined ? {} : { canary: options.canary }) });
     await guide.pdf.save(join(temp, GUIDE_FILE));
     await renderChecklist(kit, { paper: options.paper, unverified: options.unverified === true, ...(options.supersedes === undefined ? {} : { supersedes: options.supersedes }) }).save(join(temp, CHECKLIST_FILE));
-    const report = !selfTest ? null : await selfTestPdfKit(temp, kit, { combiner, commands: guide.commands, combinerQrPages: guide.combinerQrPages, sheets: await Promise.all(checks), ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }), ...(options.bundle === undefined ? {} : { bundle: options.bundle }) });
+    const report = !selfTest ? null : await selfTestPdfKit(temp, kit, { combiner, typedCombiner, commands: guide.commands, combinerQrPages: guide.combinerQrPages, sheets: await Promise.all(checks), ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }), ...(options.bundle === undefined ? {} : { bundle: options.bundle }) });
     const names = kitFileNames(kit);
     if (!(await exists(outDir)) && dirname(temp) === parent) {
       await rename(temp, outDir);

@@ -195,6 +195,7 @@ export const MANUAL: Record<string, ManualPage> = {
       { command: 'drkit drill', does: 'both paths, a random set of k sheets' },
       { command: 'drkit drill --via guide --sheets 1,3,4 --sample 200', does: 'the printed path with sheets 1, 3, 4, 200 files' },
       { command: 'zbarcam --raw | drkit drill --live --stdin', does: 'a live drill from the sheets\' QR codes; writes drill-certificate-KIT.txt and .pdf' },
+      { command: 'drkit drill --live --sample all --restore-to /media/ann/DISK/drill', does: 'a live drill of everything, restored onto an external disk (removed at the end)' },
       { command: 'drkit drill --record drill-certificate-XXXX-XXXX.pdf', does: 'enter a live drill\'s certificate (of the current kit only)' },
     ],
     exits: ['ok', 'checkFailed', 'userError', 'toolError', 'interrupted'],

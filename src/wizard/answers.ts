@@ -197,7 +197,7 @@ export interface ConfigPlan {
  * The config text for `draft`: `existingText` (when editing) with the wizard's keys set and everything else kept
  * as it was, comments included. `secretsPath` is written as given (relative to the config's folder or absolute).
  */
-export function configText(draft: Draft, repository: string | undefined, secretsPath: string | undefined, existingText: string | null, drillSupported: boolean): ConfigPlan {
+export function configText(draft: Draft, repository: string | undefined, secretsPath: string | undefined, existingText: string | null, drillSupported: boolean, drillKit?: string): ConfigPlan {
   const doc = parseDocument(existingText ?? '');
   if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as never;
   const removed: string[] = [];
@@ -219,6 +219,12 @@ export function configText(draft: Draft, repository: string | undefined, secrets
     set(['offsite', 'repository'], repository);
     set(['offsite', 'schedule'], draft.offsiteSchedule ?? 'daily at 03:00');
     if (drillSupported && draft.drillSchedule !== undefined) set(['drill', 'schedule'], draft.drillSchedule);
+    // the monthly drill runs on the kit copy kit create --config keeps (its stable path); an owner's own drill.kit stays
+    if (drillSupported && drillKit !== undefined) {
+      const current = doc.getIn(['drill', 'kit']);
+      if (draft.drillSchedule === 'monthly' && current === undefined) set(['drill', 'kit'], drillKit);
+      if (draft.drillSchedule === 'none' && current === drillKit) remove(['drill', 'kit']);
+    }
     // what kit create --config prints besides the credentials
     if (draft.owner !== undefined) set(['kit', 'owner'], draft.owner);
     if (draft.onsiteDescription !== undefined && draft.onsiteDescription !== '' && draft.onsite !== 'none') set(['kit', 'onsite'], draft.onsiteDescription);
@@ -272,4 +278,12 @@ export function recordText(draft: Draft, then: readonly FollowUp[] = []): string
   if (draft.passwordMode === 'generate' || draft.passwordMode === 'existing') clean.passwordMode = 'keep';
   if (then.length > 0) clean.then = [...then];
   return `# drkit init's answers (no secrets); drkit init --answers THIS-FILE --yes repeats the setup\n${stringify(clean, { lineWidth: 0 })}`;
+}
+
+/** The config text with the monthly drill turned off (`drill.schedule: none`, the kit copy's `drill.kit` removed); every other key and comment kept. */
+export function drillOffText(existingText: string, drillKit: string): string {
+  const doc = parseDocument(existingText);
+  doc.setIn(['drill', 'schedule'], 'none');
+  if (doc.getIn(['drill', 'kit']) === drillKit) doc.deleteIn(['drill', 'kit']);
+  return doc.toString({ lineWidth: 0 });
 }

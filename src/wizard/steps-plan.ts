@@ -4,6 +4,7 @@
  */
 import { configSchema } from '../config/schema.js';
 import { validateKitShape } from '../core/kit.js';
+import { DRILL_COPY_REASON } from '../core/kit-record.js';
 import { parseCustodianList } from '../core/custodians.js';
 import { DrkitError } from '../errors.js';
 import { custodianList, recommendedThreshold, thresholdReason } from './derive.js';
@@ -40,7 +41,7 @@ export const drillScheduleQuestion: ChoiceQuestion = {
   message: 'run a restore drill every month?',
   when: (draft) => draft.offsite !== 'none',
   explain: (_draft, context) => (context.drillScheduleSupported
-    ? 'a drill restores from the printed kit alone in a sealed sandbox and compares the files: the only proof the paper works'
+    ? `a drill restores from the printed kit alone in a sealed sandbox and compares the files: the only proof the paper works. A monthly drill uses a copy of the sheets kept in drkit's private folder here, left out of the backups: ${DRILL_COPY_REASON}`
     : 'a drill restores from the printed kit alone and compares the files; this drkit cannot schedule one yet, so the answer is kept for when it can'),
   choices: () => [
     { value: 'monthly', name: 'monthly (recommended)' },

@@ -164,11 +164,13 @@ export async function alterSheet(kit: Kit, dir: string, number: number): Promise
 }
 
 export async function misprintCombiner(kit: Kit, dir: string): Promise<void> {
-  const source = readPackageText('templates', 'recover', 'combine.py');
+  // the listing is the short combiner: the drill's guide path types it
+  const source = readPackageText('templates', 'recover', 'combine-short.py');
   const lines = source.slice(0, source.lastIndexOf('\n#=') + 1).split('\n');
   lines.splice(1, 0, 'raise SystemExit("misprinted combiner (drill fixture)")');
   // sealed again, as a misprint made by the renderer itself would be: the listing and its seal agree, the program is wrong
   const body = lines.join('\n');
-  const combiner = `${body}#=${createHash('sha256').update(body).digest('hex')}\n`;
-  await renderGuide(kit, { paper: 'a4', combiner }).pdf.save(join(dir, 'guide.pdf'));
+  const typedCombiner = `${body}#=${createHash('sha256').update(body).digest('hex').slice(0, 16)}\n`;
+  const combiner = readPackageText('templates', 'recover', 'combine.py');
+  await renderGuide(kit, { paper: 'a4', combiner, typedCombiner }).pdf.save(join(dir, 'guide.pdf'));
 }

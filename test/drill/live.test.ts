@@ -10,7 +10,7 @@ import { renderPdfPages, scanPdfQrCodes } from '../../src/adapters/pdf-readback.
 import { parseCertificate } from '../../src/core/drill-certificate.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { resticBinaries } from '../helpers/restic-versions.js';
-import { makeSetup, teardown, type DrillSetup } from './helpers.js';
+import { makeSetup, resticRaw, teardown, type DrillSetup } from './helpers.js';
 
 function ok(result: CliResult, what: string): CliResult {
   assert.equal(result.exitStatus, 0, `${what} failed (${String(result.exitStatus)}):\n${result.stderr}\n${result.stdout}`);
@@ -118,6 +118,80 @@ for (const restic of resticBinaries()) describe(`drill --live against rclone ser
     ok(result, 'drill --live from a photo');
     assert.match(result.stdout, /shares used: 2 \(fingerprint [0-9A-Z]{4}\), 3 \(fingerprint [0-9A-Z]{4}\), 4/);
     assert.equal(parseCertificate('photo', readFileSync(join(out, `drill-certificate-${kitId}.txt`), 'utf8')).filesChecked, 2);
+  });
+
+  /** the sheets of the kit, as a live drill's --from and --envelope */
+  const sheets = (): string[] => ['--from', join(kitDir, 'sheet-1.pdf'), '--from', join(kitDir, 'sheet-2.pdf'), '--from', join(kitDir, 'sheet-4.pdf'), '--envelope', join(kitDir, 'sheet-1.pdf')];
+
+  test('flags without a terminal: --snapshot (the older one), --host and --path choose as recover does; progress as JSON events', async () => {
+    const snapshots = (JSON.parse(resticRaw(setup, ['snapshots', '--json'])) as { id: string; time: string }[]).sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+    const oldest = snapshots[0];
+    assert.ok(oldest !== undefined && snapshots.length >= 2, 'the backup before the kit and the one after it');
+    const out = join(setup.base, 'certificate-flags');
+    mkdirSync(out);
+    const result = ok(await runCli(['drill', '--live', ...sheets(), '--snapshot', oldest.id.slice(0, 8), '--host', 'drillhost', '--path', setup.source, '--sample', 'all', '--out', out, '--json'], { env: liveEnv }), 'drill --live --snapshot');
+    const events = result.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const report = events.find((event) => event.message_type === 'drill_live');
+    assert.equal(report?.snapshotId, oldest.id);
+    // the backup before the kit holds no canary
+    assert.equal(report?.canary, 'none');
+    assert.equal(report?.verdict, 'passed');
+    const progress = events.filter((event) => event.message_type === 'restore_progress');
+    assert.ok(progress.length > 0, 'restore_progress events');
+    assert.equal(progress.at(-1)?.fraction, 1);
+    assert.equal(progress.at(-1)?.bytesDone, report?.bytesChecked);
+    // a filter that matches nothing is the person's to correct: refused, and no certificate
+    const none = join(setup.base, 'certificate-none');
+    mkdirSync(none);
+    const refused = await runCli(['drill', '--live', ...sheets(), '--host', 'nosuchhost', '--out', none], { env: liveEnv });
+    assert.equal(refused.exitStatus, 2, refused.stderr);
+    assert.match(refused.stderr, /no snapshot in .* matches host nosuchhost/);
+    assert.deepEqual(readdirSync(none), []);
+  });
+
+  test('--sample all into a named folder: restored there and removed at the end; --keep keeps it; a folder holding files refused without --force', async () => {
+    const out = join(setup.base, 'certificate-named');
+    mkdirSync(out);
+    const target = join(setup.base, 'drill-restore');
+    const removed = ok(await runCli(['drill', '--live', ...sheets(), '--sample', 'all', '--restore-to', target, '--out', out], { env: liveEnv }), 'drill --live --restore-to');
+    assert.match(removed.stderr, new RegExp(`restoring every file \\(.*\\) of snapshot [0-9a-f]{8} into ${target} \\(removed at the end\\)`));
+    assert.match(removed.stdout, /live drill PASSED/);
+    assert.equal(existsSync(target), false, 'the folder the drill made is gone');
+
+    const kept = join(setup.base, 'drill-kept');
+    mkdirSync(kept);
+    ok(await runCli(['drill', '--live', ...sheets(), '--sample', 'all', '--restore-to', kept, '--keep', '--out', out], { env: liveEnv }), 'drill --live --keep');
+    assert.equal(readFileSync(join(kept, setup.source, 'letter.txt'), 'utf8'), 'Dear family,\n', 'restic recreates the full path');
+
+    const mine = join(setup.base, 'drill-mine');
+    mkdirSync(mine);
+    writeFileSync(join(mine, 'mine.txt'), 'the person\'s own file\n');
+    const refused = await runCli(['drill', '--live', ...sheets(), '--restore-to', mine, '--out', out], { env: liveEnv });
+    assert.equal(refused.exitStatus, 2, refused.stderr);
+    assert.match(refused.stderr, /the folder .*drill-mine is not empty \(it holds mine\.txt\)/);
+    assert.doesNotMatch(refused.stderr, /opened with shares/, 'refused before the kit is read');
+    ok(await runCli(['drill', '--live', ...sheets(), '--sample', 'all', '--restore-to', mine, '--force', '--out', out], { env: liveEnv }), 'drill --live --force');
+    // what the drill restored is gone, what was there stays
+    assert.deepEqual(readdirSync(mine), ['mine.txt']);
+  });
+
+  test('a target too small for the sample is refused before anything is written, naming both sizes', { skip: process.getuid?.() === 0 ? false : 'mounting a tmpfs needs root (the rule itself is tested in test/core/restore.test.ts)' }, async (t) => {
+    const small = join(setup.base, 'small');
+    mkdirSync(small);
+    const mounted = await runProgram('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', small]);
+    if (mounted.exitStatus !== 0) { t.skip(`cannot mount a tmpfs here: ${mounted.stderrTail}`); return; }
+    try {
+      const out = join(setup.base, 'certificate-small');
+      mkdirSync(out);
+      const result = await runCli(['drill', '--live', ...sheets(), '--sample', 'all', '--restore-to', join(small, 'drill'), '--out', out], { env: liveEnv });
+      assert.equal(result.exitStatus, 2, result.stderr);
+      assert.match(result.stderr, /not enough room: .*small\/drill has 4\.00 MiB free, the snapshot needs .*KiB/);
+      assert.match(result.stderr, /hint: restore onto an external disk/);
+      assert.deepEqual(readdirSync(small), [], 'nothing written');
+      assert.deepEqual(readdirSync(out), [], 'no certificate');
+    } finally {
+      await runProgram('umount', [small]);
+    }
   });
 
   test('a certificate of a superseded kit is refused, naming both kits', async () => {

@@ -1,7 +1,8 @@
 /**
  * The typed live drill as a person sees it, in a real terminal: `drkit drill --live` runs in tmux (its own server
- * socket), the test types the shares line by line (one line mistyped, named and asked again), then answers the
- * "where did you get stuck" question, and reads the certificate it wrote.
+ * socket), the test types the shares line by line (one line mistyped, named and asked again), picks a snapshot
+ * from the list recover shows (the older one), sees the restore's progress bar, then answers the "where did you
+ * get stuck" question, and reads the certificate it wrote. Against `rclone serve restic`, with each restic version.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { runProgram } from '../../src/adapters/exec.js';
 import { parseCertificate } from '../../src/core/drill-certificate.js';
 import { cliCommand, runCli } from '../helpers/cli.js';
 import { resticBinaries } from '../helpers/restic-versions.js';
+import { startRcloneRestServer, type RunningServer } from '../helpers/servers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'drkit-live-tmux-'));
 const socket = `drkit-live-test-${process.pid}`;
@@ -47,6 +49,9 @@ const restic = resticBinaries()[0];
 if (restic === undefined) throw new Error('no restic installed');
 const kit = join(work, 'kit');
 const out = join(work, 'certificate');
+let server: RunningServer;
+/** the two snapshots, oldest first */
+const snapshotIds: string[] = [];
 
 before(async () => {
   const source = join(work, 'home', 'ann');
@@ -54,9 +59,15 @@ before(async () => {
   writeFileSync(join(source, 'Docs', 'diary.txt'), 'dear diary\n');
   const passwordFile = join(work, 'pw');
   writeFileSync(passwordFile, PASSWORD, { mode: 0o600 });
-  const repository = join(work, 'repo');
+  server = await startRcloneRestServer({ dataDir: join(work, 'served') });
+  const repository = `${server.repository}repo`;
   const env = { RESTIC_PASSWORD_FILE: passwordFile, RESTIC_REPOSITORY: repository };
   for (const args of [['init'], ['backup', '--host', 'laptop', source]]) assert.equal((await runProgram(restic.binary, args, { env })).exitStatus, 0, args.join(' '));
+  // a newer snapshot with one more file: the drill below picks the older one from the list
+  writeFileSync(join(source, 'Docs', 'later.txt'), 'written after the first backup\n');
+  assert.equal((await runProgram(restic.binary, ['backup', '--host', 'laptop', source], { env })).exitStatus, 0, 'second backup');
+  const listed = await runProgram(restic.binary, ['snapshots', '--json'], { env });
+  snapshotIds.push(...(JSON.parse(listed.stdout) as { id: string; time: string }[]).sort((a, b) => Date.parse(a.time) - Date.parse(b.time)).map((snapshot) => snapshot.id));
   rmSync(passwordFile);
   const bundle = join(work, 'bundle.json');
   writeFileSync(bundle, JSON.stringify({ owner: 'Ann', repository, resticPassword: PASSWORD, env: {} }));
@@ -65,11 +76,14 @@ before(async () => {
   rmSync(bundle);
   mkdirSync(out);
 });
+after(async () => { await server.stop(); });
 
-test('typed live drill in a terminal: a mistyped line asked again, the stuck question answered, a certificate written', async () => {
-  const session = 'live';
+for (const version of resticBinaries()) test(`typed live drill in a terminal, restic ${version.label}: a mistyped line asked again, the snapshot list and a pick, the progress bar, the stuck question, a certificate`, async () => {
+  const session = `live-${version.label.replace(/\W/g, '')}`;
   const { program, prefix } = cliCommand();
-  const line = `cd ${quote(process.cwd())} && PATH=${quote(restic.path)} ${[program, ...prefix, 'drill', '--live', '--out', out].map(quote).join(' ')}; echo EXIT=$?; sleep 600`;
+  const certificates = join(out, session);
+  mkdirSync(certificates);
+  const line = `cd ${quote(process.cwd())} && PATH=${quote(version.path)} ${[program, ...prefix, 'drill', '--live', '--out', certificates].map(quote).join(' ')}; echo EXIT=$?; sleep 600`;
   assert.equal((await tmux(['new-session', '-d', '-s', session, '-x', '200', '-y', '50', line])).exitStatus, 0);
   const lines = (name: string) => readFileSync(join(kit, name), 'utf8').split('\n').filter((text) => /^\d+:/.test(text));
   const [first = '', ...rest] = lines('share-1.txt');
@@ -78,18 +92,30 @@ test('typed live drill in a terminal: a mistyped line asked again, the stuck que
   await keys(session, first.slice(0, -1) + (first.endsWith('A') ? 'B' : 'A'));
   await waitFor(session, /type it again/, 'the mistyped line refused');
   for (const text of [first, ...rest, ...lines('share-3.txt'), ...lines('envelope.txt')]) await keys(session, text);
-  await waitFor(session, /where did you get stuck, if anywhere\?/, 'the stuck question');
+  // recover's list: two snapshots, newest first, with the advice; row 2 is the older one
+  const list = await waitFor(session, /which one\? type its number \(Enter: 1, the newest\): $/m, 'the snapshot question');
+  assert.match(list, /#\s+id\s+date\s+host\s+size\s+folders/);
+  assert.match(list, new RegExp(`1\\s+${(snapshotIds[1] ?? '').slice(0, 8)}\\s.*laptop.*\\(newest\\)`));
+  assert.match(list, new RegExp(`2\\s+${(snapshotIds[0] ?? '').slice(0, 8)}\\s.*laptop`));
+  assert.match(list, /after ransomware or a mistaken delete, pick one from before it happened/);
+  await keys(session, '3');
+  await waitFor(session, /there is no row 3: type a number from 1 to 2/, 'a row that is not there refused');
+  await keys(session, '2');
+  const restoring = await waitFor(session, /where did you get stuck, if anywhere\?/, 'the stuck question');
+  assert.match(restoring, new RegExp(`restoring 1 random files \\(11 B\\) of snapshot ${(snapshotIds[0] ?? '').slice(0, 8)} into a scratch folder`));
+  assert.match(restoring, /restoring \|#+\| 100 %/, 'the progress bar recover shows');
   await keys(session, 'envelope line 3 was smudged');
   const done = await waitFor(session, /EXIT=\d+/, 'the end');
   assert.match(done, /EXIT=0/, done);
   assert.match(done, /live drill PASSED — kit [0-9A-Z]{4}-[0-9A-Z]{4}/);
   assert.ok(!done.includes(PASSWORD));
   const kitId = /kit ([0-9A-Z]{4}-[0-9A-Z]{4})/.exec(done)?.[1] ?? '';
-  const certificate = parseCertificate('tmux', readFileSync(join(out, `drill-certificate-${kitId}.txt`), 'utf8'));
+  const certificate = parseCertificate('tmux', readFileSync(join(certificates, `drill-certificate-${kitId}.txt`), 'utf8'));
   assert.equal(certificate.stuck, 'envelope line 3 was smudged');
   assert.deepEqual(certificate.shares.map((share) => share.number), [1, 3]);
   assert.equal(certificate.canary, 'none', 'a kit made with --bundle puts no canary in the backup');
-  assert.equal(certificate.filesChecked, 1);
+  assert.equal(certificate.filesChecked, 1, 'the older snapshot holds one file');
+  assert.equal(certificate.snapshotId, snapshotIds[0]);
 });
 
 test('a kit whose repository holds no snapshot: the drill fails with a certificate that says so', async () => {

@@ -7,13 +7,16 @@ import { combinerPath } from '../../src/paths.js';
 
 export interface CombinerRun { exitStatus: number | null; stdout: string; stderr: string; openpgp: Buffer | null }
 
-/** Writes the texts as files named `names` (and envelope.txt) in a fresh folder and runs python3 combine.py there. */
-export async function runCombiner(names: readonly string[], texts: readonly string[], envelope: string): Promise<CombinerRun> {
+/**
+ * Writes the texts as files named `names` (and envelope.txt) in a fresh folder and runs python3 combine.py there
+ * (`program`: the full combiner unless told, e.g. shortCombinerPath()).
+ */
+export async function runCombiner(names: readonly string[], texts: readonly string[], envelope: string, program = combinerPath()): Promise<CombinerRun> {
   const dir = mkdtempSync(join(tmpdir(), 'drkit-combine-'));
   try {
     names.forEach((name, i) => writeFileSync(join(dir, name), texts[i] ?? ''));
     writeFileSync(join(dir, 'envelope.txt'), envelope);
-    const result = await runProgram('python3', [combinerPath(), 'envelope.txt', ...names], { cwd: dir });
+    const result = await runProgram('python3', [program, 'envelope.txt', ...names], { cwd: dir });
     let openpgp: Buffer | null = null;
     try { openpgp = readFileSync(join(dir, 'kit.gpg')); } catch { openpgp = null; }
     return { exitStatus: result.exitStatus, stdout: result.stdout, stderr: result.stderrTail, openpgp };

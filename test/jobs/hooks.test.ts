@@ -92,3 +92,17 @@ test('no hooks, no commands', async () => {
   assert.deepEqual(await runHooks('before', undefined, { job: 'onsite' }, reporter), []);
   assert.deepEqual(reporter.events, []);
 });
+
+test('a URL password in a hook\'s output or its command is hidden, in the events and in the error', async () => {
+  const reporter = collect();
+  const command = 'echo "pushing to https://ann:Hook-Pass-9@nas.local/x" >&2; : https://bob:Other-Pass-7@api.local/ping; exit 4';
+  await assert.rejects(runHooks('before', hooks({ before: [command] }), { job: 'offsite' }, reporter), (error: unknown) => {
+    assert.ok(error instanceof ToolError);
+    assert.doesNotMatch(`${error.message}\n${error.stderrTail ?? ''}`, /Hook-Pass-9|Other-Pass-7/);
+    assert.match(error.message, /https:\/\/bob:…@api\.local/);
+    return true;
+  });
+  const printed = messages(reporter).join('\n');
+  assert.match(printed, /https:\/\/ann:…@nas\.local\/x/);
+  assert.doesNotMatch(printed, /Hook-Pass-9|https:\/\/bob:Other-Pass-7/);
+});

@@ -1,7 +1,7 @@
 /**
  * The guide's printed path, run as printed: the commands of Part 2 are taken from guide.pdf's text layer and run
  * literally in one bash session with an empty home — real python3 (the combiner rebuilt from the listing as read
- * back from the PDF, or from its QR codes as zbarimg --raw reads them from the rendered pages), real gpg, real
+ * back from the PDF: the short combiner; or the full one from its QR codes as zbarimg --raw reads them from the rendered pages), real gpg, real
  * restic (each version of test/helpers/restic-versions.ts) against a local repository. "nano FILE" typing steps are
  * replaced by writing FILE from what the sheets' PDFs give back; "sudo" steps are skipped (the tools are
  * installed). Then the restored files are compared with the source, byte for byte. This is the guide's contract
@@ -24,7 +24,9 @@ import { makeKit, tempDir } from './helpers.js';
 const base = tempDir('guide-path');
 const source = join(base, 'source');
 const resticPassword = 'correct horse battery staple 42';
+// the full combiner travels in the QR codes, the short one is the typed listing
 const combiner = readPackageText('templates', 'recover', 'combine.py');
+const shortCombiner = readPackageText('templates', 'recover', 'combine-short.py');
 
 let kit: Kit;
 let kitDir: string;
@@ -55,8 +57,8 @@ before(async () => {
   fromQr = execFileSync('zbarimg', ['--raw', '-q', ...photos], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
 });
 
-test('the combiner rebuilt from the listing and from the QR codes is combine.py exactly', () => {
-  assert.equal(fromListing, combiner);
+test('the combiner rebuilt from the listing is the short combiner exactly, and from the QR codes the full one', () => {
+  assert.equal(fromListing, shortCombiner);
   assert.equal(fromQr, combiner);
   assert.ok(commands.includes('python3 combine.py envelope.txt share-*.txt > passphrase.txt'));
   assert.ok(!commands.some((command) => /\b(npx|npm|pip|curl|wget)\b/.test(command)), 'the printed path fetches nothing by name');
