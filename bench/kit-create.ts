@@ -52,9 +52,9 @@ export interface RecoveryKeystrokes {
 /**
  * Keystrokes of a full recovery with k shares, counted from the printed kit in `dir` as a restorer follows it: every
  * character of a line as printed and one Enter per line (the shares' and the envelope's numbered lines with their
- * labels and spaces, each combiner line from the listing, each command of Part 2), and 3 more per file typed in nano
- * (Ctrl+O, Enter, Ctrl+X). The scan path types the zbarimg lines of steps 9 and 10 instead of the envelope and the
- * combiner.
+ * labels and spaces, each line of the guide's listing — the short combiner — with its indentation, each command of
+ * Part 2), and 3 more per file typed in nano (Ctrl+O, Enter, Ctrl+X). The scan path types the zbarimg lines of steps
+ * 9 and 10 instead of the envelope and the combiner (the full combiner then comes from the QR codes).
  */
 export async function recoveryKeystrokes(dir: string, k: number): Promise<RecoveryKeystrokes> {
   const { pdfTextLayer, readEnvelopeFromFile, readShareFromFile } = await import('../src/adapters/pdf-readback.js');

@@ -182,7 +182,10 @@ export function renderGuide(kit: Kit, options: GuideOptions): GuideResult {
       }
       case 'combiner-listing': {
         const rowChars = Math.floor(pdf.contentWidth / LISTING_PITCH);
-        for (const row of listingRows(typedCombiner, rowChars)) {
+        const rows = listingRows(typedCombiner, rowChars);
+        // the listing is never split across pages: one page to type from
+        pdf.ensure(rows.length * LISTING_SIZE * 1.5 + LISTING_SIZE);
+        for (const row of rows) {
           // the short combiner's rows fit one page, A4 or Letter, with room for the seal above
           pdf.monoLine(row, { x: pdf.left, size: LISTING_SIZE, leading: 1.5 });
         }

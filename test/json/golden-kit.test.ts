@@ -124,8 +124,10 @@ test('drill --live with two sheets, then --record of its certificate (twice)', a
   const out = join(root, 'certificate');
   mkdirSync(out);
   const live = await drkit(['drill', '--live', '--from', kit('sheet-1.pdf'), '--from', kit('sheet-2.pdf'), '--envelope', kit('sheet-1.pdf'), '--out', out]);
+  // the live drill shows the restore's progress as recover does: its messages are restore_progress ones
   expectGolden('drill_live', 'drill --live --from 2 sheets', ofType(live, 'drill_live'), rules());
-  expectGolden('restore_progress', 'drill --live: the last', ofType(live, 'restore_progress').slice(-1), rules());
+  expectGolden('restore_progress', 'drill --live (restic): the last', ofType(live, 'restore_progress').slice(-1), rules());
+  assert.deepEqual([...new Set(live.map((message) => message.message_type))].sort(), ['drill_live', 'restore_progress']);
   const certificate = ofType(live, 'drill_live')[0]?.certificate;
   assert.ok(certificate !== null && typeof certificate === 'object' && !Array.isArray(certificate) && typeof certificate.text === 'string');
   expectGolden('drill_recorded', 'drill --record CERT', await drkit(['drill', '--record', certificate.text, '--config', config]), rules());
