@@ -1,22 +1,14 @@
 /**
- * The golden `demo` message (docs/json-output.md): `drkit demo --dir DIR --json` run for real (its own rclone serve
- * restic on 127.0.0.1, rsync, a PDF kit, a drill by both paths in bwrap). Besides test/json/golden.ts's rules: the
- * demo's sample data is fresh each run, so its sizes and what the drill's random sample of it checked are replaced;
- * the drill picks a random k of the sheets, so which sheets were used is replaced; and the progress messages inside
- * each step are left out (how many there are depends on the machine's speed; test/json/golden-backup.test.ts has
- * the golden of one).
+ * The golden `demo` message (docs/json-output.md), from test/e2e/demo.test.ts's real `drkit demo --dir DIR
+ * --json` (its own rclone serve restic on 127.0.0.1, rsync, a PDF kit, a drill by both paths in bwrap). Besides
+ * test/json/golden.ts's rules: the demo's sample data is fresh each run, so its sizes and what the drill's random
+ * sample of it checked are replaced; the drill picks a random k of the sheets, so which sheets were used is
+ * replaced; and the progress messages inside each step are left out (how many there are depends on the machine's
+ * speed; test/json/golden-backup.test.ts has the golden of one).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, test } from 'node:test';
 import { packageRoot } from '../../src/paths.js';
-import { runCli } from '../helpers/cli.js';
 import { expectGolden, messagesOf, type Json, type Message } from './golden.js';
-
-const root = mkdtempSync(join(tmpdir(), 'drkit-json-golden-demo-'));
-after(() => rmSync(root, { recursive: true, force: true }));
 
 const isObject = (value: Json | undefined): value is { [key: string]: Json } => value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -41,16 +33,17 @@ function kitIdOf(message: Message): string {
   return assert.fail('the demo made no kit');
 }
 
-test('drkit demo --dir DIR --json', { timeout: 300_000 }, async () => {
-  const dir = join(root, 'demo');
-  const result = await runCli(['demo', '--dir', dir, '--json'], { env: { NO_COLOR: '1' } });
-  assert.equal(result.exitStatus, 0, `${result.stdout}\n${result.stderr}`);
-  const messages = messagesOf(result.stdout);
+/**
+ * Compares the one `demo` message of `drkit demo --dir DIR --json` (run with its folder under `sandbox`) with its
+ * golden. test/e2e/demo.test.ts calls it on its own run, so the suite runs the demo once.
+ */
+export function expectDemoGolden(stdout: string, sandbox: string): void {
+  const messages = messagesOf(stdout);
   assert.equal(messages.length, 1);
   const [demo] = messages;
   assert.ok(demo !== undefined);
   expectGolden('demo', 'demo --dir DIR --json', [withoutProgress(demo)], {
-    literals: [[root, '<sandbox>'], [packageRoot(), '<drkit>'], [kitIdOf(demo), '<kit>']],
+    literals: [[sandbox, '<sandbox>'], [packageRoot(), '<drkit>'], [kitIdOf(demo), '<kit>']],
     keys: [
       'fingerprint', 'fingerprints', 'versions', 'sheetsUsed',
       // the sheet numbers a drill record keeps (files.sheets, the sheets' file pattern, stays)
@@ -59,4 +52,4 @@ test('drkit demo --dir DIR --json', { timeout: 300_000 }, async () => {
       'bytesTotal', 'bytesAdded', 'bytesChecked', 'filesChecked', 'changedSinceSnapshot',
     ],
   });
-});
+}
