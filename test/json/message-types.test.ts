@@ -11,18 +11,33 @@ import { packageRoot } from '../../src/paths.js';
 import { MESSAGE_TYPES } from '../../src/ui/json-messages.js';
 import { GOLDEN_JSON, goldenTypes, type Json } from './golden.js';
 
-/** the `message_type` column of the doc's table, each type once, in the order the table first names it */
-function documentedTypes(): string[] {
+/** the rows of the doc's table: the types each names, and every word in backticks of its fields column */
+function documentedRows(): Array<{ types: string[]; words: Set<string> }> {
   const text = readFileSync(join(packageRoot(), 'docs', 'json-output.md'), 'utf8');
-  const types: string[] = [];
+  const rows: Array<{ types: string[]; words: Set<string> }> = [];
   for (const line of text.split('\n')) {
     const cells = line.split('|').map((cell) => cell.trim());
     // | command | `message_type` | fields |: the header and the separator row name no type in backticks
-    const column = cells[2];
-    if (cells.length < 5 || column === undefined || column === '`message_type`') continue;
-    for (const match of column.matchAll(/`([a-z_]+)`/g)) if (match[1] !== undefined && !types.includes(match[1])) types.push(match[1]);
+    const [, , column, fields] = cells;
+    if (cells.length < 5 || column === undefined || fields === undefined || column === '`message_type`') continue;
+    const types = [...column.matchAll(/`([a-z_]+)`/g)].map((match) => match[1] ?? '');
+    rows.push({ types, words: new Set([...fields.matchAll(/`([A-Za-z_]+)(?:\[\])?`/g)].map((match) => match[1] ?? '')) });
   }
+  return rows;
+}
+
+/** the `message_type` column of the doc's table, each type once, in the order the table first names it */
+function documentedTypes(): string[] {
+  const types: string[] = [];
+  for (const row of documentedRows()) for (const type of row.types) if (!types.includes(type)) types.push(type);
   return types;
+}
+
+/** the golden file of `type`: its cases' messages */
+function goldenMessages(type: string): Array<{ name: string; message: { [key: string]: Json } }> {
+  const cases = JSON.parse(readFileSync(join(GOLDEN_JSON, `${type}.json`), 'utf8')) as Record<string, Json>;
+  return Object.entries(cases).flatMap(([name, messages]) => (Array.isArray(messages) ? messages : []).flatMap((message) =>
+    (message !== null && typeof message === 'object' && !Array.isArray(message) ? [{ name, message }] : [])));
 }
 
 test('docs/json-output.md and src/ui/json-messages.ts list the same message types, in the same order', () => {
@@ -47,4 +62,19 @@ test('each golden file holds, per case, messages of its own type only', () => {
       }
     }
   }
+});
+
+test('every top-level field of a golden message is named in its type\'s row of docs/json-output.md', () => {
+  const rows = documentedRows();
+  const undocumented: string[] = [];
+  for (const type of goldenTypes()) {
+    // a type may be in several rows (error: any command, and backup's jobs): a field named in any of them counts
+    const words = new Set(rows.filter((row) => row.types.includes(type)).flatMap((row) => [...row.words]));
+    for (const { name, message } of goldenMessages(type)) {
+      for (const field of Object.keys(message)) {
+        if (field !== 'message_type' && !words.has(field)) undocumented.push(`${type} (${name}): ${field}`);
+      }
+    }
+  }
+  assert.deepEqual([...new Set(undocumented)], []);
 });
