@@ -200,6 +200,8 @@ export async function buildProgram(): Promise<CommandType> {
     .option('--onsite <disk>', 'the onsite backup disk: list its rsync snapshots, or copy one with --restore-to (no kit needed)')
     .option('--force', 'overwrite --out if it exists; restore into a --restore-to folder that is not empty', false)
     .option('--json', 'print the result as JSON', false)
+    // the drill's restore (src/jobs/drill.ts): it compares every restored file with its source, byte for byte, instead
+    .addOption(new Option('--no-verify', 'leave out restic\'s re-read of every restored file').hideHelp())
     .action(async (options: { json: boolean }) => invoke(() => import('./commands/recover.js'), options, options.json));
 
   // --- drill (src/commands/drill.ts) ---

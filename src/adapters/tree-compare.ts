@@ -1,45 +1,79 @@
 /**
  * Comparing restored files with their source, for the drill. Rules:
- * - content is compared by SHA-256, read as streams: memory stays flat however large a file or a tree is (the
- *   walk keeps one open folder per level, the sample only its N paths);
+ * - content is compared byte for byte (stronger than comparing hashes, and cheaper: no hashing at all), read in
+ *   chunks into two reused buffers: memory stays flat however large a file or a tree is (the walk keeps one open
+ *   folder per level, the sample only its N paths);
+ * - the files are read with synchronous calls, one file pair at a time, yielding to the event loop every few
+ *   milliseconds (so an interrupt's cleanup still runs): for trees of small files the thread pool's round trips
+ *   (open, read, read, close, for both files) cost five times more than the reads themselves (10,000 files /
+ *   200 MB: 0.3–0.4 s against 1.7–2.8 s for 4 asynchronous hashing slots on the loaded 2-core machine);
  * - a source file that changed after the snapshot (src/core/drill-verdict.ts changedSinceSnapshot) is counted
  *   apart, never compared, never a mismatch;
  * - a restored file maps to its source by restic's layout: the snapshot keeps each source's absolute path, so
  *   `TARGET/home/ann/x` was `/home/ann/x` (the onsite snapshots use the same layout, src/jobs/onsite.ts);
- * - only regular files are compared; folders, links and special files are restic's own business (its --verify).
+ * - only regular files are compared; folders, links and special files are restic's own business.
  */
-import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { lstat, open, opendir, unlink } from 'node:fs/promises';
+import { closeSync, lstatSync, openSync, readSync, rmSync, type Stats } from 'node:fs';
+import { opendir, unlink } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { changedSinceSnapshot, type TreeComparison } from '../core/drill-verdict.js';
 
 const KEPT = 100;
 const CHUNK = 1024 * 1024;
-/** files compared at once: enough to keep both cores and the disk busy */
-const CONCURRENCY = 4;
+/** synchronous work between two yields to the event loop */
+const SLICE_MS = 20;
+
+/** The two read buffers (restored, source), allocated once: one file pair is compared at a time. */
+let buffers: [Buffer, Buffer] | null = null;
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Reads into `buffer` until it is full or the file ends (a read may return less than asked). */
+function readFull(fd: number, buffer: Buffer, length: number): number {
+  let filled = 0;
+  while (filled < length) {
+    const bytesRead = readSync(fd, buffer, filled, length - filled, null);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled;
+}
 
 /**
- * SHA-256 of the first `size` bytes of a file (its whole content when the size is right), read in chunks into
- * `buffer` (one per comparison slot, reused): no allocation per file, so hashing 100,000 small files costs no more
- * memory than hashing one. A file that turns out longer or shorter than `size` hashes differently, as it should.
+ * Whether `restored` holds exactly the first `size` bytes of `source` and nothing more. Both are read up to `size`
+ * and one byte more, so a restored file that is longer or shorter differs, as does a source that grew (which the
+ * caller then finds changed since the snapshot). An unreadable file differs.
  */
-export async function sha256File(path: string, size: number, buffer: Buffer = Buffer.allocUnsafe(CHUNK)): Promise<string> {
-  const hash = createHash('sha256');
-  const file = await open(path, 'r');
+export function sameContent(restored: string, source: string, size: number): boolean {
+  buffers ??= [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+  const [a, b] = buffers;
+  let restoredFd: number | null = null;
+  let sourceFd: number | null = null;
   try {
-    let left = size + 1;
-    // reading exactly what is expected, plus one byte to see a file that grew, saves the EOF read of small files
-    while (left > 0) {
-      const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, left), null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-      left -= bytesRead;
+    restoredFd = openSync(restored, 'r');
+    sourceFd = openSync(source, 'r');
+    for (let left = size + 1; left > 0;) {
+      const want = Math.min(CHUNK, left);
+      const got = readFull(restoredFd, a, want);
+      if (readFull(sourceFd, b, want) !== got) return false;
+      if (got === 0) return true;
+      if (!a.subarray(0, got).equals(b.subarray(0, got))) return false;
+      if (got < want) return true;
+      left -= got;
     }
+    return true;
+  } catch {
+    return false;
   } finally {
-    await file.close();
+    if (restoredFd !== null) closeSync(restoredFd);
+    if (sourceFd !== null) closeSync(sourceFd);
   }
-  return hash.digest('hex');
 }
 
 /** Every regular file under `root`, as paths relative to it, depth first; one open folder per level. */
@@ -61,28 +95,17 @@ function emptyComparison(): TreeComparison {
   return { filesChecked: 0, bytesChecked: 0, mismatches: [], mismatchCount: 0, changedSinceSnapshot: 0, notRestored: [], notRestoredCount: 0 };
 }
 
-/** Two read buffers per worker slot (restored, source), taken for one comparison and given back. */
-const freeBuffers: [Buffer, Buffer][] = [];
-
 /** Compares one restored file with its source, adding the outcome to `into`. */
-async function compareOne(restored: string, source: string, snapshotTimeMs: number, into: TreeComparison): Promise<void> {
-  const sourceStat = await lstat(source).catch(() => null);
+function compareOne(restored: string, source: string, snapshotTimeMs: number, into: TreeComparison): void {
+  const sourceStat = lstatOrNull(source);
   if (sourceStat === null || !sourceStat.isFile() || changedSinceSnapshot(sourceStat, snapshotTimeMs)) {
     into.changedSinceSnapshot++;
     return;
   }
-  const buffers = freeBuffers.pop() ?? [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-  let same: boolean;
-  try {
-    // the restored file is hashed up to the source's size and one byte more, so a size difference shows too
-    const [a, b] = await Promise.all([sha256File(restored, sourceStat.size, buffers[0]), sha256File(source, sourceStat.size, buffers[1])]);
-    same = a === b;
-  } finally {
-    freeBuffers.push(buffers);
-  }
+  const same = sameContent(restored, source, sourceStat.size);
   if (!same) {
     // the source may have changed while it was read: then it is not a mismatch of the backup
-    const after = await lstat(source).catch(() => null);
+    const after = lstatOrNull(source);
     if (after === null || changedSinceSnapshot(after, snapshotTimeMs)) {
       into.changedSinceSnapshot++;
       return;
@@ -96,14 +119,16 @@ async function compareOne(restored: string, source: string, snapshotTimeMs: numb
   }
 }
 
-async function pooled(items: AsyncIterable<string> | Iterable<string>, task: (item: string) => Promise<void>, limit = CONCURRENCY): Promise<void> {
-  const running = new Set<Promise<void>>();
+/** Runs synchronous `task` on each item, letting the event loop run every SLICE_MS (signals, timers, output). */
+async function inSlices(items: AsyncIterable<string> | Iterable<string>, task: (item: string) => void): Promise<void> {
+  let sliceStarted = Date.now();
   for await (const item of items) {
-    const job = task(item).finally(() => running.delete(job));
-    running.add(job);
-    if (running.size >= limit) await Promise.race(running);
+    task(item);
+    if (Date.now() - sliceStarted >= SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStarted = Date.now();
+    }
   }
-  await Promise.all(running);
 }
 
 /**
@@ -113,20 +138,30 @@ async function pooled(items: AsyncIterable<string> | Iterable<string>, task: (it
 export async function compareRestoredTree(restoredRoot: string, snapshotTimeMs: number, sample?: readonly string[]): Promise<TreeComparison> {
   const result = emptyComparison();
   if (sample !== undefined) {
-    await pooled(sample, async (source) => {
+    await inSlices(sample, (source) => {
       const restored = join(restoredRoot, source);
-      const stats = await lstat(restored).catch(() => null);
+      const stats = lstatOrNull(restored);
       if (stats === null || !stats.isFile()) {
         result.notRestoredCount++;
         if (result.notRestored.length < KEPT) result.notRestored.push(source);
         return;
       }
-      await compareOne(restored, source, snapshotTimeMs, result);
+      compareOne(restored, source, snapshotTimeMs, result);
     });
     return result;
   }
-  await pooled(regularFiles(restoredRoot), (rel) => compareOne(join(restoredRoot, rel), `${sep}${rel}`, snapshotTimeMs, result));
+  await inSlices(regularFiles(restoredRoot), (rel) => compareOne(join(restoredRoot, rel), `${sep}${rel}`, snapshotTimeMs, result));
   return result;
+}
+
+async function pooled(items: AsyncIterable<string> | Iterable<string>, task: (item: string) => Promise<void>, limit: number): Promise<void> {
+  const running = new Set<Promise<void>>();
+  for await (const item of items) {
+    const job = task(item).finally(() => running.delete(job));
+    running.add(job);
+    if (running.size >= limit) await Promise.race(running);
+  }
+  await Promise.all(running);
 }
 
 /** Every regular file under `root` offered to `offer` as a path relative to it (for sampling a snapshot folder). */

@@ -5,11 +5,13 @@
  * Order, so a mistake costs nothing: the flags and the target folder are checked before anything is typed or
  * fetched (a non-empty folder is refused without --force); then the snapshot is chosen (a list and a question
  * only on a terminal without --snapshot; otherwise `restic restore` resolves "latest" and the filters itself);
- * its size is checked against the free space of the target's file system; then the restore runs with progress;
+ * its size is checked against the free space of the target's file system (into a new or empty target while the
+ * restore already runs, see restoreOffsite: what a refusal stops is removed); the restore runs with progress;
  * and at the end the restorer is told where the files are (restic recreates full paths) and reads the owner's
  * notes from the bundle.
  */
-import { join, resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { checkHostName, listSnapshots, openTarget, parseTarget } from '../adapters/onsite-target.js';
 import { buildRsyncCopyArgs, runRsync } from '../adapters/rsync.js';
 import { folderBytes, folderEntries, freeBytes, makeFolder, readFolder } from '../adapters/restore-target.js';
@@ -24,7 +26,7 @@ import { ExitCode, ToolError, UserError } from '../errors.js';
 import { formatBytes, plural, shortId } from '../ui/format.js';
 import type { CommandIO } from '../ui/io.js';
 import { restoreProgressReporter } from '../ui/restore-progress.js';
-import { askForSnapshot, canAsk, chooseSnapshot, restoreWithProgress } from './snapshot-restore.js';
+import { askForSnapshot, canAsk, chooseSnapshot, restoreWithProgress, type ChosenSnapshot } from './snapshot-restore.js';
 
 /** The options of `drkit recover` this module reads (src/cli.ts registers them). */
 export interface RestoreOptions {
@@ -36,6 +38,8 @@ export interface RestoreOptions {
   onsite?: string;
   force: boolean;
   json: boolean;
+  /** restic's --verify (on unless --no-verify: the drill compares every file with its source instead, docs/drills.md) */
+  verify?: boolean;
 }
 
 export interface Restored {
@@ -89,36 +93,102 @@ export function describeRestored(restored: Restored, notes: string | undefined, 
   return lines;
 }
 
-/** Restores one offsite snapshot into `options.restoreTo` (the kit is open: `bundle` holds the credentials). */
+/** The first folder of `path` and its parents that does not exist yet (what making it creates), or null. */
+function firstMissingFolder(path: string): string | null {
+  let missing: string | null = null;
+  for (let current = resolve(path); !existsSync(current); current = dirname(current)) {
+    missing = current;
+    if (dirname(current) === current) break;
+  }
+  return missing;
+}
+
+/**
+ * Restores one offsite snapshot into `options.restoreTo` (the kit is open: `bundle` holds the credentials).
+ *
+ * When no question is asked, the snapshot's size (`restic stats`: a repository open and a walk of its trees,
+ * a second or more on restic 0.14, which records no size in its snapshots) is measured while the restore already
+ * runs, if the target is new or empty: everything in it is then restic's. The free-space rule is the same, only
+ * applied a moment later: a snapshot that does not fit stops the restore, what it wrote is removed (the target too,
+ * when drkit made it), and the refusal is the error, as before. A restore that completed has fit, so a late size
+ * (or a failed measurement) no longer matters. A target holding files (--force) is measured first, as before: a
+ * refusal must not come after restic has replaced any of them.
+ */
 export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & { restoreTo: string }, io: CommandIO): Promise<Restored> {
   const target = options.restoreTo;
   const entries = await checkRestoreRequest(options);
   const { openResticRepository } = await import('../adapters/restic/index.js');
-  const restic = await openResticRepository({ repository: bundle.repository, password: { value: bundle.resticPassword }, env: bundle.env });
-  const chosen = await chooseSnapshot(restic, options, io, { measure: true, listed: false });
-  const size = chosen.size ?? 0;
+  const repository = { repository: bundle.repository, password: { value: bundle.resticPassword }, env: bundle.env };
+  const restic = await openResticRepository(repository);
   const include = options.include ?? [];
-  const warning = checkFreeSpace({ target, needed: size, available: await freeBytes(target), partial: include.length > 0 }, formatBytes);
-  if (warning !== null) io.note(`warning: ${warning}`);
+  const verify = options.verify !== false;
+  const available = await freeBytes(target);
+  const fits = (size: number): void => {
+    const warning = checkFreeSpace({ target, needed: size, available, partial: include.length > 0 }, formatBytes);
+    if (warning !== null) io.note(`warning: ${warning}`);
+  };
+  const targetWasEmpty = entries === null || entries.length === 0;
+  const asking = needsSnapshotListing({ canAsk: canAsk(io), snapshotGiven: options.snapshot !== undefined });
+  // without a question, chooseSnapshot would only measure: that measurement runs beside the restore instead
+  const measuredAlongside = !asking && targetWasEmpty;
+  const chosen: ChosenSnapshot = measuredAlongside
+    ? { snapshot: options.snapshot === undefined ? 'latest' : checkSnapshotFlag(options.snapshot), shown: false }
+    : await chooseSnapshot(restic, options, io, { measure: true, listed: false });
+  let size = chosen.size;
+  if (size !== undefined) fits(size);
+  const announce = (bytes: number): void => {
+    io.note(`restoring ${chosen.snapshot === 'latest' ? 'the newest snapshot' : `snapshot ${shortId(chosen.snapshot)}`} (${formatBytes(bytes)}) into ${target}${verify ? '; restic checks every file it writes' : ''}`);
+  };
+  const made = firstMissingFolder(target);
   await makeFolder(target, '--restore-to');
   // what a --force restore finds there already, so the files restic writes can be told apart on 0.14
-  const bytesBefore = entries !== null && entries.length > 0 && !restic.features.restoreJson ? await folderBytes(target) : 0;
-  io.note(`restoring ${chosen.snapshot === 'latest' ? 'the newest snapshot' : `snapshot ${shortId(chosen.snapshot)}`} (${formatBytes(size)}) into ${target}; restic checks every file it writes`);
+  const bytesBefore = !targetWasEmpty && !restic.features.restoreJson ? await folderBytes(target) : 0;
+  if (size !== undefined) announce(size);
   const args = {
-    snapshot: chosen.snapshot, target, verify: true, ...(include.length > 0 ? { include } : {}),
+    snapshot: chosen.snapshot, target, verify, ...(include.length > 0 ? { include } : {}),
     ...(chosen.shown || options.host === undefined ? {} : { host: options.host }), ...(chosen.shown || options.path === undefined ? {} : { paths: options.path }),
   };
+  // the measurement alongside, each restic with its own stop: a refusal stops the restore, a completed restore the measurement
+  const stop = new AbortController();
+  const stopMeasuring = new AbortController();
+  const measured: { refusal: Error | null } = { refusal: null };
+  const sizer = measuredAlongside ? await openResticRepository(repository, { signal: stopMeasuring.signal }) : restic;
+  const measuring: Promise<number | undefined> = measuredAlongside
+    ? chooseSnapshot(sizer, options, io, { measure: true, listed: false }).then((late) => {
+      const bytes = late.size ?? 0;
+      fits(bytes);
+      size = bytes;
+      announce(bytes);
+      return include.length > 0 ? undefined : bytes;
+    }).catch((error: unknown) => { measured.refusal = error instanceof Error ? error : new Error(String(error)); stop.abort(); return undefined; })
+    : Promise.resolve(undefined);
+  const restorer = measuredAlongside ? await openResticRepository(repository, { signal: stop.signal }) : restic;
   let restored;
   try {
     // restic ≥ 0.16 counts for itself (and knows the total of an --include restore); 0.14 is measured
-    restored = await restoreWithProgress(restic, { args, ...(include.length > 0 ? {} : { total: size }), bytesBefore, label: 'restoring' }, io);
+    restored = await restoreWithProgress(restorer, {
+      args, ...(include.length > 0 || size === undefined ? {} : { total: size }), ...(measuredAlongside ? { totalLater: measuring } : {}), bytesBefore, label: 'restoring',
+    }, io);
   } catch (error) {
+    // a restore that did not complete: the measurement's verdict (no room, no such snapshot) comes first
+    await measuring;
+    if (measured.refusal !== null) {
+      // only a target that was new or empty is measured alongside: whatever is in it now, restic wrote
+      if (made !== null) rmSync(made, { recursive: true, force: true, maxRetries: 5 });
+      else for (const name of await readFolder(target).catch(() => [])) rmSync(join(target, name.name), { recursive: true, force: true, maxRetries: 5 });
+      throw measured.refusal;
+    }
     throw explainFailedFiles(error, target);
   }
   const { result } = restored;
   if (result.errors.length > 0) {
     throw new UserError('E_RESTORE_ERRORS', `restore wrote ${target}, but ${plural(result.errors.length, 'item')} failed: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}`, { hints: ['run the same command again into an empty folder; check free space'] });
   }
+  // a restore that completed has fit: a measurement still running is stopped, and what it says no longer matters
+  if (size === undefined) stopMeasuring.abort();
+  await measuring;
+  // a restore quicker than its measurement is announced with what it wrote
+  if (size === undefined) announce(restored.bytes);
   const snapshot = chosen.snapshot !== 'latest' ? chosen.snapshot : (result.snapshotShortId ?? 'latest');
   return { target, snapshot, files: result.filesRestored, bytes: result.bytesRestored ?? restored.bytes, folders: await foldersIn(target) };
 }

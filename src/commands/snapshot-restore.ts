@@ -158,6 +158,8 @@ export interface ProgressRestore {
   args: RestoreArgs;
   /** the bytes the restore writes, when known (the snapshot's size, or a sample's sum); restic ≥ 0.16 counts for itself */
   total?: number;
+  /** the same, measured while the restore runs (recover into an empty target); undefined when it gives none */
+  totalLater?: Promise<number | undefined>;
   /** bytes already in the target (a --force restore), so the files restic writes can be told apart on 0.14 */
   bytesBefore: number;
   /** what the progress line says it does ("restoring") */
@@ -173,6 +175,7 @@ export async function restoreWithProgress(restic: Restic, request: ProgressResto
   const reporter = await restoreProgressReporter(io, request.label);
   let samples: ProgressSample[] = [];
   let measuredTotal = request.total;
+  void request.totalLater?.then((total) => { if (total !== undefined && measuredTotal === undefined) measuredTotal = total; });
   const started = Date.now();
   const record = (bytes: number, files?: { done?: number; total?: number }) => {
     const now = Date.now();

@@ -217,18 +217,17 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   const isolation: Isolation = probe.usable ? 'bwrap' : 'none';
   if (!probe.usable) input.note(`WARNING: isolation: none — ${probe.reason}; the drill runs with a cleared environment and a temporary home, but the room is NOT sealed`);
 
-  // 3 (started first: it needs only the config). Outside the room: the snapshot, restic check, the sample
+  // 3 (started first: it needs only the config). Outside the room: the snapshot and the sample, then restic check
   const access = offsiteAccess(input.config, offsite);
+  const repositoryAccess = { repository: access.repository, password: access.password, env: access.env, ...(access.cacert === undefined ? {} : { cacert: access.cacert }) };
   const preflightStarted = Date.now();
-  const preflight = (async () => {
+  const listing = (async () => {
     const found: DrillFinding[] = [];
     let restic: Restic | null = null;
     let latest: Snapshot | null = null;
-    let check: DrillReport['check'] = 'not-run';
     let sample: string[] | undefined;
     try {
-      restic = await openResticRepository({ repository: access.repository, password: access.password, env: access.env, ...(access.cacert === undefined ? {} : { cacert: access.cacert }) },
-        { retry: { attempts: 1, initialDelayMs: 0, factor: 1, maxDelayMs: 0 }, backendGiveUpMs: offsite.giveUpAfter });
+      restic = await openResticRepository(repositoryAccess, { retry: { attempts: 1, initialDelayMs: 0, factor: 1, maxDelayMs: 0 }, backendGiveUpMs: offsite.giveUpAfter });
       const snapshots = await restic.snapshots();
       latest = snapshots.at(-1) ?? null;
       if (latest === null) found.push({ code: 'E_DRILL_NO_SNAPSHOT', message: `the repository ${restic.displayName} holds no snapshot: run drkit backup offsite first` });
@@ -236,28 +235,47 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
       found.push(errorFinding(error, restic?.displayName ?? offsite.repository, undefined, false));
     }
     const repositoryName = restic?.displayName ?? offsite.repository;
-    if (restic !== null && latest !== null) {
+    if (restic !== null && latest !== null && input.sample !== undefined) {
+      const pool = reservoir<string>(input.sample, input.random);
       try {
-        const result = await restic.check();
-        check = result.ok ? 'ok' : 'problems';
-        found.push(...checkFindings(result.problems, repositoryName));
+        await restic.listFiles(latest.id, (file) => pool.offer(file.path));
+        sample = pool.items();
       } catch (error) {
         found.push(errorFinding(error, repositoryName, undefined, false));
       }
-      if (input.sample !== undefined) {
-        const pool = reservoir<string>(input.sample, input.random);
-        try {
-          await restic.listFiles(latest.id, (file) => pool.offer(file.path));
-          sample = pool.items();
-        } catch (error) {
-          found.push(errorFinding(error, repositoryName, undefined, false));
-        }
-      }
     }
-    return { latest, check, sample, repositoryName, found, preflightMs: Date.now() - preflightStarted };
+    return { restic, latest, sample, repositoryName, found };
   })();
+  /*
+   * restic check runs beside the rooms (a full restore does not wait for it) and so without restic's lock: its
+   * exclusive lock would shut out the room's `restic stats` and `restic snapshots`, and their locks would make
+   * either fail. A writer beside an unlocked check (a backup, a prune) can make it see problems that are not
+   * there, never hide any: so an unlocked all-clear stands, and problems count only when a second check sees them
+   * too (a locked one could not get its lock while a room holds one).
+   */
+  const checking = listing.then(async ({ restic, latest, repositoryName }) => {
+    const outcome: { check: DrillReport['check']; found: DrillFinding[] } = { check: 'not-run', found: [] };
+    if (restic === null || latest === null) return outcome;
+    try {
+      let result = await restic.check({ noLock: true });
+      if (!result.ok) result = await restic.check({ noLock: true });
+      outcome.check = result.ok ? 'ok' : 'problems';
+      outcome.found.push(...checkFindings(result.problems, repositoryName));
+    } catch (error) {
+      outcome.found.push(errorFinding(error, repositoryName, undefined, false));
+    }
+    return outcome;
+  });
+  const preflight = checking.then(async (checked) => ({ ...(await listing), ...checked, found: [...(await listing).found, ...checked.found], preflightMs: Date.now() - preflightStarted }));
+  // a restore can only fail (slowly: restic 0.14 retries a missing pack for minutes) when the sheets are bad or the
+  // repository is unreachable, gone or damaged: those findings stand, and the rooms are stopped (or not built)
+  const ROOMLESS = ['E_DRILL_SHEET_ALTERED', 'E_DRILL_UNREACHABLE', 'E_DRILL_REPO_DELETED', 'E_DRILL_WRONG_PASSWORD', 'E_DRILL_PACK_MISSING', 'E_DRILL_REPO_DAMAGED'];
+  const stopRooms = new AbortController();
+  const roomsWanted = preflight.then(({ latest, found }) => latest !== null && !found.some((finding) => ROOMLESS.includes(finding.code)));
+  roomsWanted.then((wanted) => { if (!wanted) stopRooms.abort(); }, () => stopRooms.abort());
   // the sheets' read-back below may throw (a missing guide): the preflight's outcome is then not wanted
   preflight.catch(() => undefined);
+  roomsWanted.catch(() => undefined);
 
   // 1. the guide, as its text layer gives it
   const readbackStarted = Date.now();
@@ -306,15 +324,13 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   const kitId = firstShare === undefined || firstShare === null ? null : formatKitId(parseShareText('sheet', firstShare.split('\n').filter((line) => !line.startsWith('# fingerprints:')).join('\n')).kitId);
 
   const readbackMs = Date.now() - readbackStarted;
-  const { latest, check, sample, repositoryName, found, preflightMs } = await preflight;
-  findings.push(...found);
+  // a --sample restore needs the sample before its room; a full one starts now, beside the listing and the check
+  const { sample } = input.sample === undefined ? { sample: undefined } : await listing;
 
   // 4 and 5. the rooms, then the comparison
   const vias: ViaReport[] = [];
-  // a restore can only fail (slowly: restic 0.14 retries a missing pack for minutes) when the sheets are bad or the
-  // repository is unreachable, gone or damaged: those findings stand, and the rooms are not built
-  const ROOMLESS = ['E_DRILL_SHEET_ALTERED', 'E_DRILL_UNREACHABLE', 'E_DRILL_REPO_DELETED', 'E_DRILL_WRONG_PASSWORD', 'E_DRILL_PACK_MISSING', 'E_DRILL_REPO_DAMAGED'];
-  const canUseRooms = latest !== null && few === null && !findings.some((finding) => ROOMLESS.includes(finding.code));
+  const sheetsUsable = few === null && !findings.some((finding) => ROOMLESS.includes(finding.code));
+  const findingsBeforeRooms = findings.length;
   const versions: DrillReport['versions'] = { restic: null, gpg: null, python: null, bwrap: null };
   const resticBinary = await onPath('restic');
   const binds: RoomBind[] = [];
@@ -349,9 +365,12 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
       versions.bwrap = isolation === 'bwrap' ? lines.find((line) => line.startsWith('bubblewrap '))?.trim() ?? null : null;
     }
     const roomFeatures = resticFeatures(parseResticVersion(versions.restic ?? '') ?? { major: 0, minor: 14, patch: 0, text: '' });
-    const snapshotTime = latest === null ? 0 : Date.parse(latest.time);
     const wanted = input.via === 'both' ? (['guide', 'tool'] as const) : [input.via];
-    for (const via of canUseRooms ? wanted : []) {
+    // a room's outcome counts once the listing and the check are in: when they found the repository unusable, the
+    // room was stopped (or is not built), and their findings are the drill's
+    const roomCounts = async (): Promise<boolean> => roomsWanted.catch(() => false);
+    for (const via of sheetsUsable ? wanted : []) {
+      if (stopRooms.signal.aborted) break;
       const viaStarted = Date.now();
       const viaFindings: DrillFinding[] = [];
       let restoredRoot: string | null = null;
@@ -371,13 +390,15 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
         let current = 0;
         let tail: string[] = [];
         const run = await runInRoom(spec, isolation, 'bash', ['--noprofile', '--norc', '/drill/path.sh'], {
-          collectStdout: false, onStdoutLine: () => undefined,
+          collectStdout: false, onStdoutLine: () => undefined, signal: stopRooms.signal,
           onStderrLine: (line) => {
             if (line.startsWith(`${marker} `)) { current = Number(line.slice(marker.length + 1)) || current; tail = []; return; }
             tail.push(line);
             if (tail.length > 40) tail.shift();
           },
         });
+        if (!(await roomCounts())) break;
+        const { repositoryName } = await listing;
         if (run.exitStatus !== 0) {
           const step = script.steps[current - 1];
           const said = lastResticMessage(tail.join('\n'));
@@ -420,8 +441,8 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
         const target = `${ROOM_HOME}/restore/files`;
         let recovered = false;
         let failure: { code: string; message: string } | null = null;
-        const run = await runInRoom(spec, isolation, node, [cli, 'recover', ...from, '--envelope', `/drill/${envelopeFile}`, '--restore-to', target, '--json'], {
-          collectStdout: false,
+        const run = await runInRoom(spec, isolation, node, [cli, 'recover', ...from, '--envelope', `/drill/${envelopeFile}`, '--restore-to', target, '--no-verify', '--json'], {
+          collectStdout: false, signal: stopRooms.signal,
           onStdoutLine: (line) => {
             try {
               const message = JSON.parse(line) as { message_type?: string; code?: string; message?: string };
@@ -430,6 +451,8 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
             } catch { /* progress text */ }
           },
         });
+        if (!(await roomCounts())) break;
+        const { repositoryName } = await listing;
         const failed = failure as { code: string; message: string } | null;
         if (run.exitStatus !== 0 || !recovered) {
           const finding = failed === null
@@ -443,7 +466,8 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
       const restoreMs = Date.now() - viaStarted;
       let comparison: TreeComparison = { filesChecked: 0, bytesChecked: 0, mismatches: [], mismatchCount: 0, changedSinceSnapshot: 0, notRestored: [], notRestoredCount: 0 };
       if (restoredRoot !== null) {
-        comparison = await compareRestoredTree(restoredRoot, snapshotTime, sample);
+        const { latest } = await listing;
+        comparison = await compareRestoredTree(restoredRoot, latest === null ? 0 : Date.parse(latest.time), sample);
         viaFindings.push(...comparisonFindings(comparison, via));
         // a sample holds only the sampled files: the canary is checked on full restores
         const canary = input.sample === undefined ? expectedCanary(input.stateDir) : null;
@@ -454,7 +478,7 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
       }
       findings.push(...viaFindings);
       vias.push({
-        via, verdict: drillVerdict(viaFindings, restoredRoot === null ? 0 : 1), resticVerify: via === 'tool' || commands.some((command) => /^restic restore\b.*--verify/.test(command)),
+        via, verdict: drillVerdict(viaFindings, restoredRoot === null ? 0 : 1), resticVerify: via === 'guide' && commands.some((command) => /^restic restore\b.*--verify/.test(command)),
         durationMs: Date.now() - viaStarted, restoreMs, compareMs: Date.now() - viaStarted - restoreMs, ...comparison, ...(commandCounts === undefined ? {} : { commands: commandCounts }), ...(changed.length === 0 ? {} : { changed }),
       });
       // the restored tree goes before the next room fills the disk again (memory flat, see removeTree)
@@ -465,6 +489,9 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
     removeScratch();
     releaseScratch();
   }
+  const { latest, check, found, preflightMs } = await preflight;
+  // the listing's and the check's findings come before the rooms', as they came first
+  findings.splice(findingsBeforeRooms, 0, ...found);
 
   // restic's and the tools' own words end up in findings: no secret of the config or the kit may go with them
   const secrets = [...access.secretValues, ...('value' in access.password ? [access.password.value] : [])];

@@ -39,7 +39,8 @@ binaries.forEach((restic, versionIndex) => {
         assert.equal(via.mismatchCount, 0);
         assert.equal(via.changedSinceSnapshot, 0);
         assert.ok(via.bytesChecked >= 70_000);
-        assert.equal(via.resticVerify, true);
+        // the guide prints --verify; the tool's restore leaves it out, as the drill compares every file byte for byte
+        assert.equal(via.resticVerify, via.via === 'guide');
       }
       const guide = report.vias[0];
       assert.ok(guide?.commands !== undefined && guide.commands.run >= 8 && guide.commands.typed === 5 && guide.commands.skipped >= 2, JSON.stringify(guide?.commands));

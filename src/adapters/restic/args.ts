@@ -73,6 +73,12 @@ export interface CheckArgs {
   readDataSubset?: string;
   /** `--read-data`: read all pack files */
   readData?: boolean;
+  /**
+   * `--no-lock`: check beside commands that take a lock (the drill's check runs while its room restores and
+   * measures); a writer running at the same time can then make it report problems that are not there, so a caller
+   * confirms problems with a second check (src/jobs/drill.ts)
+   */
+  noLock?: boolean;
 }
 
 export interface RestoreArgs {
@@ -229,7 +235,7 @@ export function buildResticArgs(operation: ResticOperation, options: ResticGloba
       return [...globalArgs(options, features, true), 'prune'];
     case 'check': {
       const { args } = operation;
-      const argv = [...globalArgs(options, features, true), 'check', '--json'];
+      const argv = [...globalArgs(options, features, args.noLock !== true), ...(args.noLock === true ? ['--no-lock'] : []), 'check', '--json'];
       if (args.readData && args.readDataSubset !== undefined) {
         throw new UserError('E_RESTIC_ARGUMENT', 'check: readData and readDataSubset exclude each other: choose one');
       }
