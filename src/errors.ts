@@ -159,8 +159,22 @@ export function formatError(error: DrkitError): string {
   return lines.join('\n');
 }
 
+/** The `error` message of --json (docs/json-output.md). */
+export interface ErrorJson {
+  message_type: 'error';
+  kind: DrkitError['kind'];
+  code: string;
+  message: string;
+  hints: readonly string[];
+  exitCode: number;
+  program?: string;
+  exitStatus?: number | null;
+  stderrTail?: string;
+  details?: DrkitError['details'];
+}
+
 /** The JSON form of an error for --json output: no stack, no secrets (messages never hold any). */
-export function errorToJson(error: DrkitError): Record<string, unknown> {
+export function errorToJson(error: DrkitError): ErrorJson {
   return {
     message_type: 'error',
     kind: error.kind,

@@ -36,6 +36,7 @@ import { runHooks } from '../jobs/hooks.js';
 import type { JobHooks } from '../config/types.js';
 import { reporterFor, type ClosableReporter } from '../ui/reporters.js';
 import { formatLocalTime } from '../ui/format.js';
+import type { ErrorMessage } from '../ui/json-messages.js';
 
 /** the jobs this command runs: the two backups and the repository check */
 type RunnableJob = RecordJob;
@@ -202,10 +203,13 @@ async function runJob(job: RunnableJob, config: Config, dir: string, reporter: C
     // the owner's hooks (src/jobs/hooks.ts): a failing `before` stops the job, which is then recorded as failed
     const hooks = job === 'check' ? config.offsite?.check?.hooks : config[job]?.hooks;
     const beforeFailed = hooks === undefined ? undefined : await beforeHooks(job, hooks, reporter, signal);
+    // with hooks, the engine's 'done' waits for the after hooks: a failed one turns a success into a warning, and
+    // the 'done' (the --json `done` message) must report the outcome the run is recorded with
+    const engineReporter: Reporter = hooks === undefined ? reporter : { event: (event) => { if (event.type !== 'done') reporter.event(event); } };
     const ran = beforeFailed === undefined
-      ? await runEngine(job, config, state, reporter, signal, secrets, lock.tookOver !== undefined)
+      ? await runEngine(job, config, state, engineReporter, signal, secrets, lock.tookOver !== undefined)
       : { result: failedBeforeStart(job, beforeFailed, new Date().toISOString()), reported: false };
-    const { reported } = ran;
+    const reported = ran.reported && hooks === undefined;
     const result = hooks === undefined ? ran.result : await afterHooks(ran.result, hooks, reporter, signal);
     const record = toRecord(result, secrets);
     await recordRun(dir, record);
@@ -256,7 +260,8 @@ async function afterHooks(result: JobResult, hooks: JobHooks, reporter: Reporter
 function reportError(io: CommandIO, error: DrkitError, job: RunnableJob, secrets: readonly string[] = []): void {
   const clean = (text: string): string => redactText(text, secrets);
   if (io.jsonMode) {
-    io.json(JSON.parse(clean(JSON.stringify({ ...errorToJson(error), job }))) as Record<string, unknown>);
+    // through JSON text, so the redaction reaches every string of it
+    io.json(JSON.parse(clean(JSON.stringify({ ...errorToJson(error), job } satisfies ErrorMessage))) as ErrorMessage);
     return;
   }
   for (const line of clean(formatError(error)).replace(/^error: /, `error: ${job}: `).split('\n')) io.note(line);

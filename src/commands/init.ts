@@ -24,6 +24,9 @@ import { readTargetMarker, requireMounted, requireMountedIfRemovablePlace, write
 import { openResticRepository } from '../adapters/restic/index.js';
 import { redactRepository } from '../core/redact.js';
 import { anyWizardFlag, type WizardFlags } from '../wizard/answers.js';
+import type { CommandMessages } from '../ui/json-messages.js';
+
+type InitMessage = { message_type: 'init' } & CommandMessages['init'];
 
 export interface InitOptions extends WizardFlags {
   config?: string;
@@ -48,7 +51,7 @@ export async function run(options: InitOptions, io: CommandIO): Promise<number> 
   const previous = readState(dir);
   const now = new Date().toISOString();
   const say = (line: string): void => { if (!io.jsonMode) io.out(line); };
-  const summary: Record<string, unknown> = { message_type: 'init', config: configPath };
+  const summary: InitMessage = { message_type: 'init', config: configPath };
 
   let onsite: OnsiteIdentity | undefined;
   if (config.onsite) {

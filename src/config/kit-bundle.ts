@@ -11,7 +11,6 @@ import { validateBundleInput, type BundleInput } from '../core/bundle.js';
 import { kitFingerprint } from '../core/kit-fingerprint.js';
 import type { CurrentCredentials } from '../core/kit-record.js';
 import { DrkitError, ToolError, UserError } from '../errors.js';
-import { runProgram } from '../adapters/exec.js';
 import { fingerprintKeyFile, readFingerprintKey } from '../adapters/kit-store.js';
 import type { StateData } from '../adapters/state.js';
 import { offsiteAccess } from './offsite.js';
@@ -29,6 +28,8 @@ export interface ConfigBundle {
 
 /** Runs offsite.passwordCommand as restic would and returns what it printed, trimmed. */
 async function passwordFromCommand(command: string): Promise<string> {
+  // loaded here: `drkit status` compares the kit's fingerprint on every run, and a secrets file needs no program
+  const { runProgram } = await import('../adapters/exec.js');
   const result = await runProgram('sh', ['-c', command], { collectStdout: true });
   if (result.exitStatus !== 0) {
     // stderr is not shown: a password manager may echo what it was asked for

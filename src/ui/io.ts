@@ -2,13 +2,15 @@
  * What a command may say and where. Commands never write to process.stdout directly: they get a CommandIO,
  * so tests can capture output and --json can keep stdout machine-readable (human notes go to stderr then).
  */
+import type { JsonMessage } from './json-messages.js';
+
 export interface CommandIO {
   /** a line of the command's result on stdout */
   out(line: string): void;
   /** a line for the human on stderr (progress, notes, warnings) */
   note(line: string): void;
-  /** one JSON object as one line on stdout (for --json) */
-  json(value: unknown): void;
+  /** one JSON message as one line on stdout (for --json): only the types of src/ui/json-messages.ts */
+  json(value: JsonMessage): void;
   /** true when --json was given */
   readonly jsonMode: boolean;
   /** true when stderr is a terminal (progress bars are drawn only then) */

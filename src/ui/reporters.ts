@@ -129,8 +129,26 @@ export async function textReporter(io: CommandIO, env: NodeJS.ProcessEnv = proce
 export function jsonReporter(io: CommandIO): ClosableReporter {
   return {
     event(event: JobEvent): void {
-      const { type, ...rest } = event;
-      io.json(event.type === 'done' ? { message_type: type, job: event.job, result: resultToJson(event.result) } : { message_type: type, ...rest });
+      // one case per type, so each object is checked against its message type (src/ui/json-messages.ts)
+      switch (event.type) {
+        case 'done':
+          io.json({ message_type: 'done', job: event.job, result: resultToJson(event.result) });
+          break;
+        case 'start': {
+          const { type, ...rest } = event;
+          io.json({ message_type: type, ...rest });
+          break;
+        }
+        case 'progress': {
+          const { type, ...rest } = event;
+          io.json({ message_type: type, ...rest });
+          break;
+        }
+        case 'info':
+        case 'warning':
+          io.json({ message_type: event.type, job: event.job, message: event.message });
+          break;
+      }
     },
     close: () => undefined,
   };

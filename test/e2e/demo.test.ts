@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { packageRoot } from '../../src/paths.js';
+import { expectDemoGolden } from '../json/demo-golden.js';
 
 const CLI = join(packageRoot(), 'dist', 'src', 'cli.js');
 const scratch = mkdtempSync(join(tmpdir(), 'drkit-e2e-demo-'));
@@ -56,6 +57,8 @@ test('drkit demo --json --dir: two backups, a 3-of-5 kit and a drill by both pat
   for (const name of ['guide.pdf', 'checklist.pdf', 'sheet-1.pdf', 'sheet-5.pdf']) assert.ok(existsSync(join(dir, 'kit', name)), `${name} kept`);
   assert.equal(statSync(join(dir, 'config', 'drkit', 'secrets', 'secrets.env')).mode & 0o777, 0o600);
   assert.deepEqual(serversUnder(dir), [], 'the demo stopped its rclone server');
+  // the JSON summary, normalised, is fixtures/golden/json/demo.json (DRKIT_UPDATE_GOLDEN=1 rewrites it)
+  expectDemoGolden(result.stdout, scratch);
 
   // a new kit made after the last backup: the repository's canary still names the old kit, and the drill says so
   const env = { ...process.env, XDG_CONFIG_HOME: join(dir, 'config'), XDG_STATE_HOME: join(dir, 'state'), XDG_CACHE_HOME: join(dir, 'cache') };

@@ -91,6 +91,9 @@ test('backup: start, progress, info, warning and done of both jobs', async () =>
   expectGolden('info', name, ofType(messages, 'info'), rules());
   expectGolden('warning', name, ofType(messages, 'warning'), rules());
   expectGolden('done', name, ofType(messages, 'done'), rules());
+  // the onsite `done` comes after its after hook, whose failure made the run a warning
+  const order = messages.map((message) => `${message.message_type} ${JSON.stringify(message.job ?? null)}`);
+  assert.ok(order.indexOf('warning "onsite"') < order.indexOf('done "onsite"'), order.join('\n'));
   for (const message of ofType(messages, 'progress')) assert.ok(message.job === 'onsite' || message.job === 'offsite');
 });
 
@@ -102,7 +105,16 @@ test('check', async () => {
 });
 
 test('status after the backups and the check', async () => {
-  expectGolden('status', 'after backup and check, no kit, no schedule', await drkit(['status'], 0), rules());
+  const [status] = await drkit(['status'], 0);
+  assert.ok(status !== undefined);
+  expectGolden('status', 'after backup and check, no kit, no schedule', [status], rules());
+  // the onsite run's `done` said what the status file keeps: a warning, from the failed after hook
+  const jobs = Array.isArray(status.jobs) ? status.jobs : [];
+  const onsite = jobs.find((job) => job !== null && typeof job === 'object' && !Array.isArray(job) && job.job === 'onsite');
+  assert.ok(onsite !== undefined && onsite !== null && typeof onsite === 'object' && !Array.isArray(onsite));
+  const lastRun = onsite.lastRun;
+  assert.ok(lastRun !== null && typeof lastRun === 'object' && !Array.isArray(lastRun));
+  assert.equal(lastRun.outcome, 'warning');
 });
 
 test('schedule print, install and uninstall, systemd and cron', async () => {
