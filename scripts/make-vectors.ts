@@ -117,6 +117,8 @@ async function main(): Promise<void> {
     { name: 'tampered-share-other-list', note: 'share 2 rewritten and its fingerprint line dropped; share 1 lists its true fingerprint', shares: [s(1), withoutFingerprints(tampered), s(3)], envelope: env },
     { name: 'tampered-share-no-lists', note: 'share 2 rewritten, no fingerprint lines typed: the key check value catches it', shares: [withoutFingerprints(s(1)), withoutFingerprints(tampered), withoutFingerprints(s(3))], envelope: env },
     { name: 'envelope-typo', note: 'one character changed on envelope line 7', shares: [s(1), s(2), s(3)], envelope: editLine(env, 7, (l) => replaceChar(l, 10, otherSymbol)) },
+    { name: 'envelope-lines-out-of-order-unlabelled', note: 'envelope lines 3 and 4 typed in swapped order, labels left out: a line\'s check characters depend on its line number', shares: [s(1), s(2), s(3)],
+      envelope: editLine(editLine(env, 3, () => (env.split('\n')[4] ?? '').replace(/^\d+:/, '')), 4, () => (env.split('\n')[3] ?? '').replace(/^\d+:/, '')) },
     { name: 'envelope-of-another-kit', note: "another kit's envelope, typed without its header comment: no line matches this kit", shares: [s(1), s(2), s(3)], envelope: other.envelope.text.split('\n').filter((l) => !l.startsWith('#')).join('\n') },
     { name: 'line-1-from-another-share', note: "share 1's line 1 replaced by share 4's line 1, header comment left out: lines 2 and 3 fail under it, so line 1 is named", shares: [editLine(withoutHeader(s(1)), 1, () => s(4).split('\n')[1] ?? ''), s(2), s(3)], envelope: env },
     { name: 'envelope-share-qr', note: "a share's QR code scanned into envelope.txt", shares: [s(1), s(2), s(3)], envelope: `${kit.shares[0]?.qrPayload ?? ''}\n` },

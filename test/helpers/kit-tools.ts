@@ -9,14 +9,14 @@ export interface CombinerRun { exitStatus: number | null; stdout: string; stderr
 
 /**
  * Writes the texts as files named `names` (and envelope.txt) in a fresh folder and runs python3 combine.py there
- * (`program`: the full combiner unless told, e.g. shortCombinerPath()).
+ * (`program`: the full combiner unless told, e.g. shortCombinerPath(); `python`: another interpreter, e.g. an older one).
  */
-export async function runCombiner(names: readonly string[], texts: readonly string[], envelope: string, program = combinerPath()): Promise<CombinerRun> {
+export async function runCombiner(names: readonly string[], texts: readonly string[], envelope: string, program = combinerPath(), python = 'python3'): Promise<CombinerRun> {
   const dir = mkdtempSync(join(tmpdir(), 'drkit-combine-'));
   try {
     names.forEach((name, i) => writeFileSync(join(dir, name), texts[i] ?? ''));
     writeFileSync(join(dir, 'envelope.txt'), envelope);
-    const result = await runProgram('python3', [program, 'envelope.txt', ...names], { cwd: dir });
+    const result = await runProgram(python, [program, 'envelope.txt', ...names], { cwd: dir });
     let openpgp: Buffer | null = null;
     try { openpgp = readFileSync(join(dir, 'kit.gpg')); } catch { openpgp = null; }
     return { exitStatus: result.exitStatus, stdout: result.stdout, stderr: result.stderrTail, openpgp };
