@@ -116,10 +116,9 @@ test('recover: the credentials, then a restore of the newest snapshot', async ()
   expectGolden('restore_progress', 'recover --restore-to (restic): the last', ofType(restored, 'restore_progress').slice(-1), rules());
 });
 
-test('drill via drkit recover, sheets 1 and 3', async () => {
-  expectGolden('drill', 'drill --via tool --sheets 1,3', await drkit(['drill', '--config', config, '--kit', join(root, 'kit'), '--via', 'tool', '--sheets', '1,3']), rules());
-});
-
+// the live drill runs before the drill from the kit folder: that drill (main as of 2026-12-01) can leave a
+// restic lock in the repository, taken in its bwrap room under a PID that is some other process on this host, so
+// restic does not see it as stale and the live drill's `restic check` then fails as locked
 test('drill --live with two sheets, then --record of its certificate (twice)', async () => {
   const out = join(root, 'certificate');
   mkdirSync(out);
@@ -132,6 +131,10 @@ test('drill --live with two sheets, then --record of its certificate (twice)', a
   assert.ok(certificate !== null && typeof certificate === 'object' && !Array.isArray(certificate) && typeof certificate.text === 'string');
   expectGolden('drill_recorded', 'drill --record CERT', await drkit(['drill', '--record', certificate.text, '--config', config]), rules());
   expectGolden('drill_recorded', 'drill --record CERT, again', await drkit(['drill', '--record', certificate.text, '--config', config]), rules());
+});
+
+test('drill via drkit recover, sheets 1 and 3', async () => {
+  expectGolden('drill', 'drill --via tool --sheets 1,3', await drkit(['drill', '--config', config, '--kit', join(root, 'kit'), '--via', 'tool', '--sheets', '1,3']), rules());
 });
 
 test('status with a kit, a drill and a live drill', async () => {

@@ -12,6 +12,7 @@
  * - numbers under keys ending in `Ms` (durations, ages) → `<ms>`, and the values under the keys a case names
  *   (the size restic adds, which its metadata of inodes and times makes vary; what depends on the machine, such
  *   as whether the user manager lingers) → `<KEY>`.
+ * - a restore's `bytesPerSecond` and `secondsLeft` are left out: they are there only once the speed was measured.
  * Everything else must match byte for byte.
  */
 import assert from 'node:assert/strict';
@@ -45,6 +46,9 @@ const PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b\d{4}-\d\d-\d\d\b/g, '<date>'],
 ];
 
+/** a restore's speed and time left: given only once measured, so whether they are there at all is timing */
+const DROPPED = new Set(['bytesPerSecond', 'secondsLeft']);
+
 function normaliseString(text: string, rules: Normalising): string {
   let out = text;
   for (const [literal, token] of [...rules.literals].sort((a, b) => b[0].length - a[0].length)) out = out.split(literal).join(token);
@@ -62,7 +66,8 @@ export function normalise(value: Json, rules: Normalising, key = ''): Json {
   if (Array.isArray(value)) return value.map((item) => normalise(item, rules));
   if (value !== null && typeof value === 'object') {
     const replaced = replacedKeys(rules, value);
-    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, replaced.has(name) ? `<${name}>` : normalise(item, rules, name)]));
+    return Object.fromEntries(Object.entries(value).filter(([name]) => !DROPPED.has(name))
+      .map(([name, item]) => [name, replaced.has(name) ? `<${name}>` : normalise(item, rules, name)]));
   }
   return value;
 }
