@@ -29,6 +29,7 @@ import { DrkitError, ExitCode, InternalError, ToolError, UserError } from '../er
 import type { Restic } from '../adapters/restic/index.js';
 import { envelopeTextFromQr, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromQr } from '../core/readback.js';
 import { formatBytes } from '../ui/format.js';
+import { plural } from '../core/words.js';
 import type { CommandIO } from '../ui/io.js';
 import { readFiles, typeKit } from './recover.js';
 import { canAsk, chooseSnapshot, restoreWithProgress, type SnapshotChoiceOptions } from './snapshot-restore.js';
@@ -241,7 +242,7 @@ async function restoreAndCheck(restic: Restic, sampleSize: number | 'all', choic
 
   // the room is checked before anything is written: a full restore must not fill $TMPDIR (or the live USB's memory)
   const where = place.named ?? tmpdir();
-  checkFreeSpace({ target: where, needed, available: await freeBytes(where), partial: false }, formatBytes);
+  checkFreeSpace({ target: where, needed, available: await freeBytes(where), partial: false, ...(sampleSize === 'all' ? {} : { what: 'the sample' }) }, formatBytes);
   const prepared = await prepareTarget(place, topNames([...latest.paths, ...(canaryPath === null ? [] : [canaryPath])]));
   const target = prepared.target;
   let resticVerify: Reached['resticVerify'] = 'passed';
@@ -250,7 +251,7 @@ async function restoreAndCheck(restic: Restic, sampleSize: number | 'all', choic
   try {
     const include = sampleSize === 'all' ? [] : [...chosen.map((file) => file.path), ...(canaryPath === null ? [] : [canaryPath])].map(includePattern);
     const into = place.named === null ? 'a scratch folder (removed at the end)' : place.keep ? `${target} (kept at the end)` : `${target} (removed at the end)`;
-    io.note(`restoring ${sampleSize === 'all' ? 'every file' : `${chosen.length} random files`} (${formatBytes(needed)}) of snapshot ${latest.shortId} into ${into}; restic checks every file it writes`);
+    io.note(`restoring ${sampleSize === 'all' ? 'every file' : plural(chosen.length, 'random file')} (${formatBytes(needed)}) of snapshot ${latest.shortId} into ${into}; restic checks every file it writes`);
     // with --force, what the folder held is not counted as restored (restic 0.14 is measured from outside)
     const bytesBefore = place.entries !== null && place.entries.length > 0 && !restic.features.restoreJson ? await folderBytes(target) : 0;
     try {

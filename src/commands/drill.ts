@@ -15,28 +15,18 @@ import { ExitCode, UserError } from '../errors.js';
 import { runDrill, type DrillReport } from '../jobs/drill.js';
 import { formatBytes } from '../ui/format.js';
 import type { CommandIO } from '../ui/io.js';
+import type { DrillLiveOptions } from './drill-live.js';
 
-export interface DrillOptions {
+/** `drkit drill`'s options: the simulated drill's, and the live drill's (./drill-live.ts) with --live and --record. */
+export interface DrillOptions extends Omit<DrillLiveOptions, 'sample'> {
   config?: string;
   kit?: string;
   sheets?: string;
   via: 'guide' | 'tool' | 'both';
   sample?: number | 'all';
   onsite: boolean;
-  json: boolean;
-  /** the live drill and --record: ./drill-live.ts */
   live: boolean;
-  from?: string[];
-  envelope?: string;
-  stdin: boolean;
-  out?: string;
   record?: string;
-  snapshot?: string;
-  host?: string;
-  path?: string[];
-  restoreTo?: string;
-  force?: boolean;
-  keep?: boolean;
 }
 
 function records(report: DrillReport): DrillRecord[] {

@@ -3,6 +3,7 @@
  * one of the two), the check before sealing (`--no-check` skips it, loudly), and what is kept once the kit is
  * published: its record in the status file (with the keyed fingerprint) and the canary for the next backups.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BundleInput } from '../core/bundle.js';
 import { canaryText, DRILL_COPY_REASON, type KitRecord } from '../core/kit-record.js';
@@ -11,6 +12,8 @@ import type { Kit } from '../core/kit.js';
 import { UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
 import { defaultConfigPath, stateDir } from '../adapters/paths.js';
+import { cronFile, installedUnits } from '../adapters/schedule-files.js';
+import { unitBaseName } from '../core/schedule.js';
 
 export interface KitSourceOptions {
   bundle?: string;
@@ -94,7 +97,9 @@ export async function prepareKitBundle(options: KitSourceOptions, loadBundleFile
       if (keyFile === undefined) return [];
       if (drillSchedule === 'monthly' && format === 'pdf') {
         const copy = keepKitCopy(dir, kit.kitIdDisplay, resolve(outDir));
-        return [`kept the sheets and the guide for the monthly drill in ${copy} (private to you; the backups leave it out): ${DRILL_COPY_REASON}`];
+        const kept = `kept the sheets and the guide for the monthly drill in ${copy} (private to you; the backups leave it out): ${DRILL_COPY_REASON}`;
+        // the wizard installs the timers after the kit; by hand, the owner is told the one command that adds it
+        return drillScheduled() ? [kept] : [kept, 'the monthly drill has no timer yet: drkit schedule install adds it'];
       }
       // a new kit supersedes the old one: its kept sheets must not linger
       const removed = removeKitCopy(dir);
@@ -102,4 +107,14 @@ export async function prepareKitBundle(options: KitSourceOptions, loadBundleFile
       return removed ? ['removed the old kit\'s copy kept for the drill: it is superseded'] : [];
     },
   };
+}
+
+/** Whether drkit's drill timer (or its crontab line) is installed. */
+function drillScheduled(): boolean {
+  if (installedUnits().includes(`${unitBaseName('drill')}.timer`)) return true;
+  try {
+    return readFileSync(cronFile(), 'utf8').includes(`# ${unitBaseName('drill')}`);
+  } catch {
+    return false;
+  }
 }

@@ -75,12 +75,13 @@ export function formatDuration(seconds: number): string {
   return `${days} d${hours % 24 === 0 ? '' : ` ${hours % 24} h`}`;
 }
 
-/** "45 % · 135 MiB of 300 MiB · 12.3 MiB/s · about 13 s left" (the parts that are known). */
+/** "45 % · 135 MiB of 300 MiB · 12.3 MiB/s · 13 s left" (the parts that are known). */
 export function describeProgress(view: ProgressView, formatBytes: (bytes: number) => string): string {
   const parts: string[] = [];
   if (view.fraction !== undefined) parts.push(`${Math.floor(view.fraction * 100)} %`);
   parts.push(view.bytesTotal === undefined ? `${formatBytes(view.bytesDone)} written` : `${formatBytes(Math.min(view.bytesDone, view.bytesTotal))} of ${formatBytes(view.bytesTotal)}`);
   if (view.bytesPerSecond !== undefined) parts.push(view.bytesPerSecond < 1 ? 'waiting for data' : `${formatBytes(Math.round(view.bytesPerSecond))}/s`);
-  if (view.secondsLeft !== undefined) parts.push(`about ${formatDuration(view.secondsLeft)} left`);
+  // no "about": the line must fit an 80-column terminal beside its bar (src/ui/restore-progress.ts)
+  if (view.secondsLeft !== undefined) parts.push(`${formatDuration(view.secondsLeft)} left`);
   return parts.join(' · ');
 }

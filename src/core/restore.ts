@@ -134,6 +134,8 @@ export interface FreeSpaceInput {
   available: number;
   /** --include was given: less than `needed` may be written */
   partial: boolean;
+  /** what `needed` measures, for the message (default "the snapshot"; the live drill's sample says so) */
+  what?: string;
 }
 
 /** Room to spare for directories, metadata and the file system's own rounding: 1 % and at least 16 MiB. */
@@ -150,7 +152,7 @@ const EXTERNAL_DISK_HINT = 'the live USB keeps files in memory: plug in an exter
 export function checkFreeSpace(input: FreeSpaceInput, formatBytes: FormatBytes): string | null {
   const wanted = input.needed + freeSpaceMargin(input.needed);
   if (input.available >= wanted) return null;
-  const numbers = `${input.target} has ${formatBytes(input.available)} free, the snapshot needs ${formatBytes(input.needed)}`;
+  const numbers = `${input.target} has ${formatBytes(input.available)} free, ${input.what ?? 'the snapshot'} needs ${formatBytes(input.needed)}`;
   if (input.partial) return `${numbers}; only the --include files are restored, so they may fit`;
   throw new UserError('E_NO_SPACE', `not enough room: ${numbers}`, {
     hints: [EXTERNAL_DISK_HINT, 'or restore a part of it with --include PATH'],

@@ -18,6 +18,8 @@ export interface RestoreProgressReporter {
 
 const PLAIN_EVERY_MS = 60_000;
 const JSON_EVERY_MS = 1_000;
+/** a long progress line: "64 % · 921.9 MiB of 934.2 MiB · 12.05 MiB/s · 1 h 10 min left" */
+const LONGEST_LINE = 61;
 
 export async function restoreProgressReporter(io: CommandIO, label: string): Promise<RestoreProgressReporter> {
   if (io.jsonMode) {
@@ -53,8 +55,11 @@ export async function restoreProgressReporter(io: CommandIO, label: string): Pro
   }
   // loaded only for a terminal
   const { SingleBar: Bar } = await import('cli-progress');
+  // the bar gives way to the numbers: cli-progress cuts a line at the terminal's width, and the time left is last
+  const columns = (io.stderr as { columns?: number }).columns ?? 80;
+  const barsize = Math.max(6, Math.min(24, columns - label.length - 4 - LONGEST_LINE));
   const bar: SingleBar = new Bar({
-    stream: io.stderr, format: `${label} |{bar}| {line}`, barsize: 24, hideCursor: true, clearOnComplete: false, fps: 4,
+    stream: io.stderr, format: `${label} |{bar}| {line}`, barsize, hideCursor: true, clearOnComplete: false, fps: 4,
     barCompleteChar: '#', barIncompleteChar: '-',
   });
   bar.start(1000, 0, { line: 'starting' });

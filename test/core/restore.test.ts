@@ -122,7 +122,7 @@ test('progress: fraction, rate over the last 10 s, time left; never done before 
   assert.equal(view.fraction, 0.5);
   assert.equal(view.bytesPerSecond, 10 * MiB);
   assert.equal(view.secondsLeft, 30);
-  assert.equal(describeProgress(view, formatBytes), '50 % · 300.0 MiB of 600.0 MiB · 10.0 MiB/s · about 30 s left');
+  assert.equal(describeProgress(view, formatBytes), '50 % · 300.0 MiB of 600.0 MiB · 10.0 MiB/s · 30 s left');
   // measured bytes can run past the total (restic's cache): 99 % and the total until it has ended
   const ahead = progressView([{ atMs: 0, bytes: 0 }, { atMs: 2000, bytes: 700 * MiB }], 600 * MiB);
   assert.equal(ahead.fraction, 0.99);

@@ -102,7 +102,7 @@ for (const version of resticBinaries()) test(`typed live drill in a terminal, re
   await waitFor(session, /there is no row 3: type a number from 1 to 2/, 'a row that is not there refused');
   await keys(session, '2');
   const restoring = await waitFor(session, /where did you get stuck, if anywhere\?/, 'the stuck question');
-  assert.match(restoring, new RegExp(`restoring 1 random files \\(11 B\\) of snapshot ${(snapshotIds[0] ?? '').slice(0, 8)} into a scratch folder`));
+  assert.match(restoring, new RegExp(`restoring 1 random file \\(11 B\\) of snapshot ${(snapshotIds[0] ?? '').slice(0, 8)} into a scratch folder`));
   assert.match(restoring, /restoring \|#+\| 100 %/, 'the progress bar recover shows');
   await keys(session, 'envelope line 3 was smudged');
   const done = await waitFor(session, /EXIT=\d+/, 'the end');

@@ -58,6 +58,8 @@ test('the monthly drill from the wizard: drill section, kit copy 0700/0600, the 
     assert.match(said, /the monthly drill \(drill\.schedule: monthly\) is not scheduled: no kit copy exists yet/);
     assert.match(said, /this computer's secrets file already holds the same credentials, so keeping the sheets here for the drill exposes nothing more; the printed sheets stay the only copy that survives the computer/);
     assert.match(said, /adding the monthly drill's timer, now that its copy of the kit exists/);
+    // the kit said it before the wizard added the timer; a kit made once the timer exists does not (below)
+    assert.match(said, /the monthly drill has no timer yet: drkit schedule install adds it/);
 
     const parsed = parseConfig(readFileSync(config, 'utf8'), config);
     assert.equal(parsed.drill?.schedule, 'monthly');
@@ -105,7 +107,8 @@ test('the monthly drill from the wizard: drill section, kit copy 0700/0600, the 
 
     // a newer kit replaces the copy: the superseded sheets do not linger
     const newOut = join(root, 'kit-new');
-    ok(await runCli(['kit', 'create', '--config', config, '--custodians', 'Ann,Ben', '--threshold', '2', '--out', newOut, '--supersedes', kitId], { env }), 'the new kit');
+    const newKit = ok(await runCli(['kit', 'create', '--config', config, '--custodians', 'Ann,Ben', '--threshold', '2', '--out', newOut, '--supersedes', kitId], { env }), 'the new kit');
+    assert.doesNotMatch(newKit.stderr + newKit.stdout, /has no timer yet/);
     const newId = (JSON.parse(readFileSync(join(newOut, 'kit.json'), 'utf8')) as { kitId: string }).kitId;
     assert.deepEqual(readdirSync(join(state, 'kit')).sort(), ['current', newId].sort());
     assert.deepEqual(readdirSync(join(state, 'kit', newId)).sort(), ['guide.pdf', 'sheet-1.pdf', 'sheet-2.pdf']);
