@@ -37,7 +37,12 @@ export interface RunOptions {
   maxStdoutBytes?: number;
   signal?: AbortSignal;
   /**
-   * after `signal` stops the program (SIGTERM), SIGKILL follows when it has not exited within this many ms:
+   * what `signal` stops the program with (default SIGTERM): restic before 0.17 removes its lock from the repository
+   * only on SIGINT, and a SIGTERM leaves the lock there (src/adapters/restic/index.ts passes SIGINT)
+   */
+  stopSignal?: NodeJS.Signals;
+  /**
+   * after `signal` stops the program (SIGTERM or stopSignal), SIGKILL follows when it has not exited within this many ms:
    * restic ≥ 0.17 answers SIGTERM by retrying to remove its lock from an unreachable server for a minute
    */
   killGraceMs?: number;
@@ -78,6 +83,7 @@ export function runProgram(program: string, args: readonly string[], options: Ru
       env,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...(options.secretInput === undefined ? [] : ['pipe' as const])],
       signal: options.signal,
+      killSignal: options.stopSignal ?? 'SIGTERM',
       detached: options.processGroup === true,
     });
     trackChild(child);
@@ -144,7 +150,7 @@ export function runProgram(program: string, args: readonly string[], options: Ru
       }
     };
     if (options.processGroup === true && options.signal !== undefined) {
-      const stopGroup = (): void => killGroup('SIGTERM');
+      const stopGroup = (): void => killGroup(options.stopSignal ?? 'SIGTERM');
       if (options.signal.aborted) stopGroup();
       else options.signal.addEventListener('abort', stopGroup, { once: true });
     }

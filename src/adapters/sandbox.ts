@@ -19,6 +19,7 @@
  * environment and the scratch home on the host: `isolation: none`, which the drill reports loudly.
  * `DRKIT_DRILL_ISOLATION=none` forces that path (a test hook, documented in docs/drills.md).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
@@ -140,12 +141,78 @@ export type RoomRunOptions = Pick<RunOptions, 'onStdoutLine' | 'onStderrLine' | 
 export async function runInRoom(spec: RoomSpec, isolation: Isolation, program: string, args: readonly string[], options: RoomRunOptions = {}): Promise<RoomRun> {
   if (isolation === 'bwrap') {
     const argv = bwrapArgs(spec, await systemEntries(), await hiddenEntries(spec.hidden), [program, ...args]);
-    const result = await runProgram('bwrap', argv, { ...options, cleanEnv: true, env: { PATH: SYSTEM_PATH }, debianPackage: 'bubblewrap' });
-    return { ...result, isolation };
+    /*
+     * A stopped room must not leave a restic lock in the owner's repository. Killing bwrap kills the room's programs
+     * with SIGKILL (--die-with-parent), and a killed restic leaves its lock, under a pid of the room's own pid
+     * namespace that restic outside can never judge stale. So the room's programs get SIGINT first (on which every
+     * restic removes its lock, and the guide's `set -e` session ends), and bwrap is stopped only after a grace.
+     */
+    const outer = options.signal;
+    const stopBwrap = new AbortController();
+    let bwrapPid: number | undefined;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const interruptRoom = (): void => {
+      if (bwrapPid !== undefined) {
+        for (const pid of descendantsOf(bwrapPid)) {
+          try { process.kill(pid, 'SIGINT'); } catch { /* gone already */ }
+        }
+      }
+      graceTimer = setTimeout(() => { stopBwrap.abort(); }, ROOM_STOP_GRACE_MS);
+    };
+    if (outer?.aborted === true) stopBwrap.abort();
+    else outer?.addEventListener('abort', interruptRoom, { once: true });
+    try {
+      const result = await runProgram('bwrap', argv, {
+        ...options, signal: stopBwrap.signal, cleanEnv: true, env: { PATH: SYSTEM_PATH }, debianPackage: 'bubblewrap',
+        onSpawn: (pid) => { bwrapPid = pid; },
+      });
+      return { ...result, isolation };
+    } finally {
+      clearTimeout(graceTimer);
+      outer?.removeEventListener('abort', interruptRoom);
+    }
   }
   const env = roomEnvironment({ pathPrefix: spec.pathPrefix.map((path) => hostPathOf(spec, path)) }, spec.home);
-  const result = await runProgram(program, args.map((arg) => hostPathOf(spec, arg)), { ...options, cleanEnv: true, env, cwd: spec.home });
+  // the same stop without a room: SIGINT to the whole session (restic removes its lock), SIGKILL after the grace
+  const result = await runProgram(program, args.map((arg) => hostPathOf(spec, arg)), {
+    ...options, cleanEnv: true, env, cwd: spec.home, processGroup: true, stopSignal: 'SIGINT', killGraceMs: ROOM_STOP_GRACE_MS,
+  });
   return { ...result, isolation };
+}
+
+/** how long a stopped room's programs get to end on their SIGINT (restic removing its lock) before bwrap is killed */
+const ROOM_STOP_GRACE_MS = 10_000;
+
+/** Every process below `root` in the host's process tree (from /proc/PID/stat), deepest last. */
+export function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  for (const name of names) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // "pid (comm) state ppid …": comm may hold spaces and parentheses, so the fields start after the last ")"
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(name));
+      children.set(ppid, list);
+    } catch {
+      // the process ended while the table was read
+    }
+  }
+  const found: number[] = [];
+  const queue = [root];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    for (const child of children.get(next) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
 }
 
 /** A room path as the host sees it (isolation none): the home and the binds mapped back, anything else unchanged. */

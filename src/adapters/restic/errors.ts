@@ -59,7 +59,7 @@ export interface FinishedRun {
    */
   stoppedOnPermanentFault?: boolean;
   /**
-   * the caller aborted the run (SIGINT/SIGTERM in the CLI). restic ≥ 0.17 catches the SIGTERM drkit sends, cleans
+   * the caller aborted the run (SIGINT/SIGTERM in the CLI). restic ≥ 0.17 catches the SIGINT drkit sends, cleans
    * up and exits 1 with "context canceled", which is an interruption, not a failure
    */
   abortedByCaller?: boolean;

@@ -480,8 +480,10 @@ export class Restic {
     const isolated = this.options.isolatedEnv;
     const result = await runProgram(this.options.binary ?? 'restic', args, {
       env: isolated === undefined ? env : { ...isolated, ...env }, cleanEnv: isolated !== undefined,
-      // restic gets 10 s to remove its lock after SIGTERM; a dead server would keep it retrying for a minute
-      signal, killGraceMs: 10_000, debianPackage: 'restic', collectStdout: request.collectStdout,
+      // stopped with SIGINT, the one signal on which every restic (0.14 too) removes its lock before it exits: after a
+      // SIGTERM restic 0.14 leaves the lock in the repository. It gets 10 s for that; a dead server would keep it
+      // retrying for a minute
+      signal, stopSignal: 'SIGINT', killGraceMs: 10_000, debianPackage: 'restic', collectStdout: request.collectStdout,
       ...(request.onSpawn ? { onSpawn: request.onSpawn } : {}),
       ...(secretInput === undefined ? {} : { secretInput }),
       ...(request.onStdoutLine ? { onStdoutLine: request.onStdoutLine } : {}),
