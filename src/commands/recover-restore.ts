@@ -148,13 +148,12 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
     snapshot: chosen.snapshot, target, verify, ...(include.length > 0 ? { include } : {}),
     ...(chosen.shown || options.host === undefined ? {} : { host: options.host }), ...(chosen.shown || options.path === undefined ? {} : { paths: options.path }),
   };
-  // the measurement alongside, each restic with its own stop: a refusal stops the restore, a completed restore the measurement
+  // the measurement alongside: a refusal stops the restore. It is never stopped itself: a restic stopped within
+  // its first moments (as a restore quicker than its measurement would stop it) can leave its lock in the repository
   const stop = new AbortController();
-  const stopMeasuring = new AbortController();
   const measured: { refusal: Error | null } = { refusal: null };
-  const sizer = measuredAlongside ? await openResticRepository(repository, { signal: stopMeasuring.signal }) : restic;
   const measuring: Promise<number | undefined> = measuredAlongside
-    ? chooseSnapshot(sizer, options, io, { measure: true, listed: false }).then((late) => {
+    ? chooseSnapshot(restic, options, io, { measure: true, listed: false }).then((late) => {
       const bytes = late.size ?? 0;
       fits(bytes);
       size = bytes;
@@ -184,8 +183,7 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
   if (result.errors.length > 0) {
     throw new UserError('E_RESTORE_ERRORS', `restore wrote ${target}, but ${plural(result.errors.length, 'item')} failed: ${result.errors.slice(0, 3).map((e) => e.item ?? e.message).join(', ')}`, { hints: ['run the same command again into an empty folder; check free space'] });
   }
-  // a restore that completed has fit: a measurement still running is stopped, and what it says no longer matters
-  if (size === undefined) stopMeasuring.abort();
+  // a restore that completed has fit: what a measurement still running says no longer matters (a refusal included)
   await measuring;
   // a restore quicker than its measurement is announced with what it wrote
   if (size === undefined) announce(restored.bytes);
