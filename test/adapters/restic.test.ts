@@ -73,6 +73,8 @@ describe('restic arguments', () => {
   test('check: --read-data-subset validated; restore: include filters and target', () => {
     assert.deepEqual(buildResticArgs({ command: 'check', args: { readDataSubset: '10%' } }, {}, old), ['check', '--json', '--read-data-subset', '10%']);
     assert.deepEqual(buildResticArgs({ command: 'check', args: { readDataSubset: '1/5' } }, {}, old), ['check', '--json', '--read-data-subset', '1/5']);
+    // the drill's check beside its rooms: restic's lock left out (and with it --retry-lock, which only waits for one)
+    assert.deepEqual(buildResticArgs({ command: 'check', args: { noLock: true } }, {}, old), ['--no-lock', 'check', '--json']);
     assert.throws(() => buildResticArgs({ command: 'check', args: { readDataSubset: 'half' } }, {}, old), /readDataSubset is "half"/);
     assert.throws(() => buildResticArgs({ command: 'check', args: { readData: true, readDataSubset: '1/2' } }, {}, old), /exclude each other/);
     assert.deepEqual(buildResticArgs({ command: 'restore', args: { snapshot: 'latest', target: '/r', include: ['/src/a'], host: 'pc' } }, {}, old),
