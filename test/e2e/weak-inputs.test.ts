@@ -111,6 +111,8 @@ async function resticEnvironments(parent: number | undefined, stop: Promise<unkn
         // `restic version` opens no repository: it gets the cleared environment without one
         const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
         const variables = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').filter((line) => line.includes('='));
+        // a restic that has just exited (a zombie until drkit reaps it) shows an empty cmdline and environ: not a reading
+        if (variables.length === 0) continue;
         const environment = new Map(variables.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
         if (command[1] === 'version') {
           for (const name of ['RESTIC_REPOSITORY', 'RESTIC_PASSWORD', 'AWS_SECRET_ACCESS_KEY']) assert.equal(environment.get(name), undefined, `restic version: ${name} is not inherited`);
