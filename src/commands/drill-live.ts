@@ -282,11 +282,16 @@ async function restoreAndCheck(restic: Restic, sampleSize: number | 'all', choic
   }
   phase('restore');
   io.note('running restic check…');
+  // A check that could not run (a locked or unreachable repository, a wrong password) is its own finding, not damage:
+  // "damaged" sends the owner to repair a repository that may be fine.
   const check = await restic.check().catch((error: unknown) => {
     if (!(error instanceof DrkitError)) throw error;
-    return { ok: false, problems: [error.message] };
+    return { ok: false, problems: [error.message], code: error.code };
   });
-  if (!check.ok) findings.push({ code: 'E_RESTIC_DAMAGED', message: `restic check: ${check.problems.slice(0, 3).join('; ')}` });
+  if (!check.ok) {
+    const code = 'code' in check ? check.code : 'E_RESTIC_DAMAGED';
+    findings.push({ code, message: `restic check: ${check.problems.slice(0, 3).join('; ')}` });
+  }
   phase('check');
   const whole = chosen.filter((file) => !absent.includes(file.path));
   return {

@@ -2,7 +2,8 @@
 // against `rclone serve restic`, with a kit made by `kit create --config` from a real setup; the certificate
 // entered into the owner's status file and shown by `drkit status`; another kit's and an edited certificate refused.
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runProgram } from '../../src/adapters/exec.js';
@@ -194,6 +195,35 @@ for (const restic of resticBinaries()) describe(`drill --live against rclone ser
     }
   });
 
+  // the owner's backup running while a custodian drills: restic check cannot get its lock; that is a check not run
+  // (its own code and restic unlock's hint), never "damaged", which would send the owner to repair a sound repository.
+  // restic 0.14 only: the adapter waits out its lock retries (about a minute), and 0.18 locks the same way.
+  test('a repository locked by a running backup: the check is reported as locked, not as damage', { skip: restic.label === 'system' ? false : 'run once, on the system restic (0.14)' }, async () => {
+    const passwordFile = join(setup.base, 'holder-password');
+    writeFileSync(passwordFile, setup.password, { mode: 0o600 });
+    // a backup reading stdin that never ends holds its (shared) lock until it is stopped
+    const holder = spawn(setup.restic.binary, ['backup', '--stdin', '--stdin-filename', 'held'], {
+      env: { PATH: setup.restic.path, HOME: setup.base, RESTIC_REPOSITORY: setup.server.repository, RESTIC_PASSWORD_FILE: passwordFile, RESTIC_CACHE_DIR: join(setup.base, 'holder-cache') },
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    const ended = new Promise((resolve) => { holder.once('exit', resolve); });
+    try {
+      await waitFor(() => resticRaw(setup, ['list', 'locks', '--no-lock']).trim() !== '', 'the holder\'s lock');
+      const out = join(setup.base, 'certificate-locked');
+      mkdirSync(out);
+      const result = await runCli(['drill', '--live', ...sheets(), '--out', out, '--json'], { env: liveEnv });
+      assert.equal(result.exitStatus, 1, result.stderr);
+      const report = JSON.parse(result.stdout.split('\n').find((line) => line.includes('"drill_live"')) ?? '{}') as { verdict?: string; resticCheck?: string; findings?: { code: string; message: string }[] };
+      assert.equal(report.verdict, 'failed');
+      assert.equal(report.resticCheck, 'failed');
+      assert.deepEqual(report.findings?.map((finding) => finding.code), ['E_RESTIC_LOCKED'], JSON.stringify(report.findings));
+    } finally {
+      holder.kill('SIGINT');
+      await ended;
+      rmSync(passwordFile, { force: true });
+    }
+  });
+
   test('a certificate of a superseded kit is refused, naming both kits', async () => {
     const newKit = join(setup.base, 'kit-new');
     ok(await runCli(['kit', 'create', '--config', setup.config, '--custodians', 'Ann,Ben,Cy', '--threshold', '2', '--out', newKit, '--format', 'text', '--supersedes', kitId], { env: setup.env }), 'the new kit');
@@ -216,6 +246,14 @@ for (const restic of resticBinaries()) describe(`drill --live against rclone ser
     assert.match(result.stdout, /E_CANARY_OTHER_KIT: the backup's canary names another kit/);
   });
 });
+
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  for (let tries = 0; tries < 200; tries += 1) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
 
 /** the status file under XDG_STATE_HOME (one setup) */
 function findStatus(setup: DrillSetup): string[] {
