@@ -11,11 +11,10 @@ import { join } from 'node:path';
 import { runProgram } from '../../src/adapters/exec.js';
 import { test } from 'node:test';
 import { ALPHABET } from '../../src/core/base32.js';
-import { combineKit, createKit } from '../../src/core/kit.js';
-import { systemRandom } from '../../src/adapters/random.js';
+import { combineKit } from '../../src/core/kit.js';
 import { combinerPath } from '../../src/paths.js';
 import { DrkitError } from '../../src/errors.js';
-import { typicalB2Bundle } from '../helpers/kit-fixtures.js';
+import { randomKitAndChoice } from '../helpers/kit-fixtures.js';
 import { runCombiner } from '../helpers/kit-tools.js';
 
 test('combine.py is standard-library Python that fits one listing page, each line one row, sealed by its last line', () => {
@@ -47,12 +46,8 @@ test('on random kits, combine.py and the core agree: passphrase and OpenPGP mess
   let agreedOnSuccess = 0;
   let agreedOnError = 0;
   for (let round = 0; round < 24; round++) {
-    const n = randomInt(2, 16);
-    const k = randomInt(2, n + 1);
-    const { kit, passphrase } = await createKit(typicalB2Bundle, { custodians: Array.from({ length: n }, (_, i) => `C${i}`), threshold: k, random: systemRandom, now: new Date() });
-    const chosen = [...kit.shares].sort(() => Math.random() - 0.5).slice(0, k);
-    const names = chosen.map((share) => `share-${share.number}.txt`);
-    const texts = chosen.map((share) => share.text);
+    const { kit, passphrase, chosen, names, texts } = await randomKitAndChoice();
+    const k = chosen.length;
     let envelope = kit.envelope.text;
     if (round % 2 === 1) {
       // damage one data character somewhere in a share or the envelope

@@ -13,11 +13,10 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runProgram } from '../../src/adapters/exec.js';
-import { systemRandom } from '../../src/adapters/random.js';
 import { ALPHABET } from '../../src/core/base32.js';
-import { combineKit, createKit } from '../../src/core/kit.js';
+import { combineKit } from '../../src/core/kit.js';
 import { combinerPath, packageRoot, shortCombinerPath } from '../../src/paths.js';
-import { typicalB2Bundle } from '../helpers/kit-fixtures.js';
+import { randomKitAndChoice } from '../helpers/kit-fixtures.js';
 import { gpgDecrypt, runCombiner, type CombinerRun } from '../helpers/kit-tools.js';
 
 const source = readFileSync(shortCombinerPath(), 'utf8');
@@ -208,12 +207,8 @@ for (const [name, expected] of Object.entries(REJECTS)) {
 test('on random kits the short combiner gives the core\'s passphrase and OpenPGP bytes; random damage is never silent, never wrong', async () => {
   const outcomes = { opened: 0, harmless: 0, blamed: 0, wrongLength: 0, leftToGpg: 0, keyCheck: 0 };
   for (let round = 0; round < 16; round++) {
-    const n = randomInt(2, 16);
-    const k = randomInt(2, n + 1);
-    const { kit, passphrase } = await createKit(typicalB2Bundle, { custodians: Array.from({ length: n }, (_, i) => `C${i}`), threshold: k, random: systemRandom, now: new Date() });
-    const chosen = [...kit.shares].sort(() => Math.random() - 0.5).slice(0, k);
-    const names = chosen.map((share) => `share-${share.number}.txt`);
-    const texts = chosen.map((share) => share.text);
+    const { kit, passphrase, chosen, names, texts } = await randomKitAndChoice();
+    const k = chosen.length;
     const openpgp = Buffer.from(kit.envelope.bytes.subarray(6));
     const clean = await run(names, texts, kit.envelope.text);
     assert.equal(clean.exitStatus, 0, clean.stderr);

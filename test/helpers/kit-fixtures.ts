@@ -3,11 +3,12 @@
  * split deterministic. The library draws from node:crypto's randomBytes and takes no source; for vectors only, we
  * swap that function and resync the ESM bindings (module.syncBuiltinESMExports), call split, and put it back.
  */
-import crypto, { createHash } from 'node:crypto';
+import crypto, { createHash, randomInt } from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
 import { split } from 'shamir-secret-sharing';
 import { deterministicRandom, type RandomBytes } from '../../src/core/random.js';
-import type { Splitter } from '../../src/core/kit.js';
+import { systemRandom } from '../../src/adapters/random.js';
+import { createKit, type Kit, type KitShare, type Splitter } from '../../src/core/kit.js';
 import type { BundleInput } from '../../src/core/bundle.js';
 
 export function seededRandom(seed: string): RandomBytes {
@@ -41,3 +42,15 @@ export const typicalB2Bundle: BundleInput = {
   repositoryId: '5e1f0c3a9b',
   onsite: 'USB disk "Backup" in the hall cupboard',
 };
+
+/**
+ * A kit of random size (n in 2..15, k in 2..n) sealed from the typical bundle with the system's randomness, and a
+ * random k of its shares as share files would name them: what the random-kit tests of both combiners start from.
+ */
+export async function randomKitAndChoice(): Promise<{ kit: Kit; passphrase: string; chosen: KitShare[]; names: string[]; texts: string[] }> {
+  const n = randomInt(2, 16);
+  const k = randomInt(2, n + 1);
+  const { kit, passphrase } = await createKit(typicalB2Bundle, { custodians: Array.from({ length: n }, (_, i) => `C${i}`), threshold: k, random: systemRandom, now: new Date() });
+  const chosen = [...kit.shares].sort(() => Math.random() - 0.5).slice(0, k);
+  return { kit, passphrase, chosen, names: chosen.map((share) => `share-${share.number}.txt`), texts: chosen.map((share) => share.text) };
+}
