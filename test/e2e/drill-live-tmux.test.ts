@@ -13,36 +13,21 @@ import { runProgram } from '../../src/adapters/exec.js';
 import { parseCertificate } from '../../src/core/drill-certificate.js';
 import { cliCommand, runCli } from '../helpers/cli.js';
 import { resticBinaries } from '../helpers/restic-versions.js';
+import { shellQuote, tmuxServer } from '../helpers/tmux.js';
 import { startRcloneRestServer, type RunningServer } from '../helpers/servers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'drkit-live-tmux-'));
 const socket = `drkit-live-test-${process.pid}`;
-const tmux = (args: string[]) => runProgram('tmux', ['-L', socket, ...args], { debianPackage: 'tmux' });
+const { tmux, waitFor, keys } = tmuxServer(socket);
 after(async () => {
   await tmux(['kill-server']);
   rmSync(work, { recursive: true, force: true });
 });
 
-const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+const quote = shellQuote;
 
-async function screen(session: string): Promise<string> {
-  return (await tmux(['capture-pane', '-p', '-J', '-S', '-200', '-t', session])).stdout;
-}
 
-async function waitFor(session: string, pattern: RegExp, what: string): Promise<string> {
-  for (let i = 0; i < 1200; i++) {
-    const text = await screen(session);
-    if (pattern.test(text)) return text;
-    if (/EXIT=\d+/.test(text) && !/EXIT/.test(pattern.source)) assert.fail(`${what}: the command ended first:\n${text}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`${what}: not seen on the screen:\n${await screen(session)}`);
-}
 
-async function keys(session: string, text: string): Promise<void> {
-  if (text !== '') assert.equal((await tmux(['send-keys', '-t', session, '-l', text])).exitStatus, 0);
-  assert.equal((await tmux(['send-keys', '-t', session, 'Enter'])).exitStatus, 0);
-}
 
 const PASSWORD = 'tmux live drill password';
 const restic = resticBinaries()[0];

@@ -6,14 +6,14 @@
  * over a disk made by the real onsite job.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runProgram } from '../../src/adapters/exec.js';
 import { writeTargetMarker } from '../../src/adapters/onsite-target.js';
 import { runOnsiteSnapshot } from '../../src/jobs/onsite.js';
+import { treeHashes, writeChainedFile } from '../helpers/files.js';
 import { runCli } from '../helpers/cli.js';
 import { resticBinaries, type ResticBinary } from '../helpers/restic-versions.js';
 import { startRcloneRestServer, type RunningServer } from '../helpers/servers.js';
@@ -25,34 +25,14 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
+
 /** relative path → sha256 of every file under `root` ('dir' for folders), to compare trees byte for byte */
-function tree(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (folder: string) => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      const full = join(folder, entry.name);
-      if (entry.isDirectory()) { out[relative(root, full)] = 'dir'; walk(full); }
-      else out[relative(root, full)] = createHash('sha256').update(readFileSync(full)).digest('hex');
-    }
-  };
-  walk(root);
-  return out;
-}
+const tree = (root: string): Record<string, string> => treeHashes(root, { folders: true });
 
 function subtree(all: Record<string, string>, prefix: string): Record<string, string> {
   return Object.fromEntries(Object.entries(all).filter(([path]) => path === prefix || path.startsWith(`${prefix}/`)));
 }
 
-/** a pseudo-random file (content differs per seed), so restic cannot deduplicate it away */
-function randomFile(path: string, bytes: number, seed: string): void {
-  const chunks: Buffer[] = [];
-  let block = createHash('sha256').update(seed).digest();
-  for (let size = 0; size < bytes; size += block.length) {
-    chunks.push(block);
-    block = createHash('sha256').update(block).digest();
-  }
-  writeFileSync(path, Buffer.concat(chunks).subarray(0, bytes));
-}
 
 // the data of two computers: ann's laptop (backed up twice, a file changed between) and ben's desktop
 const ann = join(work, 'src', 'home', 'ann');
@@ -61,8 +41,8 @@ mkdirSync(join(ann, 'Docs'), { recursive: true });
 mkdirSync(join(ann, 'Photos'), { recursive: true });
 mkdirSync(join(ben, 'Music'), { recursive: true });
 writeFileSync(join(ann, 'Docs', 'letter.txt'), 'dear Ben, version one\n');
-for (let i = 0; i < 6; i++) randomFile(join(ann, 'Photos', `p${i}.jpg`), 40_000 + i * 1000, `photo ${i}`);
-randomFile(join(ben, 'Music', 'song.ogg'), 120_000, 'song');
+for (let i = 0; i < 6; i++) writeChainedFile(join(ann, 'Photos', `p${i}.jpg`), 40_000 + i * 1000, `photo ${i}`);
+writeChainedFile(join(ben, 'Music', 'song.ogg'), 120_000, 'song');
 const annV1 = tree(ann);
 
 interface Setup {
@@ -98,7 +78,7 @@ async function makeRepository(restic: ResticBinary, kind: 'local' | 'rest', name
   rmSync(join(ann, 'Photos', 'new.jpg'), { force: true });
   await run(['backup', '--host', 'laptop', ann]);
   writeFileSync(join(ann, 'Docs', 'letter.txt'), 'dear Ben, version two, after the fire\n');
-  randomFile(join(ann, 'Photos', 'new.jpg'), 30_000, 'new photo');
+  writeChainedFile(join(ann, 'Photos', 'new.jpg'), 30_000, 'new photo');
   const annV2 = tree(ann);
   await run(['backup', '--host', 'laptop', ann]);
   await run(['backup', '--host', 'desktop', ben]);
@@ -226,7 +206,7 @@ describe('the target folder', () => {
     }
     try {
       // a snapshot bigger than the disk: 6 MiB of data
-      randomFile(join(ann, 'Photos', 'big.raw'), 6 * 1024 * 1024, 'big');
+      writeChainedFile(join(ann, 'Photos', 'big.raw'), 6 * 1024 * 1024, 'big');
       const env = { RESTIC_PASSWORD_FILE: join(work, 'pw-big'), RESTIC_REPOSITORY: join(work, 'target-checks', 'repo') };
       writeFileSync(env.RESTIC_PASSWORD_FILE, PASSWORD, { mode: 0o600 });
       assert.equal((await runProgram('restic', ['backup', '--host', 'bigbox', ann], { env })).exitStatus, 0);
@@ -267,7 +247,7 @@ describe('progress from a slow server', () => {
     const base = join(work, 'slow');
     mkdirSync(join(base, 'data'), { recursive: true });
     // 12 MiB through a server limited to 3 MiB/s: the restore takes a few seconds
-    for (let i = 0; i < 6; i++) randomFile(join(base, 'data', `f${i}`), 2 * 1024 * 1024, `slow ${i}`);
+    for (let i = 0; i < 6; i++) writeChainedFile(join(base, 'data', `f${i}`), 2 * 1024 * 1024, `slow ${i}`);
     const server = await startRcloneRestServer({ dataDir: join(base, 'served'), extraArgs: ['--bwlimit', '3M'] });
     servers.push(server);
     const passwordFile = join(base, 'pw');
@@ -300,7 +280,7 @@ describe('recover --onsite', () => {
   before(async () => {
     mkdirSync(join(home, 'Docs'), { recursive: true });
     writeFileSync(join(home, 'Docs', 'a.txt'), 'first\n');
-    randomFile(join(home, 'photo.jpg'), 50_000, 'onsite photo');
+    writeChainedFile(join(home, 'photo.jpg'), 50_000, 'onsite photo');
     v1 = tree(home);
     const uuid = '0f4b7f0e-2d3c-4b1a-9e8f-7a6b5c4d3e2f';
     await writeTargetMarker(disk, uuid);

@@ -5,59 +5,32 @@
  * line, then Enter for the newest). Against restic 0.14 and 0.18.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runProgram } from '../../src/adapters/exec.js';
 import { writeTargetMarker } from '../../src/adapters/onsite-target.js';
 import { runOnsiteSnapshot } from '../../src/jobs/onsite.js';
+import { treeHashes } from '../helpers/files.js';
 import { cliCommand, runCli } from '../helpers/cli.js';
 import { resticBinaries } from '../helpers/restic-versions.js';
+import { shellQuote, tmuxServer } from '../helpers/tmux.js';
 
 const work = mkdtempSync(join(tmpdir(), 'drkit-restore-tmux-'));
 const socket = `drkit-restore-test-${process.pid}`;
-const tmux = (args: string[]) => runProgram('tmux', ['-L', socket, ...args], { debianPackage: 'tmux' });
+const { tmux, waitFor, keys } = tmuxServer(socket);
 after(async () => {
   await tmux(['kill-server']);
   rmSync(work, { recursive: true, force: true });
 });
 
-const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
+const quote = shellQuote;
+const tree = (root: string): Record<string, string> => treeHashes(root);
 
-function tree(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (folder: string) => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      const full = join(folder, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else out[relative(root, full)] = createHash('sha256').update(readFileSync(full)).digest('hex');
-    }
-  };
-  walk(root);
-  return out;
-}
 
-async function screen(session: string): Promise<string> {
-  return (await tmux(['capture-pane', '-p', '-J', '-S', '-200', '-t', session])).stdout;
-}
 
-/** Waits until the screen matches `pattern` (polling; the test runner's own timeout ends a hang). */
-async function waitFor(session: string, pattern: RegExp, what: string): Promise<string> {
-  for (let i = 0; i < 1200; i++) {
-    const text = await screen(session);
-    if (pattern.test(text)) return text;
-    if (/EXIT=\d+/.test(text) && !pattern.test(text) && !/EXIT/.test(pattern.source)) assert.fail(`${what}: the command ended first:\n${text}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`${what}: not seen on the screen:\n${await screen(session)}`);
-}
 
-async function keys(session: string, text: string): Promise<void> {
-  if (text !== '') assert.equal((await tmux(['send-keys', '-t', session, '-l', text])).exitStatus, 0);
-  assert.equal((await tmux(['send-keys', '-t', session, 'Enter'])).exitStatus, 0);
-}
 
 /** Starts `drkit ARGS` in a new tmux session; the shell prints EXIT=<status> when it ends. */
 async function start(session: string, args: string[], path: string): Promise<void> {

@@ -6,7 +6,6 @@
  * hook). The cases run in order on the same setup. See test/json/golden.ts for what is normalised.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { setupId } from '../../src/adapters/paths.js';
 import { ownerName } from '../../src/adapters/schedule-files.js';
 import { packageRoot } from '../../src/paths.js';
+import { writeChainedFile } from '../helpers/files.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { startRcloneRestServer, type RunningServer } from '../helpers/servers.js';
 import { expectGolden, messagesOf, ofType, type Message, type Normalising } from './golden.js';
@@ -25,16 +25,6 @@ let server: RunningServer | undefined;
 let config = '';
 let env: Record<string, string> = {};
 
-/** the same bytes every run (restic and rsync count them), and no repeats for restic to deduplicate */
-function fixedFile(path: string, bytes: number, seed: string): void {
-  const chunks: Buffer[] = [];
-  let block = createHash('sha256').update(seed).digest();
-  for (let size = 0; size < bytes; size += block.length) {
-    chunks.push(block);
-    block = createHash('sha256').update(block).digest();
-  }
-  writeFileSync(path, Buffer.concat(chunks).subarray(0, bytes));
-}
 
 const rules = (): Normalising => ({
   literals: [[root, '<sandbox>'], [packageRoot(), '<drkit>'], [process.execPath, '<node>'], [setupId(config), '<setup>']],
@@ -46,7 +36,7 @@ before(async () => {
   const data = join(root, 'data');
   mkdirSync(join(data, 'letters'), { recursive: true });
   writeFileSync(join(data, 'letters', 'will.txt'), 'the photos go to Ann\n');
-  fixedFile(join(data, 'photo.raw'), 200_000, 'golden photo');
+  writeChainedFile(join(data, 'photo.raw'), 200_000, 'golden photo');
   mkdirSync(join(root, 'usb'));
   mkdirSync(join(root, 'private'), { mode: 0o700 });
   const secrets = join(root, 'private', 'secrets.env');

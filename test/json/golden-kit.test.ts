@@ -6,13 +6,13 @@
  * queue. The cases run in order on the same setup and kit. See test/json/golden.ts for what is normalised.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setupId } from '../../src/adapters/paths.js';
 import { packageRoot } from '../../src/paths.js';
+import { writeChainedFile } from '../helpers/files.js';
 import { runCli } from '../helpers/cli.js';
 import { startRcloneRestServer, type RunningServer } from '../helpers/servers.js';
 import { cupsInstalled, startPrivateCups } from '../wizard/cups.js';
@@ -45,13 +45,7 @@ before(async () => {
   const data = join(root, 'data');
   mkdirSync(join(data, 'letters'), { recursive: true });
   writeFileSync(join(data, 'letters', 'will.txt'), 'the photos go to Ann\n');
-  const chunks: Buffer[] = [];
-  let block = createHash('sha256').update('golden kit photo').digest();
-  for (let size = 0; size < 150_000; size += block.length) {
-    chunks.push(block);
-    block = createHash('sha256').update(block).digest();
-  }
-  writeFileSync(join(data, 'photo.raw'), Buffer.concat(chunks).subarray(0, 150_000));
+  writeChainedFile(join(data, 'photo.raw'), 150_000, 'golden kit photo');
   mkdirSync(join(root, 'private'), { mode: 0o700 });
   const secrets = join(root, 'private', 'secrets.env');
   writeFileSync(secrets, `RESTIC_PASSWORD=${PASSWORD}\n`, { mode: 0o600 });
