@@ -144,20 +144,29 @@ export interface NamedText {
 }
 
 /**
- * A share's text file from a text file, a sheet PDF (its text layer; its QR code when the text layer has none,
- * e.g. a scanned PDF) or a photo or scan of a sheet (its QR code). `name` is the file's base name, for messages.
+ * The text of a typed file, or what `fromLayer` finds in a sheet PDF's text layer (a kit PDF that is no sheet is
+ * refused by name); null when only the file's QR codes can tell (a photo, a scan, a PDF without a text layer).
  */
-export async function readShareFromFile(path: string): Promise<NamedText> {
+async function typedOrLayerText(path: string, fromLayer: (layer: string) => string | null): Promise<{ name: string; kind: FileKind; text: string | null }> {
   const name = basename(path);
   const kind = await kindOf(path);
-  if (kind === 'text') return { name, text: await readFile(path, 'utf8') };
+  if (kind === 'text') return { name, kind, text: await readFile(path, 'utf8') };
   if (kind === 'pdf') {
     const layer = await readOrExplain(name, kind, () => pdfTextLayer(path));
     const other = notASheet(name, layer);
     if (other !== null) throw other;
-    const fromText = shareTextFromLayer(layer);
-    if (fromText !== null) return { name, text: fromText };
+    return { name, kind, text: fromLayer(layer) };
   }
+  return { name, kind, text: null };
+}
+
+/**
+ * A share's text file from a text file, a sheet PDF (its text layer; its QR code when the text layer has none,
+ * e.g. a scanned PDF) or a photo or scan of a sheet (its QR code). `name` is the file's base name, for messages.
+ */
+export async function readShareFromFile(path: string): Promise<NamedText> {
+  const { name, kind, text } = await typedOrLayerText(path, shareTextFromLayer);
+  if (text !== null) return { name, text };
   const share = (await qrPayloadsOf(path, kind)).find(isShareQr);
   if (share === undefined) {
     throw new UserError('E_NO_SHARE', `${name}: no drkit share found (no share text and no share QR code)`, {
@@ -172,16 +181,8 @@ export async function readShareFromFile(path: string): Promise<NamedText> {
  * the envelope's lines comes from the share QR code on the same sheet (or `kitId` when given).
  */
 export async function readEnvelopeFromFile(path: string, kitId?: Uint8Array): Promise<NamedText> {
-  const name = basename(path);
-  const kind = await kindOf(path);
-  if (kind === 'text') return { name, text: await readFile(path, 'utf8') };
-  if (kind === 'pdf') {
-    const layer = await readOrExplain(name, kind, () => pdfTextLayer(path));
-    const other = notASheet(name, layer);
-    if (other !== null) throw other;
-    const fromText = envelopeTextFromLayer(layer);
-    if (fromText !== null) return { name, text: fromText };
-  }
+  const { name, kind, text } = await typedOrLayerText(path, envelopeTextFromLayer);
+  if (text !== null) return { name, text };
   const payloads = await qrPayloadsOf(path, kind);
   const shareOnSheet = payloads.find(isShareQr);
   const sheetKit = shareOnSheet === undefined ? undefined : decodeShareBytes(shareBytesFromQr(shareOnSheet)).kitId;
