@@ -1,10 +1,11 @@
 /**
  * A bounded fuzz of the files the built CLI reads (issue 8): shares and envelopes (`kit verify`, `recover --from`),
- * sheet PDFs and photos (`kit verify`), bundles (`kit create --bundle`), configs (`status`, `schedule print`) and
- * status files (`status`). Each input is random bytes or a valid file mutated (a character changed, a line dropped,
+ * sheet PDFs and photos (`kit verify`), bundles (`kit create --bundle`), custodians files (`kit create
+ * --custodians-file`), drill certificates (`drill --record`), configs (`status`, `schedule print`) and status files
+ * (`status`). Each input is random bytes or a valid file mutated (a character changed, a line dropped,
  * doubled or swapped, the file cut short, bytes or odd characters inserted). No input may give exit 70 (a drkit bug,
  * with a stack trace) or kill the CLI. A seeded generator makes every failure reproducible: the failing input is
- * written next to the message. About eighty runs, three at a time, so the file stays well under a minute.
+ * written next to the message. About a hundred runs, three at a time, so the file stays well under a minute.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
