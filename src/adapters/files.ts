@@ -64,7 +64,8 @@ export interface AtomicWriteOptions {
 }
 
 /** The temp name beside `path`: hidden, with this process's id so a killed writer's leftover is swept. */
-function atomicTempName(path: string): string {
+/** The temp name beside `path` a writer uses before it renames or links it into place (swept by name after SIGKILL). */
+export function atomicTempName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${ownedTempName('drkit')}.tmp`);
 }
 

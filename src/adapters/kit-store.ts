@@ -9,7 +9,7 @@
  *   secret.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { canaryText, type KitRecord } from '../core/kit-record.js';
 import { readState, updateState } from './state.js';
@@ -38,8 +38,9 @@ export function ensureFingerprintKey(file: string): Uint8Array {
   if (existing !== null) return existing;
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const key = randomBytes(KEY_BYTES);
-  // 'w', not 'wx': a file of the wrong length is not a key and is replaced
-  writeFileSync(file, key, { mode: 0o600 });
+  // replaced, not refused: a file of the wrong length is not a key. Atomic (the one writer, src/adapters/files.ts):
+  // a killed run leaves no torn key, which the next run would silently replace under the kit's recorded fingerprints
+  writeFileAtomic(file, key, { mode: 0o600 });
   return key;
 }
 

@@ -5,6 +5,7 @@
  * and the caller is told so it can note it.
  */
 import { processAlive } from './cleanup.js';
+import { atomicTempName, sweepAtomicLeftovers } from './files.js';
 import { hostname } from 'node:os';
 import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -60,7 +61,9 @@ function tryLink(file: string, temp: string): boolean {
 export function acquireLock(file: string, purpose: string, now: Date = new Date()): HeldLock {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const info: LockInfo = { pid: process.pid, host: hostname(), startedAt: now.toISOString(), purpose };
-  const temp = `${file}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
+  // the atomic writer's temp name: what a run killed right here leaves is swept by the next one
+  sweepAtomicLeftovers(dirname(file));
+  const temp = atomicTempName(file);
   writeFileSync(temp, `${JSON.stringify(info)}\n`, { mode: 0o600 });
   let tookOver: LockInfo | undefined;
   try {

@@ -394,8 +394,9 @@ export async function runRecord(options: DrillRecordOptions, io: CommandIO): Pro
   const file = options.record;
   const { assertReadableFile, readUserFile } = await import('../adapters/files.js');
   await assertReadableFile(file, '--record');
-  const head = await readFile(file).then((bytes) => bytes.subarray(0, 5).toString('latin1'));
-  const text = head === '%PDF-' ? await (await import('../adapters/pdf-readback.js')).pdfTextLayer(file, 'raw') : await readUserFile(file, '--record');
+  // the printed-file classifier says what the file is (its first bytes), as for kit verify and recover
+  const { fileKind } = await import('../adapters/printed-file.js');
+  const text = (await fileKind(file)) === 'pdf' ? await (await import('../adapters/pdf-readback.js')).pdfTextLayer(file, 'raw') : await readUserFile(file, '--record');
   const certificate = parseCertificate(basename(file), text);
   const configPath = resolve(options.config ?? defaultConfigPath());
   const state = stateDir(configPath);

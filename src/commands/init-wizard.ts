@@ -213,7 +213,13 @@ export async function run(options: InitWizardOptions, io: CommandIO, deps: Wizar
   }
 
   const init = await import('./init.js');
-  const provisioned = await init.run({ config: configPath, yes: true, json: io.jsonMode }, io);
+  const provisioned = await init.run({ config: configPath, yes: true, json: io.jsonMode }, io).catch(async (error: unknown) => {
+    // a marker another setup wrote: someone at the terminal is asked (with --yes only --adopt-marker adopts it)
+    if (prompter === null || !(error instanceof UserError) || error.code !== 'E_FOREIGN_MARKER') throw error;
+    say(`the onsite target ${String(error.details['target'])} already holds the marker ${String(error.details['markerId']).slice(0, 36)}, which this setup did not write: another drkit setup (or an earlier install) uses this disk, and its snapshots are there`);
+    if (!(await prompter.confirm({ message: 'is it the right disk, and should this setup use it too?', default: false }))) throw error;
+    return init.run({ config: configPath, yes: true, json: io.jsonMode, adoptMarker: true }, io);
+  });
   if (provisioned !== ExitCode.ok) return provisioned;
   return followUps(answers, draft, configPath, prompter, io, say);
 }

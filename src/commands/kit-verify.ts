@@ -5,7 +5,7 @@
 import { parseEnvelopeText } from '../core/envelope.js';
 import { formatKitId, parseShareText } from '../core/share.js';
 import { assertReadableFile, readUserFile } from '../adapters/files.js';
-import { isPrintedFile } from '../adapters/printed-file.js';
+import { printedFileKind } from '../adapters/printed-file.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
 
@@ -16,7 +16,8 @@ export interface KitVerifyOptions {
 
 async function verify(options: KitVerifyOptions, io: CommandIO): Promise<number> {
   await assertReadableFile(options.file, 'file');
-  const printed = await isPrintedFile(options.file);
+  const kind = await printedFileKind(options.file);
+  const printed = kind !== 'text';
   // sheets and photos go through the read-back (pdftotext, zbarimg), loaded only for them
   const readback = printed ? await import('../adapters/pdf-readback.js') : null;
   const input = readback !== null ? await readback.readShareFromFile(options.file) : { name: options.file, text: await readUserFile(options.file, 'file') };
@@ -31,8 +32,8 @@ async function verify(options: KitVerifyOptions, io: CommandIO): Promise<number>
   let envelope: 'intact' | 'absent' = 'absent';
   if (readback !== null) {
     const found = await readback.readEnvelopeFromFile(options.file, share.kitId).catch((error: unknown) => {
-      // a photo may show only the share; a sheet PDF always carries the envelope
-      if (error instanceof UserError && /E_NO_ENVELOPE|E_NO_KIT_ID/.test(error.code) && !/\.pdf$/i.test(options.file)) return null;
+      // a photo may show only the share; a sheet PDF always carries the envelope (what the file is, not its name)
+      if (error instanceof UserError && /E_NO_ENVELOPE|E_NO_KIT_ID/.test(error.code) && kind === 'image') return null;
       throw error;
     });
     if (found !== null) {

@@ -23,7 +23,7 @@ import {
 import { addSample, progressView, type ProgressSample } from '../core/restore-progress.js';
 import { parseSnapshotName } from '../core/snapshot-names.js';
 import { ExitCode, ToolError, UserError } from '../errors.js';
-import { formatBytes, plural, shortId } from '../ui/format.js';
+import { formatBytes, formatLocalTime, plural, shortId } from '../ui/format.js';
 import type { CommandIO } from '../ui/io.js';
 import { restoreProgressReporter } from '../ui/restore-progress.js';
 import { askForSnapshot, canAsk, chooseSnapshot, restoreWithProgress, type ChosenSnapshot } from './snapshot-restore.js';
@@ -269,7 +269,7 @@ export async function recoverOnsite(options: RestoreOptions & { onsite: string }
     if (io.jsonMode) {
       io.json({ message_type: 'onsite_snapshots', disk: root, snapshots: rows.map(({ folder, shortId, hostname, time, paths }) => ({ snapshot: shortId, host: hostname, time, paths, folder, latest: latest.get(hostname ?? '') === shortId })) });
     } else {
-      for (const line of formatSnapshotTable(rows, { timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, formatBytes })) io.out(line);
+      for (const line of formatSnapshotTable(rows, { formatTime: formatLocalTime, formatBytes })) io.out(line);
       io.out('');
       io.out(`copy one with: drkit recover --onsite ${options.onsite} --restore-to ~/restore/onsite${hosts.length > 1 ? ' --host NAME' : ''} [--snapshot DATE]`);
     }

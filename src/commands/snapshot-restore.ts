@@ -16,7 +16,7 @@ import { folderBytes, writtenBytesOf } from '../adapters/restore-target.js';
 import { checkSnapshotFlag, formatSnapshotTable, needsSnapshotListing, newestFirst, parseSnapshotAnswer, type SnapshotRow } from '../core/restore.js';
 import { addSample, progressView, type ProgressSample } from '../core/restore-progress.js';
 import { DrkitError, UserError } from '../errors.js';
-import { formatBytes } from '../ui/format.js';
+import { formatBytes, formatLocalTime } from '../ui/format.js';
 import type { CommandIO } from '../ui/io.js';
 import { restoreProgressReporter } from '../ui/restore-progress.js';
 import type { Restic, RestoreArgs, RestoreResult, Snapshot } from '../adapters/restic/index.js';
@@ -50,9 +50,8 @@ export function canAsk(io: CommandIO): boolean {
 
 /** Shows the list and asks which snapshot, until the answer names one. Enter takes the newest. */
 export async function askForSnapshot(rows: readonly SnapshotRow[], io: CommandIO, what: string): Promise<SnapshotRow> {
-  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   io.note(`${what}:`);
-  for (const line of formatSnapshotTable(rows, { timeZone, formatBytes })) io.note(line ? `  ${line}` : '');
+  for (const line of formatSnapshotTable(rows, { formatTime: formatLocalTime, formatBytes })) io.note(line ? `  ${line}` : '');
   const stdin = io.stdin;
   if (stdin === undefined) return rows[0] as SnapshotRow;
   const reader = createInterface({ input: stdin, terminal: false });

@@ -17,6 +17,9 @@ import { UserError } from '../errors.js';
 /** How sizes read ("1.4 GiB"): passed in by the caller (src/ui/format.ts), the core does not depend on the UI. */
 export type FormatBytes = (bytes: number) => string;
 
+/** How times read ("2026-11-27 09:15 GMT+1", the reader's local time): passed in too, the one rule is src/ui/format.ts's. */
+export type FormatTime = (iso: string) => string;
+
 /** One snapshot as the list shows it (from restic's or the onsite disk's listing). */
 export interface SnapshotRow {
   id: string;
@@ -33,17 +36,6 @@ export interface SnapshotRow {
 /** The advice printed under every list: the newest snapshot can be the damaged one. */
 export const PICK_ADVICE = 'after ransomware or a mistaken delete, pick one from before it happened';
 
-/** "2026-11-27 09:15 CET": the restorer's local time, with its zone, to the minute. `timeZone` is an IANA name. */
-export function formatLocalTime(iso: string, timeZone: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
-  }).formatToParts(date);
-  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')} ${part('timeZoneName')}`;
-}
-
 /** Newest first (restic lists oldest first). ISO times of one format sort as text; Date handles mixed ones. */
 export function newestFirst<T extends Pick<SnapshotRow, 'time'>>(rows: readonly T[]): T[] {
   return [...rows].sort((a, b) => new Date(b.time).getTime() - new Date(a.time).getTime());
@@ -53,10 +45,10 @@ export function newestFirst<T extends Pick<SnapshotRow, 'time'>>(rows: readonly 
  * The list as text lines: a header, one numbered row per snapshot (newest first, as given), then the advice.
  * Columns are padded to their widest cell; paths are joined with ", ".
  */
-export function formatSnapshotTable(rows: readonly SnapshotRow[], options: { timeZone: string; formatBytes: FormatBytes }): string[] {
-  const { timeZone, formatBytes } = options;
+export function formatSnapshotTable(rows: readonly SnapshotRow[], options: { formatTime: FormatTime; formatBytes: FormatBytes }): string[] {
+  const { formatTime, formatBytes } = options;
   const cells = rows.map((row, index) => [
-    String(index + 1), row.shortId, formatLocalTime(row.time, timeZone), row.hostname ?? '', row.size === undefined ? '?' : formatBytes(row.size),
+    String(index + 1), row.shortId, formatTime(row.time), row.hostname ?? '', row.size === undefined ? '?' : formatBytes(row.size),
     row.paths.join(', ') + (index === 0 ? '   (newest)' : ''),
   ]);
   const header = ['#', 'id', 'date', 'host', 'size', 'folders'];

@@ -22,6 +22,7 @@ import { envelopeFromQrPayloads } from '../core/envelope.js';
 import { ExitCode, UserError } from '../errors.js';
 import { pdfTextLayer, scanPdfPagesRaw, scanPdfQrCodes } from '../adapters/pdf-readback.js';
 import { kitStagingSuffix, registerCleanupPath } from '../adapters/cleanup.js';
+import { publishStagedFiles } from '../adapters/files.js';
 import { readPackageText } from './assets.js';
 import { renderChecklist } from './checklist.js';
 import { defaultTypedCombiner, LISTING_PITCH, renderGuide } from './guide.js';
@@ -260,11 +261,8 @@ export async function writePdfKit(kit: Kit, options: WritePdfKitOptions): Promis
       await rename(temp, outDir);
     } else {
       // replacing a kit (the command checked --force): sheets of the old kit beyond this kit's n would be stale
-      for (const name of await existingKitFiles(outDir)) {
-        if (!names.includes(name)) await rm(join(outDir, name), { force: true });
-      }
-      for (const name of names) await rename(join(temp, name), join(outDir, name));
-      await rm(temp, { recursive: true, force: true });
+      const stale = (await existingKitFiles(outDir)).filter((name) => !names.includes(name));
+      await publishStagedFiles(temp, outDir, names, stale);
     }
     return { files: names.map((name) => join(outDir, name)), report };
   } catch (error) {

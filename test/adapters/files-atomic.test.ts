@@ -80,3 +80,19 @@ test('registered paths are removed by removeRegisteredPaths, released ones are n
   assert.ok(!existsSync(registered));
   assert.ok(existsSync(released));
 });
+
+test('the kit fingerprint key is written by the atomic writer: a torn key is replaced, a killed writer\'s temp swept', async () => {
+  const { ensureFingerprintKey, readFingerprintKey } = await import('../../src/adapters/kit-store.js');
+  const dir = join(work, 'key');
+  mkdirSync(dir, { mode: 0o700 });
+  const file = join(dir, 'kit-fingerprint.key');
+  const left = join(dir, `.kit-fingerprint.key.drkit-${await deadPid()}-0badc0de.tmp`);
+  writeFileSync(left, 'half a key');
+  writeFileSync(file, 'torn');
+  const key = ensureFingerprintKey(file);
+  assert.equal(key.length, 32);
+  assert.deepEqual(readFingerprintKey(file), key);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.deepEqual(readdirSync(dir), ['kit-fingerprint.key'], 'the killed writer\'s temp file is gone, and no temp of this write is left');
+  assert.deepEqual(ensureFingerprintKey(file), key, 'made once, then only read');
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -94,6 +94,20 @@ test('withLock serialises critical sections', async () => {
       inside--;
     })));
     assert.equal(maxInside, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the temp file a run killed while taking the lock left is swept by the next run; none of its own stays', () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'backup-onsite.lock');
+    writeFileSync(join(dir, `.backup-onsite.lock.drkit-${deadPid()}-0badc0de.tmp`), '{"pid":1}\n');
+    const lock = acquireLock(file, 'backup onsite');
+    assert.deepEqual(readdirSync(dir), ['backup-onsite.lock']);
+    lock.release();
+    assert.deepEqual(readdirSync(dir), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -126,3 +126,26 @@ test('status shows times in local time with the zone, and keeps ISO UTC in --jso
     box.cleanup();
   }
 });
+
+test('status: a repository check older than its maxAge (default 8d) is stale (exit 5), a failed one too', async () => {
+  const box = makeSandbox();
+  try {
+    await updateState(box.stateDir, (state) => {
+      state.runs.push(record('onsite', 2), record('offsite', 2), record('check', 9 * 24));
+    });
+    const io = captureIO();
+    assert.equal(await run({ config: box.config, now: NOW }, io), ExitCode.stale);
+    assert.ok(io.outLines.includes('repository check: STALE — last good run is 9d old, more than maxAge 8d'), io.outLines.join('\n'));
+    await updateState(box.stateDir, (state) => {
+      state.runs.push(record('check', 1, { outcome: 'failed', error: { code: 'E_RESTIC_DAMAGED', message: 'restic check: the repository is damaged' } }));
+    });
+    const failed = captureIO(true);
+    assert.equal(await run({ config: box.config, now: NOW }, failed), ExitCode.stale);
+    const report = failed.jsonValues[0] as { jobs: { job: string; state: string; problem: string }[] };
+    const check = report.jobs.find((job) => job.job === 'check');
+    assert.equal(check?.state, 'failed');
+    assert.match(check?.problem ?? '', /E_RESTIC_DAMAGED/);
+  } finally {
+    box.cleanup();
+  }
+});

@@ -1,10 +1,11 @@
 /**
  * A bounded fuzz of the files the built CLI reads (issue 8): shares and envelopes (`kit verify`, `recover --from`),
- * sheet PDFs and photos (`kit verify`), bundles (`kit create --bundle`), configs (`status`, `schedule print`) and
- * status files (`status`). Each input is random bytes or a valid file mutated (a character changed, a line dropped,
+ * sheet PDFs and photos (`kit verify`), bundles (`kit create --bundle`), custodians files (`kit create
+ * --custodians-file`), drill certificates (`drill --record`), configs (`status`, `schedule print`) and status files
+ * (`status`). Each input is random bytes or a valid file mutated (a character changed, a line dropped,
  * doubled or swapped, the file cut short, bytes or odd characters inserted). No input may give exit 70 (a drkit bug,
  * with a stack trace) or kill the CLI. A seeded generator makes every failure reproducible: the failing input is
- * written next to the message. About eighty runs, three at a time, so the file stays well under a minute.
+ * written next to the message. About a hundred runs, three at a time, so the file stays well under a minute.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runProgram } from '../../src/adapters/exec.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
+import { formatCertificate } from '../../src/core/drill-certificate.js';
 
 const SEED = Number(process.env['DRKIT_FUZZ_SEED'] ?? 20261201);
 const work = mkdtempSync(join(tmpdir(), 'drkit-fuzz-e2e-'));
@@ -108,6 +110,13 @@ before(async () => {
     'offsite:', `  repository: ${join(work, 'repo')}`, '  keep: { last: 3, daily: 7 }', '  maxAge: 26h', '  retries: 1', '',
   ].join('\n'));
   writeFileSync(join(work, 'config.yaml'), valid['config.yaml']);
+  valid['custodians.txt'] = Buffer.from('Ann Example <ann@example.org, +44 20 7946 0000>\nBen\n# a comment\nCy <cy@example.org>\n');
+  valid['certificate.txt'] = Buffer.from(`${formatCertificate({
+    kitId: 'ABCD-EFGH', kitCreatedOn: '2026-11-30', shares: [{ number: 1, fingerprint: 'GJ9C' }, { number: 3, fingerprint: 'NPY8' }], repository: join(work, 'repo'),
+    snapshotId: 'b'.repeat(64), snapshotTime: '2026-11-30T10:00:00.000Z', sample: 10, filesChecked: 10, bytesChecked: 4096, resticVerify: 'passed', resticCheck: 'passed',
+    canary: 'matches', verdict: 'passed', findings: [], startedAt: '2026-11-30T12:00:00.000Z', finishedAt: '2026-11-30T12:05:00.000Z', resticVersion: '0.18.0',
+    phases: [{ name: 'restore', ms: 1200 }], stuck: '',
+  }).join('\n')}\n`);
   valid['status.json'] = Buffer.from(`${JSON.stringify({
     version: 1,
     offsite: { repositoryId: 'a'.repeat(64), repository: join(work, 'repo'), initializedAt: '2026-11-30T10:00:00.000Z' },
@@ -137,6 +146,8 @@ const kinds: Kind[] = [
   { name: 'bundle (kit create --bundle)', file: 'bundle.json', valid: () => valid['bundle.json'] ?? Buffer.alloc(0), args: (path, dir) => ['kit', 'create', '--no-check', '--format', 'text', '--bundle', path, '--custodians', 'A,B', '--threshold', '2', '--out', join(dir, 'kit')], cases: 10 },
   { name: 'config (status)', file: 'config.yaml', valid: () => valid['config.yaml'] ?? Buffer.alloc(0), args: (path) => ['status', '--config', path], env: (dir) => ({ XDG_STATE_HOME: join(dir, 'state') }), cases: 10 },
   { name: 'config (schedule print)', file: 'config.yaml', valid: () => valid['config.yaml'] ?? Buffer.alloc(0), args: (path) => ['schedule', 'print', '--config', path], env: (dir) => ({ XDG_STATE_HOME: join(dir, 'state') }), cases: 4 },
+  { name: 'custodians file (kit create --custodians-file)', file: 'custodians.txt', valid: () => valid['custodians.txt'] ?? Buffer.alloc(0), args: (path, dir) => ['kit', 'create', '--no-check', '--format', 'text', '--bundle', join(work, 'bundle.json'), '--custodians-file', path, '--threshold', '2', '--out', join(dir, 'kit')], cases: 8 },
+  { name: 'drill certificate (drill --record)', file: 'certificate.txt', valid: () => valid['certificate.txt'] ?? Buffer.alloc(0), args: (path) => ['drill', '--record', path, '--config', join(work, 'config.yaml')], env: (dir) => ({ XDG_STATE_HOME: join(dir, 'state') }), cases: 8 },
   // the default config ($XDG_CONFIG_HOME/drkit/config.yaml) keeps its status file at $XDG_STATE_HOME/drkit/status.json
   { name: 'status file (status)', file: 'status.json', valid: () => valid['status.json'] ?? Buffer.alloc(0), args: () => ['status'], env: statusEnv, place: placeStatus, cases: 12 },
   { name: 'status file (status --json)', file: 'status.json', valid: () => valid['status.json'] ?? Buffer.alloc(0), args: () => ['status', '--json'], env: statusEnv, place: placeStatus, cases: 6 },

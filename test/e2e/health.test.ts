@@ -322,4 +322,33 @@ describe('weak inputs are clear errors, never exit 70', () => {
     assert.equal(readdirSync(locks).length, 0, 'the stale lock is gone');
     assert.deepEqual(runsOf(setup).map((record) => record.outcome), ['success', 'success']);
   });
+
+  test('a lock a live restic holds is not stale: the pruning backup warns, naming `restic unlock` for a crashed run\'s lock', async () => {
+    const setup = makeSetup(join(scratch, 'weak-live-lock'), { onsite: null, offsite: '  retries: 0\n  check: false' });
+    assert.equal((await setup.drkit(['init', '--yes'])).exitStatus, 0);
+    assert.equal((await setup.drkit(['backup', 'offsite'])).exitStatus, 0);
+    writeFileSync(join(setup.root, 'private', 'password'), PASSWORD, { mode: 0o600 });
+    const holder = spawn('restic', ['backup', '--stdin', '--stdin-filename', 'held.txt'], {
+      env: { ...process.env, ...setup.env, RESTIC_REPOSITORY: setup.repository, RESTIC_PASSWORD_FILE: join(setup.root, 'private', 'password') },
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    const closed = new Promise((resolve) => holder.once('close', resolve));
+    try {
+      for (let waited = 0; readdirSync(join(setup.repository, 'locks')).length === 0; waited += 50) {
+        assert.ok(waited < 30_000, 'restic took its lock');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      writeFileSync(join(setup.source, 'changed.txt'), 'a change, so a new snapshot and one to forget\n');
+      // the keep policy runs at most once a day: without drkit's record of the last forget it is due
+      rmSync(join(setup.stateDir, 'cache', 'repositories'), { recursive: true, force: true });
+      const run = await setup.drkit(['backup', 'offsite']);
+      assert.equal(run.exitStatus, 3, said(run));
+      assert.match(run.stderr, /^offsite: warning: retention failed: restic forget --prune: the repository .* is locked by another restic process; hint: .*a lock left by a crashed run is removed by `restic unlock`$/m);
+      assert.equal(readdirSync(join(setup.repository, 'locks')).length, 1, 'the live restic\'s lock stays');
+    } finally {
+      holder.kill('SIGKILL');
+      await closed;
+    }
+  });
 });

@@ -306,6 +306,11 @@ describe('recover --onsite', () => {
     assert.match(rows[1] ?? '', /^2 {2}2026-11-27T081500Z/);
     assert.match(result.stdout, /after ransomware or a mistaken delete, pick one from before it happened/);
     assert.doesNotMatch(result.stdout, /inprogress/);
+    // the times read as everywhere else (src/ui/format.ts, status's rule): in the reader's zone, named as status names it
+    for (const [zone, shown] of [['America/New_York', '2026-11-27 04:15 EST'], ['Europe/Paris', '2026-11-27 10:15 GMT+1'], ['UTC', '2026-11-27 09:15 UTC']] as const) {
+      const zoned = await runCli(['recover', '--onsite', disk], { env: { ...process.env, TZ: zone } });
+      assert.match(zoned.stdout, new RegExp(`^1 {2}2026-11-27T091500Z {2}${shown.replace('+', '\\+')} `, 'm'), zone);
+    }
     const json = await runCli(['recover', '--onsite', disk, '--json']);
     const listed = JSON.parse(json.stdout) as { message_type: string; snapshots: { snapshot: string; latest: boolean }[] };
     assert.equal(listed.message_type, 'onsite_snapshots');

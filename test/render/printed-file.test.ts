@@ -51,6 +51,17 @@ test('kit verify: the guide and the checklist are not sheets; a TIFF scan is rea
   assert.match(verified.stdout, new RegExp(`valid share 2 of 5 of kit ${kit.kitIdDisplay}`));
 });
 
+test('kit verify: what the file is decides, not its name: a photo of the share alone named .pdf is a share without its envelope', () => {
+  const photo = join(tempDir('share-photo-named-pdf'), 'share.pdf');
+  const base = photo.replace(/\.pdf$/, '');
+  execFileSync('pdftoppm', ['-r', '150', '-gray', '-png', '-singlefile', '-x', '0', '-y', '600', '-W', '420', '-H', '300', join(dir, 'sheet-1.pdf'), base]);
+  copyFileSync(`${base}.png`, photo);
+  const verified = drkit('kit', 'verify', photo);
+  assert.equal(verified.status, 0, verified.stderr);
+  assert.match(verified.stdout, new RegExp(`^valid share 1 of 5 of kit ${kit.kitIdDisplay}`, 'm'));
+  assert.doesNotMatch(verified.stdout, /envelope on this sheet is intact/);
+});
+
 test('a damaged PDF or image is one clear error, without the tool\'s pages of messages', () => {
   const base = tempDir('damaged');
   for (const [name, content] of [['sheet.pdf', '%PDF-1.7\ngarbage'], ['photo.png', '\x89PNG\r\n\x1a\ngarbage']] as const) {

@@ -10,10 +10,11 @@ import { test } from 'node:test';
 import { run } from '../../src/commands/init-wizard.js';
 import { parseSecrets } from '../../src/adapters/secrets.js';
 import { parseConfig } from '../../src/config/load.js';
-import { ExitCode } from '../../src/errors.js';
+import { ExitCode, UserError } from '../../src/errors.js';
 import { WizardCancelled } from '../../src/wizard/prompter.js';
 import { captureIO, makeSandbox } from '../commands/backup-io.js';
 import { scriptedPrompter, type ScriptedAnswer } from './scripted-prompter.js';
+import type { Prompter } from '../../src/wizard/types.js';
 
 test('editing on a terminal: secrets hidden in the summary, declining writes nothing, a removal is listed, kept keys stay', async () => {
   const box = makeSandbox();
@@ -74,6 +75,49 @@ test('editing on a terminal: secrets hidden in the summary, declining writes not
     assert.match(after, /# mine/);
     assert.deepEqual(config.offsite?.schedule, { every: 'daily', at: '01:15' });
     assert.equal(parseSecrets(readFileSync(secretsFile, 'utf8'), secretsFile).RESTIC_PASSWORD, 'a long enough password');
+  } finally {
+    box.cleanup();
+  }
+});
+
+/** A person who takes every default of the editing wizard, writes the setup, says `adopt` to the marker question and no to the rest. */
+function defaultsPrompter(adopt: boolean): Prompter & { said: string[]; asked: string[] } {
+  const said: string[] = [];
+  const asked: string[] = [];
+  return {
+    said, asked,
+    say: (text) => { said.push(text); },
+    input: (question) => { asked.push(question.message); return Promise.resolve(question.default ?? ''); },
+    secret: (question) => { asked.push(question.message); return Promise.resolve(''); },
+    select: (question) => { asked.push(question.message); return Promise.resolve(question.default ?? question.choices[0]?.value ?? ''); },
+    confirm: (question) => {
+      asked.push(question.message);
+      if (/should this setup use it too\?/.test(question.message)) return Promise.resolve(adopt);
+      return Promise.resolve(/write this setup\?|keep these/.test(question.message));
+    },
+  };
+}
+
+test('a marker another setup wrote on the onsite target: the wizard asks; no keeps it refused, yes adopts it', async () => {
+  const box = makeSandbox();
+  try {
+    const configFile = join(box.env.XDG_CONFIG_HOME ?? '', 'drkit', 'config.yaml');
+    const answers = join(box.root, 'answers.yaml');
+    writeFileSync(answers, [
+      `sources: [${box.source}]`, 'onsite: folder', `onsiteTarget: ${box.target}`, 'offsite: none', 'owner: Ann Owner', 'custodians: [{ name: Ann }, { name: Ben }]', 'threshold: 2', '',
+    ].join('\n'), { mode: 0o600 });
+    assert.equal(await run({ config: configFile, answers, yes: true }, captureIO()), ExitCode.ok);
+    const foreign = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+    writeFileSync(join(box.target, '.drkit-target'), `${foreign}\n`);
+    const refused = defaultsPrompter(false);
+    await assert.rejects(run({ config: configFile }, captureIO(), { prompter: refused }), (error: unknown) => error instanceof UserError && error.code === 'E_FOREIGN_MARKER');
+    assert.match(refused.said.join('\n'), new RegExp(`already holds the marker ${foreign}, which this setup did not write`));
+    assert.ok(refused.asked.some((message) => /should this setup use it too\?/.test(message)), refused.asked.join('\n'));
+    const adopted = defaultsPrompter(true);
+    const io = captureIO();
+    assert.equal(await run({ config: configFile }, io, { prompter: adopted }), ExitCode.ok);
+    assert.ok(io.outLines.some((line) => line.includes(`adopted the existing marker ${foreign}`)), io.outLines.join('\n'));
+    assert.equal(readFileSync(join(box.target, '.drkit-target'), 'utf8').trim(), foreign, 'the marker is kept as it is');
   } finally {
     box.cleanup();
   }

@@ -524,7 +524,7 @@ export class Restic {
     return redacted;
   }
 
-  /** RESTIC_PASSWORD in the backend env (e.g. from the secrets file) is moved out: it goes through a file. */
+  /** RESTIC_PASSWORD* in the backend env (e.g. from the secrets file) is moved out: the password goes down the fd-3 pipe. */
   private withoutPasswordVariables(env: Readonly<Record<string, string>> | undefined): Record<string, string> {
     const copy = { ...env };
     delete copy.RESTIC_PASSWORD;
