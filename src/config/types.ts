@@ -3,7 +3,7 @@
  * every duration in milliseconds. This module has no runtime imports so that `drkit status` can use the type
  * without loading the YAML parser or the schema library (see ./cache.ts).
  */
-import type { KeepPolicy } from '../adapters/restic/args.js';
+import type { KeepPolicy } from '../core/keep-policy.js';
 import type { RetentionPolicy } from '../core/retention.js';
 
 /**

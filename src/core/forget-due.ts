@@ -9,19 +9,11 @@
  *   day's first run (they share all unchanged data, so they cost almost no space meanwhile).
  * Pure: the clock is a parameter.
  */
+import { KEEP_COUNT_RULES, type KeepPolicy } from './keep-policy.js';
 import { plural } from './words.js';
 
-/** The keep rules this module reads (structurally the restic adapter's KeepPolicy; the core imports no adapter). */
-export interface KeepPolicy {
-  last?: number;
-  hourly?: number;
-  daily?: number;
-  weekly?: number;
-  monthly?: number;
-  yearly?: number;
-  within?: string;
-  tags?: readonly string[];
-}
+export type { KeepPolicy } from './keep-policy.js';
+
 
 export interface RetentionLedger {
   /** the policy the counts were made under (see `policyKey`) */
@@ -36,7 +28,8 @@ export interface RetentionLedger {
 
 export const FORGET_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
-const COUNT_RULES = ['hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
+/** the time-bucket rules: each keeps at least the newest snapshot of its newest bucket */
+const BUCKET_RULES = KEEP_COUNT_RULES.filter((rule) => rule !== 'last');
 
 /** A stable text for a policy: the same rules in another order are the same policy. */
 export function policyKey(keep: KeepPolicy): string {
@@ -49,7 +42,7 @@ export function policyKey(keep: KeepPolicy): string {
  * `within` counts back from the newest snapshot). A tags-only policy guarantees nothing.
  */
 export function guaranteedKept(keep: KeepPolicy): number {
-  const bucketed = COUNT_RULES.some((rule) => (keep[rule] ?? 0) > 0) || keep.within !== undefined;
+  const bucketed = BUCKET_RULES.some((rule) => (keep[rule] ?? 0) > 0) || keep.within !== undefined;
   return Math.max(keep.last ?? 0, bucketed ? 1 : 0);
 }
 

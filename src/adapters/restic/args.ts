@@ -9,6 +9,7 @@
  * - every command that can report JSON gets `--json`, so the parsers in ./json.ts see machine output;
  * - options that appeared in later restic versions are added only when the version has them (./version.ts).
  */
+import { KEEP_COUNT_RULES, type KeepPolicy } from '../../core/keep-policy.js';
 import { UserError } from '../../errors.js';
 import type { ResticFeatures } from './version.js';
 
@@ -26,21 +27,7 @@ export interface ResticGlobalOptions {
   retryLock?: string;
 }
 
-/**
- * A keep policy for `restic forget`. Counts are numbers of snapshots (per group); `within` is a restic duration
- * such as "2y5m7d3h". An empty policy is refused: restic would then forget nothing, or with --prune still
- * rewrite the repository for no reason.
- */
-export interface KeepPolicy {
-  last?: number;
-  hourly?: number;
-  daily?: number;
-  weekly?: number;
-  monthly?: number;
-  yearly?: number;
-  within?: string;
-  tags?: string[];
-}
+export type { KeepPolicy } from '../../core/keep-policy.js';
 
 export interface BackupArgs {
   paths: readonly string[];
@@ -120,11 +107,6 @@ export type ResticOperation =
   | { command: 'ls'; args: { snapshot: string } }
   | { command: 'unlock' };
 
-const KEEP_FLAGS = {
-  last: '--keep-last', hourly: '--keep-hourly', daily: '--keep-daily', weekly: '--keep-weekly',
-  monthly: '--keep-monthly', yearly: '--keep-yearly',
-} as const;
-
 /** restic's duration syntax, as in `--keep-within 1y6m` or `--retry-lock 2m` */
 const DURATION_PATTERN = /^(\d+[ymdh])+$/;
 const GO_DURATION_PATTERN = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
@@ -133,13 +115,13 @@ const SUBSET_PATTERN = /^(\d+\/\d+|\d+(\.\d+)?%|\d+[KMGT]?)$/;
 /** The keep flags of a policy. Throws a UserError naming the key when the policy is empty or malformed. */
 export function keepPolicyArgs(keep: KeepPolicy): string[] {
   const args: string[] = [];
-  for (const key of Object.keys(KEEP_FLAGS) as (keyof typeof KEEP_FLAGS)[]) {
+  for (const key of KEEP_COUNT_RULES) {
     const count = keep[key];
     if (count === undefined) continue;
     if (!Number.isInteger(count) || count < 0) {
       throw new UserError('E_KEEP_POLICY', `keep.${key} is ${String(count)}: it must be a whole number of snapshots, 0 or more`);
     }
-    if (count > 0) args.push(KEEP_FLAGS[key], String(count));
+    if (count > 0) args.push(`--keep-${key}`, String(count));
   }
   if (keep.within !== undefined) {
     if (!DURATION_PATTERN.test(keep.within)) {
