@@ -106,9 +106,9 @@ function firstMissingFolder(path: string): string | null {
 /**
  * Restores one offsite snapshot into `options.restoreTo` (the kit is open: `bundle` holds the credentials).
  *
- * When no question is asked, the snapshot's size (`restic stats`: a repository open and a walk of its trees,
- * a second or more on restic 0.14, which records no size in its snapshots) is measured while the restore already
- * runs, if the target is new or empty: everything in it is then restic's. The free-space rule is the same, only
+ * When no question is asked, the snapshot's size is measured while the restore already runs, if the target is new
+ * or empty (restic ≥ 0.16: the total its own restore reports before it writes the first byte; 0.14: `restic stats`,
+ * a repository open and a walk of its trees, a second or more, run at niceness 19 beside the restore): everything in it is then restic's. The free-space rule is the same, only
  * applied a moment later: a snapshot that does not fit stops the restore, what it wrote is removed (the target too,
  * when drkit made it), and the refusal is the error, as before. A restore that completed has fit, so a late size
  * (or a failed measurement) no longer matters. A target holding files (--force) is measured first, as before: a
