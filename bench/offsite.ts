@@ -13,7 +13,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchContext, BenchFigure, BenchModule } from './types.js';
 import { expectSuccess, measure, type Measured } from './measure.js';
-import { pairedFigure, runPair, type PairSample } from './paired.js';
+import { logNodeFloor, pairedFigure, runPair, type PairSample } from './paired.js';
 import { benchRestic, copyRepository, emptyTemplate, resticEnv, runRestic, type BenchRestic } from './restic-setup.js';
 import { BENCH_PASSWORD, drkitSetup } from './setup.js';
 import { benchData } from './data.js';
@@ -94,6 +94,7 @@ export const offsiteBenchmarks: BenchModule = {
   name: 'offsite',
   async run(context) {
     const data10k = benchData(context, '10k');
+    await logNodeFloor(context);
     const data1g = context.quick ? undefined : benchData(context, '1g');
     const figures: BenchFigure[] = [];
     for (const binary of context.restics) {

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { BenchFigure, BenchModule } from './types.js';
 import { expectSuccess, measure, type Measured } from './measure.js';
-import { pairedFigure, runPair, type PairSample } from './paired.js';
+import { logNodeFloor, pairedFigure, runPair, type PairSample } from './paired.js';
 import { drkitSetup } from './setup.js';
 import { benchData } from './data.js';
 import { buildRsyncArgs } from '../src/adapters/rsync.js';
@@ -17,6 +17,7 @@ export const onsiteBenchmarks: BenchModule = {
   name: 'onsite',
   async run(context) {
     const data = benchData(context, '10k');
+    await logNodeFloor(context);
     const first: PairSample[] = [];
     const unchanged: PairSample[] = [];
     const unchangedDurable: PairSample[] = [];

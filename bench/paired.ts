@@ -4,7 +4,7 @@
  * figure is the median of the per-round ratios, with their spread (lowest–highest), never a best-of or a ratio of
  * unpaired times.
  */
-import type { BenchFigure } from './types.js';
+import type { BenchContext, BenchFigure } from './types.js';
 import type { Measured } from './measure.js';
 
 export interface PairSample { drkitMs: number; rawMs: number }
@@ -41,4 +41,17 @@ export function pairedFigure(name: string, samples: readonly PairSample[], limit
     ...(limit === undefined ? {} : { goal: `≤ ${limit.toFixed(2)}×`, met: value <= limit }),
     detail: `range ${low}–${high}× over ${samples.length} rounds; medians drkit ${seconds(median(samples.map((s) => s.drkitMs)))}, ${rawName} ${seconds(median(samples.map((s) => s.rawMs)))}`,
   };
+}
+
+/**
+ * Logs what node itself costs to start here (`node -e 0`, median of 5), the floor under every drkit figure: raw
+ * restic and rsync pay none of it. NODE_EXTRA_CA_CERTS, when the environment sets it, makes node parse that CA
+ * bundle before any of drkit's code runs (node -e 0 took a median 125–160 ms with it, 60–70 ms without, on the
+ * 2 cores of 2026-12-02 at load 7), so it is named.
+ */
+export async function logNodeFloor(context: BenchContext): Promise<void> {
+  const { medianMs, measure } = await import('./measure.js');
+  const floor = await medianMs(5, () => measure(context.node, ['-e', '0']));
+  const extraCa = process.env['NODE_EXTRA_CA_CERTS'];
+  context.log(`node -e 0: median ${floor.toFixed(0)} ms${extraCa === undefined ? '' : ` (NODE_EXTRA_CA_CERTS=${extraCa} is set: node parses it at every start)`}`);
 }

@@ -292,6 +292,12 @@ export async function main(argv: readonly string[]): Promise<void> {
       await invoke(() => import('./commands/status.js'), quickStatus, quickStatus.json);
       return;
     }
+    // backup and check the same way, without commander (src/commands/backup-args.ts)
+    const quickBackup = args[0] === 'backup' || args[0] === 'check' ? (await import('./commands/backup-args.js')).quickBackupOptions(args) : null;
+    if (quickBackup !== null) {
+      await invoke(() => import('./commands/backup.js'), quickBackup, quickBackup.json);
+      return;
+    }
     const { CommanderError } = await import('commander');
     const program = await buildProgram();
     try {

@@ -15,8 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { CommandIO } from '../ui/io.js';
 import { DrkitError, ExitCode, UserError } from '../errors.js';
-import { loadConfig } from '../config/load.js';
-import { defaultConfigPath, stateDir } from '../adapters/paths.js';
+import { loadConfigCached } from '../config/cache.js';
+import { defaultConfigPath, stateDir, stateHome } from '../adapters/paths.js';
 import { offsiteAccess } from '../config/offsite.js';
 import { readState, statusFile, updateState, type OffsiteIdentity, type OnsiteIdentity } from '../adapters/state.js';
 import { readSecretsFile } from '../adapters/secrets.js';
@@ -45,7 +45,8 @@ export async function run(options: InitOptions, io: CommandIO): Promise<number> 
     return wizard.run(options, io);
   }
   const configPath = resolve(options.config ?? defaultConfigPath());
-  const config = loadConfig(configPath);
+  // validated through the config cache (src/config/cache.ts), so the first backup after init finds it validated
+  const config = await loadConfigCached(configPath, stateHome());
   if (config.secrets !== undefined) readSecretsFile(config.secrets);
   const dir = stateDir(configPath);
   const previous = readState(dir);

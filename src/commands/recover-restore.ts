@@ -106,9 +106,9 @@ function firstMissingFolder(path: string): string | null {
 /**
  * Restores one offsite snapshot into `options.restoreTo` (the kit is open: `bundle` holds the credentials).
  *
- * When no question is asked, the snapshot's size (`restic stats`: a repository open and a walk of its trees,
- * a second or more on restic 0.14, which records no size in its snapshots) is measured while the restore already
- * runs, if the target is new or empty: everything in it is then restic's. The free-space rule is the same, only
+ * When no question is asked, the snapshot's size is measured while the restore already runs, if the target is new
+ * or empty (restic ≥ 0.16: the total its own restore reports before it writes the first byte; 0.14: `restic stats`,
+ * a repository open and a walk of its trees, a second or more, run at niceness 19 beside the restore): everything in it is then restic's. The free-space rule is the same, only
  * applied a moment later: a snapshot that does not fit stops the restore, what it wrote is removed (the target too,
  * when drkit made it), and the refusal is the error, as before. A restore that completed has fit, so a late size
  * (or a failed measurement) no longer matters. A target holding files (--force) is measured first, as before: a
@@ -152,16 +152,37 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
   // its first moments (as a restore quicker than its measurement would stop it) can leave its lock in the repository
   const stop = new AbortController();
   const measured: { refusal: Error | null } = { refusal: null };
-  const measuring: Promise<number | undefined> = measuredAlongside
-    ? chooseSnapshot(restic, options, io, { measure: true, listed: false }).then((late) => {
-      const bytes = late.size ?? 0;
-      fits(bytes);
-      size = bytes;
-      announce(bytes);
-      return include.length > 0 ? undefined : bytes;
-    }).catch((error: unknown) => { measured.refusal = error instanceof Error ? error : new Error(String(error)); stop.abort(); return undefined; })
-    : Promise.resolve(undefined);
-  const restorer = measuredAlongside ? await openResticRepository(repository, { signal: stop.signal }) : restic;
+  const verdict = (bytes: number): void => {
+    fits(bytes);
+    size = bytes;
+    announce(bytes);
+  };
+  const refuse = (error: unknown): undefined => { measured.refusal = error instanceof Error ? error : new Error(String(error)); stop.abort(); return undefined; };
+  // restic ≥ 0.16 reports what the restore writes itself, final once it writes the first byte (it lists every file
+  // first): that total is the measurement, with no second repository open beside the restore. restic 0.14 reports
+  // nothing: `restic stats` measures, at the lowest priority, so it takes only the CPU the restore leaves
+  const ownTotal = measuredAlongside && restic.features.restoreJson;
+  const measure = (): Promise<number | undefined> => openResticRepository(repository, { niceness: 19 })
+    .then((measurer) => chooseSnapshot(measurer, options, io, { measure: true, listed: false }))
+    .then((late) => { verdict(late.size ?? 0); return include.length > 0 ? undefined : late.size ?? 0; })
+    .catch(refuse);
+  let measuring: Promise<number | undefined> = measuredAlongside && !ownTotal ? measure() : Promise.resolve(undefined);
+  const opened = measuredAlongside ? await openResticRepository(repository, { signal: stop.signal }) : restic;
+  let counted = false;
+  const restorer: typeof opened = !ownTotal ? opened : Object.assign(Object.create(opened) as typeof opened, {
+    restore: (request: Parameters<typeof opened.restore>[0], onStatus?: Parameters<typeof opened.restore>[1], hooks?: Parameters<typeof opened.restore>[2]) =>
+      opened.restore(request, (status) => {
+        if (!counted && status.totalBytes !== undefined && (status.bytesRestored ?? 0) > 0) {
+          counted = true;
+          try {
+            verdict(status.totalBytes);
+          } catch (error) {
+            refuse(error);
+          }
+        }
+        onStatus?.(status);
+      }, hooks),
+  });
   let restored;
   try {
     // restic ≥ 0.16 counts for itself (and knows the total of an --include restore); 0.14 is measured
@@ -169,7 +190,9 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
       args, ...(include.length > 0 || size === undefined ? {} : { total: size }), ...(measuredAlongside ? { totalLater: measuring } : {}), bytesBefore, label: 'restoring',
     }, io);
   } catch (error) {
-    // a restore that did not complete: the measurement's verdict (no room, no such snapshot) comes first
+    // a restore that did not complete: the measurement's verdict (no room, no such snapshot) comes first; restic's
+    // own total may not have come (no such snapshot): then restic stats gives the verdict now
+    if (ownTotal && !counted && measured.refusal === null) measuring = measure();
     await measuring;
     if (measured.refusal !== null) {
       // only a target that was new or empty is measured alongside: whatever is in it now, restic wrote

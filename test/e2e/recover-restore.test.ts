@@ -210,12 +210,15 @@ describe('the target folder', () => {
       const env = { RESTIC_PASSWORD_FILE: join(work, 'pw-big'), RESTIC_REPOSITORY: join(work, 'target-checks', 'repo') };
       writeFileSync(env.RESTIC_PASSWORD_FILE, PASSWORD, { mode: 0o600 });
       assert.equal((await runProgram('restic', ['backup', '--host', 'bigbox', ann], { env })).exitStatus, 0);
-      const target = join(small, 'restore');
-      const result = await recover(setup, target, ['--host', 'bigbox']);
-      assert.equal(result.exitStatus, 2, result.stderr);
-      assert.match(result.stderr, /error: kit \S+ opened, but the restore failed: not enough room: .*small-disk\/restore has 4\.00 MiB free, the snapshot needs 6\.\d\d MiB/);
-      assert.match(result.stderr, /hint: the live USB keeps files in memory: plug in an external disk, open it in the file manager, and restore there/);
-      assert.equal(existsSync(target), false, 'nothing written');
+      // 0.14 is measured by restic stats beside the restore, 0.18 by its own restore's total
+      for (const restic of resticBinaries()) {
+        const target = join(small, 'restore');
+        const result = await recover({ ...setup, restic }, target, ['--host', 'bigbox']);
+        assert.equal(result.exitStatus, 2, `restic ${restic.label}: ${result.stderr}`);
+        assert.match(result.stderr, /error: kit \S+ opened, but the restore failed: not enough room: .*small-disk\/restore has 4\.00 MiB free, the snapshot needs 6\.\d\d MiB/);
+        assert.match(result.stderr, /hint: the live USB keeps files in memory: plug in an external disk, open it in the file manager, and restore there/);
+        assert.equal(existsSync(target), false, `restic ${restic.label}: nothing written`);
+      }
     } finally {
       rmSync(join(ann, 'Photos', 'big.raw'), { force: true });
       await runProgram('umount', [small]);

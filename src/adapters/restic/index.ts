@@ -78,6 +78,11 @@ export interface ResticRunnerOptions {
    * proves a bundle opens the repository with nothing else (no RESTIC_* or AWS_* of the owner's shell)
    */
   isolatedEnv?: Readonly<Record<string, string>>;
+  /**
+   * the niceness restic runs with (through nice(1); 19 is the lowest priority): a measurement beside a restore
+   * (src/commands/recover-restore.ts) takes only the CPU the restore leaves, not half of it
+   */
+  niceness?: number;
 }
 
 /** The delay before retry number `retry` (1-based): initial × factor^(retry−1), capped. Pure. */
@@ -478,7 +483,11 @@ export class Restic {
     const env = resticEnvironment({ repository: this.repository.repository, password, backendEnv: this.withoutPasswordVariables(this.repository.env), inherited: process.env });
     // a pre-seal check (kit create) runs restic in a cleared environment: nothing of the owner's setup leaks in
     const isolated = this.options.isolatedEnv;
-    const result = await runProgram(this.options.binary ?? 'restic', args, {
+    const binary = this.options.binary ?? 'restic';
+    // nice(1) execs restic with the niceness from its first instruction, so every thread Go starts has it (and the
+    // pid stays restic's, for the stop signal)
+    const [program, argv] = this.options.niceness === undefined ? [binary, args] : ['nice', ['-n', String(this.options.niceness), '--', binary, ...args]];
+    const result = await runProgram(program, argv, {
       env: isolated === undefined ? env : { ...isolated, ...env }, cleanEnv: isolated !== undefined,
       // stopped with SIGINT, the one signal on which every restic (0.14 too) removes its lock before it exits: after a
       // SIGTERM restic 0.14 leaves the lock in the repository. It gets 10 s for that; a dead server would keep it
