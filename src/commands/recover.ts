@@ -16,21 +16,13 @@ import { assertReadableFile, assertWritableFilePath, assertWritableFolder, readU
 import { isPrintedFile } from '../adapters/printed-file.js';
 import { DrkitError, ExitCode, UserError } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
-import type { Restored } from './recover-restore.js';
+import type { Restored, RestoreOptions } from './recover-restore.js';
 
-export interface RecoverOptions {
+/** recover's own options; the restore choices, `--onsite`, `--force` and `--json` are ./recover-restore.ts's */
+export interface RecoverOptions extends RestoreOptions {
   from?: string[];
   envelope?: string;
   out?: string;
-  restoreTo?: string;
-  /** the restore choices and `--onsite`: see ./recover-restore.ts */
-  snapshot?: string;
-  host?: string;
-  path?: string[];
-  include?: string[];
-  onsite?: string;
-  force: boolean;
-  json: boolean;
 }
 
 export async function readFiles(from: readonly string[], envelopePath: string): Promise<{ shares: NamedText[]; envelope: NamedText }> {
