@@ -4,6 +4,7 @@
  * everything it needs in its environment.
  */
 import { UserError } from '../errors.js';
+import { controlCharacter } from './custodians.js';
 import { redactRepository } from './redact.js';
 
 export interface BundleInput {
@@ -74,6 +75,9 @@ export function validateBundleInput(value: unknown): BundleInput {
     return v === '' ? undefined : v;
   };
   const owner = requireString('owner', 200);
+  // printed on every sheet like the custodians' names: their rule (no C1 control, no line or paragraph separator either)
+  const ownerBad = controlCharacter(owner);
+  if (ownerBad !== null) throw bundleError('owner', `contains the control character ${ownerBad}`, 'the owner\'s name is printed on every sheet: use plain text on one line');
   const repository = requireString('repository');
   const resticPassword = requireString('resticPassword');
   const rawEnv = record['env'];

@@ -5,7 +5,7 @@
 import { configSchema } from '../config/schema.js';
 import { validateKitShape } from '../core/kit.js';
 import { DRILL_COPY_REASON } from '../core/kit-record.js';
-import { parseCustodianList } from '../core/custodians.js';
+import { controlCharacter, parseCustodianList } from '../core/custodians.js';
 import { DrkitError } from '../errors.js';
 import { custodianList, recommendedThreshold, thresholdReason } from './derive.js';
 import type { ChoiceQuestion, Custodian, CustodiansQuestion, Draft, Step, TextQuestion } from './types.js';
@@ -126,7 +126,13 @@ export const ownerQuestion: TextQuestion = {
   when: (draft) => draft.offsite !== 'none',
   explain: () => 'printed on every sheet, so a custodian knows whose kit it is',
   default: (_draft, context) => context.existing?.owner,
-  validate: (value) => (value.trim() === '' ? 'must be a name' : value.length > 80 ? 'must be at most 80 characters' : null),
+  validate: (value) => {
+    if (value.trim() === '') return 'must be a name';
+    if (value.length > 80) return 'must be at most 80 characters';
+    // printed like the custodians' names: their rule (src/core/custodians.ts), which kit create applies again
+    const bad = controlCharacter(value);
+    return bad === null ? null : `must not hold the control character ${bad}: it is printed on every sheet`;
+  },
 };
 
 const CUSTODIANS: Step = {

@@ -21,7 +21,8 @@ function randomValue(allowLineBreaks: boolean): string {
 test('values the validator accepts round-trip through the bundle text', () => {
   for (let round = 0; round < 300; round++) {
     const raw = {
-      owner: `Ann${randomValue(false)}`, repository: `s3:host/b${randomValue(false)}`, resticPassword: `p${randomValue(false)}`,
+      // the owner is printed: the custodians' rule refuses C1 controls and the separators (test below)
+      owner: `Ann${randomValue(false).replace(/[\u0085\u2028\u2029]/g, '')}`, repository: `s3:host/b${randomValue(false)}`, resticPassword: `p${randomValue(false)}`,
       env: { AWS_ACCESS_KEY_ID: randomValue(false), EMPTY: '' }, repositoryId: 'ABCDEF0123', onsite: randomValue(true), notes: randomValue(true),
     };
     const input = validateBundleInput(raw);
@@ -34,6 +35,13 @@ test('values the validator accepts round-trip through the bundle text', () => {
   }
 });
 
+test('the owner, printed on every sheet, follows the custodians\' rule: a C1 control or a line separator is refused by code point', () => {
+  for (const [bad, code] of [['\u2028', 'U+2028'], ['\u2029', 'U+2029'], ['\u0085', 'U+0085'], ['\u009b', 'U+009B']] as const) {
+    assert.throws(() => validateBundleInput({ owner: `Ann${bad}Secretname`, repository: '/srv/restic', resticPassword: 'pw', env: {} }),
+      (error: unknown) => error instanceof UserError && error.message === `bundle field "owner": contains the control character ${code}` && !error.message.includes('Secretname'));
+  }
+});
+
 test('a bundle text that does not parse names the line, never its characters', () => {
   const secret = 'S3CRET\u2028PASS';
   const text = `# drkit 1 kit ABCDEFGH 2026-11-27\nRESTIC_REPOSITORY=x\n${secret}\n`;
@@ -41,7 +49,7 @@ test('a bundle text that does not parse names the line, never its characters', (
 });
 
 test('a kit whose values hold U+2028 and U+2029 passes the self-test, which decodes the bundle fully', async () => {
-  const bundle: BundleInput = { owner: 'Ann\u2028Example', repository: '/srv/restic', resticPassword: 'pa\u2029ss', env: { X: '\u2028' }, notes: 'line\u2028two\nthree' };
+  const bundle: BundleInput = { owner: 'Ann Example', repository: '/srv/restic', resticPassword: 'pa\u2029ss', env: { X: '\u2028' }, notes: 'line\u2028two\nthree' };
   const { kit, passphrase } = await createKit(bundle, { custodians: ['A', 'B', 'C'], threshold: 2, random: systemRandom, now: new Date() });
   const count = await selfTestCombinations({
     kit, passphrase, bundle, shares: kit.shares.map((share) => ({ name: `share-${share.number}.txt`, text: share.text })),

@@ -254,6 +254,29 @@ describe('an unplugged USB disk, without onsite.removable', () => {
   });
 });
 
+/** A real restic holding the repository's lock (a backup waiting on its stdin), once its lock file is written. */
+async function lockHolder(setup: ReturnType<typeof makeSetup>): Promise<{ kill: () => Promise<void> }> {
+  writeFileSync(join(setup.root, 'private', 'password'), PASSWORD, { mode: 0o600 });
+  const holder = spawn('restic', ['backup', '--stdin', '--stdin-filename', 'held.txt'], {
+    env: { ...process.env, ...setup.env, RESTIC_REPOSITORY: setup.repository, RESTIC_PASSWORD_FILE: join(setup.root, 'private', 'password') },
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  const closed = new Promise((resolve) => holder.once('close', resolve));
+  const kill = async (): Promise<void> => { holder.kill('SIGKILL'); await closed; };
+  try {
+    for (let waited = 0; readdirSync(join(setup.repository, 'locks')).length === 0; waited += 50) {
+      assert.ok(waited < 30_000, 'restic took its lock');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // restic writes the lock file in place: give it time to finish (it then waits on stdin for ever)
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  } catch (error) {
+    await kill();
+    throw error;
+  }
+  return { kill };
+}
+
 describe('weak inputs are clear errors, never exit 70', () => {
   test('a status file with wrong types: status and backup name the file, the field and the fix', async () => {
     const setup = makeSetup(join(scratch, 'weak-state'), { offsite: null });
@@ -298,21 +321,9 @@ describe('weak inputs are clear errors, never exit 70', () => {
     const setup = makeSetup(join(scratch, 'weak-lock'), { onsite: null, offsite: '  retries: 0\n  check: false' });
     assert.equal((await setup.drkit(['init', '--yes'])).exitStatus, 0);
     assert.equal((await setup.drkit(['backup', 'offsite'])).exitStatus, 0);
-    // a real restic holding the repository's lock (waiting on its stdin), killed with SIGKILL
-    writeFileSync(join(setup.root, 'private', 'password'), PASSWORD, { mode: 0o600 });
-    const holder = spawn('restic', ['backup', '--stdin', '--stdin-filename', 'held.txt'], {
-      env: { ...process.env, ...setup.env, RESTIC_REPOSITORY: setup.repository, RESTIC_PASSWORD_FILE: join(setup.root, 'private', 'password') },
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
+    // a real restic holding the repository's lock, killed with SIGKILL
+    await (await lockHolder(setup)).kill();
     const locks = join(setup.repository, 'locks');
-    for (let waited = 0; readdirSync(locks).length === 0; waited += 50) {
-      assert.ok(waited < 30_000, 'restic took its lock');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    // restic writes the lock file in place: give it time to finish (it then waits on stdin for ever)
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    holder.kill('SIGKILL');
-    await new Promise((resolve) => holder.once('close', resolve));
     assert.equal(readdirSync(locks).length, 1, 'the killed restic left its lock');
 
     writeFileSync(join(setup.source, 'changed.txt'), 'a change, so a new snapshot and one to forget\n');
@@ -327,18 +338,8 @@ describe('weak inputs are clear errors, never exit 70', () => {
     const setup = makeSetup(join(scratch, 'weak-live-lock'), { onsite: null, offsite: '  retries: 0\n  check: false' });
     assert.equal((await setup.drkit(['init', '--yes'])).exitStatus, 0);
     assert.equal((await setup.drkit(['backup', 'offsite'])).exitStatus, 0);
-    writeFileSync(join(setup.root, 'private', 'password'), PASSWORD, { mode: 0o600 });
-    const holder = spawn('restic', ['backup', '--stdin', '--stdin-filename', 'held.txt'], {
-      env: { ...process.env, ...setup.env, RESTIC_REPOSITORY: setup.repository, RESTIC_PASSWORD_FILE: join(setup.root, 'private', 'password') },
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
-    const closed = new Promise((resolve) => holder.once('close', resolve));
+    const holder = await lockHolder(setup);
     try {
-      for (let waited = 0; readdirSync(join(setup.repository, 'locks')).length === 0; waited += 50) {
-        assert.ok(waited < 30_000, 'restic took its lock');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      await new Promise((resolve) => setTimeout(resolve, 500));
       writeFileSync(join(setup.source, 'changed.txt'), 'a change, so a new snapshot and one to forget\n');
       // the keep policy runs at most once a day: without drkit's record of the last forget it is due
       rmSync(join(setup.stateDir, 'cache', 'repositories'), { recursive: true, force: true });
@@ -347,8 +348,7 @@ describe('weak inputs are clear errors, never exit 70', () => {
       assert.match(run.stderr, /^offsite: warning: retention failed: restic forget --prune: the repository .* is locked by another restic process; hint: .*a lock left by a crashed run is removed by `restic unlock`$/m);
       assert.equal(readdirSync(join(setup.repository, 'locks')).length, 1, 'the live restic\'s lock stays');
     } finally {
-      holder.kill('SIGKILL');
-      await closed;
+      await holder.kill();
     }
   });
 });

@@ -227,3 +227,13 @@ test('editing: the current values are the defaults and secrets can be kept by an
     box.cleanup();
   }
 });
+
+test('the owner\'s name follows the custodians\' rule for printed text: a control character is refused by code point', async () => {
+  const { ownerQuestion } = await import('../../src/wizard/steps-plan.js');
+  const validate = ownerQuestion.validate;
+  assert.ok(validate !== undefined);
+  for (const [bad, code] of [['\u001b', 'U+001B'], ['\u009b', 'U+009B'], ['\u2028', 'U+2028']] as const) {
+    assert.equal(validate(`Ann${bad}Owner`, {}), `must not hold the control character ${code}: it is printed on every sheet`);
+  }
+  assert.equal(validate('Ann Owner', {}), null);
+});
