@@ -6,8 +6,6 @@
  *
  * Start-up matters here (monitoring runs it often): this path loads no YAML parser and no schema library when the
  * config is unchanged since it was last validated (src/config/cache.ts), and no progress-bar or PDF library ever.
- * The kit's modules (src/config/kit-bundle.ts) are imported statically: once a kit is made, which is the setup
- * monitoring meets, status needs them on every run, and fetched with the rest they cost no wave of their own.
  */
 import { ExitCode } from '../errors.js';
 import type { CommandIO } from '../ui/io.js';
@@ -19,7 +17,6 @@ import { judgeDrills, judgeStatus, type DrillVerdictLine, type JobStatusInput, t
 import { formatBytes, formatLocalTime, plural, shortId } from '../ui/format.js';
 import { judgeKit, type KitVerdict } from '../core/kit-record.js';
 import { scheduleState, type ScheduleState } from '../adapters/schedule-files.js';
-import { currentKitCredentials } from '../config/kit-bundle.js';
 
 export interface StatusOptions {
   config?: string;
@@ -116,8 +113,10 @@ export async function run(options: StatusOptions, io: CommandIO): Promise<number
   const now = options.now ?? new Date();
   const report = judgeStatus(jobs, state.runs, state.drills, now, formatAge, io.jsonMode ? undefined : formatLocalTime);
   const drills = judgeDrills(state.drills, now, config.drill?.maxAge ?? DRILL_MAX_AGE.ms, config.drill?.maxAgeText ?? DRILL_MAX_AGE.text, formatAge);
-  // the kit's fingerprint is recomputed from the current config and secrets only when there is a kit to compare
-  const current = state.kit === undefined ? { unknown: 'no kit' } : await currentKitCredentials(config, state, dir);
+  // the kit's fingerprint is recomputed from the current config and secrets only when there is a kit to compare; its
+  // modules are loaded only then (a static import measured no faster with a kit, and slower without one)
+  const kitBundle = state.kit === undefined ? undefined : await import('../config/kit-bundle.js');
+  const current = kitBundle === undefined ? { unknown: 'no kit' } : await kitBundle.currentKitCredentials(config, state, dir);
   const kit = judgeKit(state.kit, current, config.kit?.maxAge ?? KIT_MAX_AGE_DEFAULT.ms, config.kit?.maxAgeText ?? KIT_MAX_AGE_DEFAULT.text, now, formatAge);
   // a drill that failed or is older than drill.maxAge is a finding like a stale backup (none run yet is not)
   const stale = report.stale || kit.stale || drills.some((line) => line.flagged);
