@@ -7,12 +7,27 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command as CommandType } from 'commander';
-import { killChildrenNow, removeRegisteredPaths, stopChildren, sweepTempLeftovers } from './adapters/cleanup.js';
-import { asDrkitError, errorToJson, exitCodeFor, ExitCode, formatError, InternalError, UserError } from './errors.js';
-import { processIO, type CommandIO } from './ui/io.js';
-import { packageRoot } from './paths.js';
+import type * as Cleanup from './adapters/cleanup.js';
+import type * as Errors from './errors.js';
+import type { CommandIO } from './ui/io.js';
 
-function packageVersion(): string {
+/**
+ * The modules every command needs: loaded together with the command's own module (one wave of the module loader,
+ * not one after the other), and never for `drkit --version`, which reads package.json and nothing else.
+ */
+let cleanup: typeof Cleanup;
+let errors: typeof Errors;
+let processIO: (jsonMode: boolean) => CommandIO;
+
+async function loadCommon(): Promise<void> {
+  const [cleanupModule, errorsModule, ioModule] = await Promise.all([import('./adapters/cleanup.js'), import('./errors.js'), import('./ui/io.js')]);
+  cleanup = cleanupModule;
+  errors = errorsModule;
+  processIO = ioModule.processIO;
+}
+
+async function packageVersion(): Promise<string> {
+  const { packageRoot } = await import('./paths.js');
   const raw = readFileSync(join(packageRoot(), 'package.json'), 'utf8');
   return (JSON.parse(raw) as { version: string }).version;
 }
@@ -26,6 +41,8 @@ let jsonMode = false;
  * bug and removes them too. A second signal stops at once.
  */
 function installExitHandlers(): void {
+  const { killChildrenNow, removeRegisteredPaths, stopChildren } = cleanup;
+  const { ExitCode } = errors;
   let stopping = false;
   const stop = (exitCode: number, why: string | null): void => {
     if (stopping) {
@@ -57,19 +74,24 @@ function installExitHandlers(): void {
 
 /** A failure outside the command's own promise (an event handler): still one of the error family, still cleaned up. */
 function crash(error: unknown): void {
-  const drkitError = error instanceof Error ? new InternalError(`unexpected failure: ${error.message}`, { cause: error }) : asDrkitError(error);
-  process.stderr.write(`${formatError(drkitError)}\n`);
-  killChildrenNow();
-  removeRegisteredPaths();
-  process.exit(ExitCode.internal);
+  const drkitError = error instanceof Error ? new errors.InternalError(`unexpected failure: ${error.message}`, { cause: error }) : errors.asDrkitError(error);
+  process.stderr.write(`${errors.formatError(drkitError)}\n`);
+  cleanup.killChildrenNow();
+  cleanup.removeRegisteredPaths();
+  process.exit(errors.ExitCode.internal);
 }
 
+type CommandModule = { run: (options: never, io: CommandIO) => Promise<number> };
+
 /** Runs one command's module with the process's IO and sets the exit code it returns. */
-async function invoke(load: () => Promise<{ run: (options: never, io: CommandIO) => Promise<number> }>, options: unknown, json: boolean): Promise<void> {
+async function invoke(load: () => Promise<CommandModule>, options: unknown, json: boolean): Promise<void> {
+  await runLoaded(await load(), options, json);
+}
+
+async function runLoaded(module: CommandModule, options: unknown, json: boolean): Promise<void> {
   jsonMode = json;
   // what killed runs left in the temp folders (QR pages of shares, old password files) goes first
-  sweepTempLeftovers();
-  const module = await load();
+  cleanup.sweepTempLeftovers();
   const run = module.run as (options: unknown, io: CommandIO) => Promise<number>;
   process.exitCode = await run(options, processIO(json));
 }
@@ -80,7 +102,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 const sampleCount = (value: string): number | 'all' => (value === 'all' ? 'all' : integer('--sample')(value));
 const integer = (name: string) => (value: string): number => {
   if (!/^\d+$/.test(value)) {
-    throw new UserError('E_USAGE', `${name} must be a whole number, got "${value}"`);
+    throw new errors.UserError('E_USAGE', `${name} must be a whole number, got "${value}"`);
   }
   return Number(value);
 };
@@ -90,7 +112,7 @@ export async function buildProgram(): Promise<CommandType> {
   const { Argument, Command, Option } = await import('commander');
   const program = new Command('drkit')
     .description('disaster-recovery kit: onsite rsync snapshots, offsite restic, and a printed, device-free recovery kit')
-    .version(packageVersion(), '-V, --version')
+    .version(await packageVersion(), '-V, --version')
     // commander's usage errors read like drkit's own: `error: …` then one `hint:` line
     .configureOutput({ outputError: (text, write) => write(`${text.trimEnd()}\nhint: drkit --help lists the commands; drkit COMMAND --help is its manual\n`) })
     .exitOverride();
@@ -282,14 +304,19 @@ function quickStatusOptions(args: readonly string[]): { json: boolean; config?: 
 export async function main(argv: readonly string[]): Promise<void> {
   const args = argv.slice(2);
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-    process.stdout.write(`${packageVersion()}\n`);
+    process.stdout.write(`${await packageVersion()}\n`);
     return;
   }
+  const quickStatus = quickStatusOptions(args);
+  // status's module is fetched in the same wave as the common ones; a failure to load it is reported below
+  const status = quickStatus === null ? undefined : import('./commands/status.js');
+  status?.catch(() => undefined);
+  await loadCommon();
   installExitHandlers();
   try {
-    const quickStatus = quickStatusOptions(args);
-    if (quickStatus !== null) {
-      await invoke(() => import('./commands/status.js'), quickStatus, quickStatus.json);
+    if (quickStatus !== null && status !== undefined) {
+      jsonMode = quickStatus.json;
+      await runLoaded(await status, quickStatus, quickStatus.json);
       return;
     }
     // backup and check the same way, without commander (src/commands/backup-args.ts)
@@ -305,16 +332,16 @@ export async function main(argv: readonly string[]): Promise<void> {
     } catch (error) {
       if (error instanceof CommanderError) {
         // help and --version exit through here with code 0; usage mistakes with commander's message already printed
-        process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.userError;
+        process.exitCode = error.exitCode === 0 ? errors.ExitCode.ok : errors.ExitCode.userError;
         return;
       }
       throw error;
     }
   } catch (error) {
-    const drkitError = asDrkitError(error);
-    if (jsonMode) process.stdout.write(`${JSON.stringify(errorToJson(drkitError))}\n`);
-    process.stderr.write(`${formatError(drkitError)}\n`);
-    process.exitCode = exitCodeFor(drkitError);
+    const drkitError = errors.asDrkitError(error);
+    if (jsonMode) process.stdout.write(`${JSON.stringify(errors.errorToJson(drkitError))}\n`);
+    process.stderr.write(`${errors.formatError(drkitError)}\n`);
+    process.exitCode = errors.exitCodeFor(drkitError);
   }
 }
 

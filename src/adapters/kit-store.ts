@@ -13,7 +13,6 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { dirname, join } from 'node:path';
 import { canaryText, type KitRecord } from '../core/kit-record.js';
 import { readState, updateState } from './state.js';
-import { writeFileAtomicSync as writeFileAtomic } from './files.js';
 
 const KEY_BYTES = 32;
 
@@ -74,9 +73,11 @@ export function canaryRestoredPath(restoreRoot: string, canaryPath: string): str
 /** Records the new kit in the status file and points the canary at it. */
 export async function recordKit(stateDir: string, record: KitRecord): Promise<void> {
   await updateState(stateDir, (state) => { state.kit = record; });
+  // loaded here: `drkit status` reads the fingerprint key from this module and writes nothing
+  const { writeFileAtomicSync } = await import('./files.js');
   const file = canaryFile(stateDir);
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileAtomic(file, canaryText(record.kitId, record.createdOn));
+  writeFileAtomicSync(file, canaryText(record.kitId, record.createdOn));
 }
 
 /**

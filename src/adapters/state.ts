@@ -11,7 +11,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { writeFileAtomicSync } from './files.js';
 import type { DrillRecord, RunRecord } from '../core/status.js';
 import type { KitRecord } from '../core/kit-record.js';
 
@@ -121,7 +120,7 @@ function stateProblem(data: unknown): string | null {
 export async function updateState(dir: string, change: (state: StateData) => void): Promise<StateData> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // loaded here, not at the top: `drkit status` only reads, and every module it loads costs start-up time
-  const { withLock } = await import('./lock.js');
+  const [{ withLock }, { writeFileAtomicSync }] = await Promise.all([import('./lock.js'), import('./files.js')]);
   return withLock(join(locksDir(dir), 'status.lock'), 'status file update', () => {
     const state = readState(dir);
     change(state);

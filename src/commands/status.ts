@@ -113,7 +113,8 @@ export async function run(options: StatusOptions, io: CommandIO): Promise<number
   const now = options.now ?? new Date();
   const report = judgeStatus(jobs, state.runs, state.drills, now, formatAge, io.jsonMode ? undefined : formatLocalTime);
   const drills = judgeDrills(state.drills, now, config.drill?.maxAge ?? DRILL_MAX_AGE.ms, config.drill?.maxAgeText ?? DRILL_MAX_AGE.text, formatAge);
-  // the kit's fingerprint is recomputed from the current config and secrets only when there is a kit to compare
+  // the kit's fingerprint is recomputed from the current config and secrets only when there is a kit to compare; its
+  // modules are loaded only then (a static import measured no faster with a kit, and slower without one)
   const kitBundle = state.kit === undefined ? undefined : await import('../config/kit-bundle.js');
   const current = kitBundle === undefined ? { unknown: 'no kit' } : await kitBundle.currentKitCredentials(config, state, dir);
   const kit = judgeKit(state.kit, current, config.kit?.maxAge ?? KIT_MAX_AGE_DEFAULT.ms, config.kit?.maxAgeText ?? KIT_MAX_AGE_DEFAULT.text, now, formatAge);

@@ -30,6 +30,7 @@ export function processIO(jsonMode: boolean): CommandIO {
     interactive: Boolean(process.stderr.isTTY) && !jsonMode,
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    // a getter: process.stdin makes a stream (a socket for a pipe) when first read, which most commands never need
+    get stdin() { return process.stdin; },
   };
 }
