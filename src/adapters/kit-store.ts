@@ -32,14 +32,16 @@ export function readFingerprintKey(file: string): Uint8Array | null {
 }
 
 /** The fingerprint key, made (0600, in a 0700 folder) when there is none yet. */
-export function ensureFingerprintKey(file: string): Uint8Array {
+export async function ensureFingerprintKey(file: string): Promise<Uint8Array> {
   const existing = readFingerprintKey(file);
   if (existing !== null) return existing;
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const key = randomBytes(KEY_BYTES);
   // replaced, not refused: a file of the wrong length is not a key. Atomic (the one writer, src/adapters/files.ts):
   // a killed run leaves no torn key, which the next run would silently replace under the kit's recorded fingerprints
-  writeFileAtomic(file, key, { mode: 0o600 });
+  // (loaded here: `drkit status` reads this module and never writes)
+  const { writeFileAtomicSync } = await import('./files.js');
+  writeFileAtomicSync(file, key, { mode: 0o600 });
   return key;
 }
 

@@ -89,7 +89,7 @@ export async function prepareKitBundle(options: KitSourceOptions, loadBundleFile
       const record: KitRecord = {
         kitId: kit.kitIdDisplay, createdOn: kit.createdOn, createdAt: new Date().toISOString(),
         custodians: kit.shares.map((share) => share.custodian), n: kit.n, k: kit.k, verified,
-        fingerprint: kitFingerprint(bundle, ensureFingerprintKey(keyFile)),
+        fingerprint: kitFingerprint(bundle, await ensureFingerprintKey(keyFile)),
       };
       await recordKit(dir, record);
     },

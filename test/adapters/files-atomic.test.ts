@@ -89,10 +89,10 @@ test('the kit fingerprint key is written by the atomic writer: a torn key is rep
   const left = join(dir, `.kit-fingerprint.key.drkit-${await deadPid()}-0badc0de.tmp`);
   writeFileSync(left, 'half a key');
   writeFileSync(file, 'torn');
-  const key = ensureFingerprintKey(file);
+  const key = await ensureFingerprintKey(file);
   assert.equal(key.length, 32);
   assert.deepEqual(readFingerprintKey(file), key);
   assert.equal(statSync(file).mode & 0o777, 0o600);
   assert.deepEqual(readdirSync(dir), ['kit-fingerprint.key'], 'the killed writer\'s temp file is gone, and no temp of this write is left');
-  assert.deepEqual(ensureFingerprintKey(file), key, 'made once, then only read');
+  assert.deepEqual(await ensureFingerprintKey(file), key, 'made once, then only read');
 });
