@@ -11,6 +11,7 @@
  * files over 10,000 (goal < 1.5×). Why the baseline is what it is: bench/README.md.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -106,8 +107,11 @@ async function prepare(context: BenchContext, name: string, files: number, bytes
  * then sha256sum -c. The removal afterwards is not timed (the drill's own removal is part of the drill).
  */
 async function raw(bench: DrillBench, round: number): Promise<Measured> {
-  const target = join(bench.restores, `raw-${round}`);
-  const cache = join(bench.restores, `raw-cache-${round}`);
+  // a new name each time: ext4 picks a TOPDIR child's block group by a hash of its name, so a name used minutes
+  // before would land among the inodes its removal freed
+  const name = `${round}-${randomBytes(6).toString('hex')}`;
+  const target = join(bench.restores, `raw-${name}`);
+  const cache = join(bench.restores, `raw-cache-${name}`);
   const restore = expectSuccess('restic restore', await measure('restic', ['restore', 'latest', '--target', target], { env: { ...bench.resticEnv, RESTIC_CACHE_DIR: cache } }));
   const sums = expectSuccess('sha256sum -c', await measure('bash', ['-c', `cd ${JSON.stringify(target)} && sha256sum -c --quiet ${JSON.stringify(bench.manifest)}`]));
   rmSync(target, { recursive: true, force: true });
