@@ -3,12 +3,15 @@
  * restic check, the sheets' read-back and the content comparison) against `restic restore` + `sha256sum -c` of
  * the same data (10,000 files / 200 MB) from the same `rclone serve restic` repository, whose key has the
  * parameters of a quiet `restic init` (./restic-setup.ts: the drill opens the repository more often than raw restic,
- * so a key calibrated under load would flatter it). Paired, interleaved rounds, the order rotated (./paired.ts),
+ * so a key calibrated under load would flatter it). Both restore the same way: into a new folder on the same file
+ * system (under one TOPDIR folder, see restoresFolder), with a new restic cache (the room's restic starts with
+ * none; raw restic gets a new one each round). Paired, interleaved rounds, the order rotated (./paired.ts),
  * so drift on a shared machine hits both; the figure is the median of the per-round ratios with their spread
  * (goal ≤ 1.25×). Each drill's phases (its JSON report) go to the log. Then the drill's own peak RSS at 100,000
  * files over 10,000 (goal < 1.5×). Why the baseline is what it is: bench/README.md.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -54,9 +57,32 @@ interface DrillBench {
   kitDir: string;
   manifest: string;
   resticEnv: NodeJS.ProcessEnv;
+  /** where both sides restore: the drill's scratch (its TMPDIR) and raw restic's targets and caches */
+  restores: string;
 }
 
-async function prepare(context: BenchContext, name: string, files: number, bytes: number, repository: string): Promise<DrillBench> {
+/**
+ * The folder both sides restore under, marked as the top of a directory hierarchy (ext4's TOPDIR flag,
+ * `chattr +T`) where the file system has it. Why: ext4 without a journal (this machine's /) gives a new file an
+ * inode near its folder's, skipping the inodes deleted within the last minute (up to six while their table is
+ * unwritten), one by one (fs/ext4/ialloc.c, recently_deleted). Every round removes
+ * two restored trees of 10,000 files, and the machine's other work deletes its own files in /tmp: a restore into
+ * a folder of /tmp then spends seconds of system time stepping over them (`perf`: ext4_create → recently_deleted;
+ * 7–8 s for a restore that takes 3 s elsewhere, at random, on either side). Under a TOPDIR folder each new folder
+ * (the drill's scratch, each raw target) is placed in a block group of its own, as a restore onto a restorer's disk
+ * or a monthly drill would find it. Both sides get the same: the same file system, a new folder each round.
+ */
+function restoresFolder(context: BenchContext): string {
+  const folder = join(context.scratch, 'restores');
+  mkdirSync(folder, { recursive: true });
+  const chattr = spawnSync('chattr', ['+T', folder], { encoding: 'utf8' });
+  context.log(chattr.status === 0
+    ? 'drill: restores under a TOPDIR folder (chattr +T): new folders in fresh block groups on both sides'
+    : `drill: chattr +T did not work here (${(chattr.stderr || String(chattr.error ?? '')).trim()}): restores go where the file system puts them`);
+  return folder;
+}
+
+async function prepare(context: BenchContext, name: string, files: number, bytes: number, repository: string, restores: string): Promise<DrillBench> {
   const root = join(context.scratch, name);
   const data = join(root, 'data');
   context.log(`drill: generating ${files} files / ${Math.round(bytes / MiB)} MB`);
@@ -72,20 +98,31 @@ async function prepare(context: BenchContext, name: string, files: number, bytes
   expectSuccess('sha256sum (manifest)', await measure('bash', ['-c', `cd / && find ${JSON.stringify(data.slice(1))} -type f -print0 | xargs -0 sha256sum > ${JSON.stringify(manifest)}`]));
   const passwordFile = join(root, 'restic-password');
   writeFileSync(passwordFile, BENCH_PASSWORD, { mode: 0o600 });
-  const resticEnv = { ...process.env, RESTIC_REPOSITORY: repository, RESTIC_PASSWORD_FILE: passwordFile, RESTIC_CACHE_DIR: join(root, 'raw-cache') };
-  return { setup, kitDir, manifest, resticEnv };
+  const resticEnv = { ...process.env, RESTIC_REPOSITORY: repository, RESTIC_PASSWORD_FILE: passwordFile };
+  return { setup, kitDir, manifest, resticEnv, restores };
 }
 
-async function raw(bench: DrillBench, target: string): Promise<Measured> {
-  rmSync(target, { recursive: true, force: true });
-  const restore = expectSuccess('restic restore', await measure('restic', ['restore', 'latest', '--target', target], { env: bench.resticEnv }));
+/**
+ * Raw restic as a restorer would run it: into a new folder, with a new (empty) cache, as the room's restic has;
+ * then sha256sum -c. The removal afterwards is not timed (the drill's own removal is part of the drill).
+ */
+async function raw(bench: DrillBench, round: number): Promise<Measured> {
+  // a new name each time: ext4 picks a TOPDIR child's block group by a hash of its name, so a name used minutes
+  // before would land among the inodes its removal freed
+  const name = `${round}-${randomBytes(6).toString('hex')}`;
+  const target = join(bench.restores, `raw-${name}`);
+  const cache = join(bench.restores, `raw-cache-${name}`);
+  const restore = expectSuccess('restic restore', await measure('restic', ['restore', 'latest', '--target', target], { env: { ...bench.resticEnv, RESTIC_CACHE_DIR: cache } }));
   const sums = expectSuccess('sha256sum -c', await measure('bash', ['-c', `cd ${JSON.stringify(target)} && sha256sum -c --quiet ${JSON.stringify(bench.manifest)}`]));
   rmSync(target, { recursive: true, force: true });
+  rmSync(cache, { recursive: true, force: true });
   return { ...restore, ms: restore.ms + sums.ms };
 }
 
 async function drill(context: BenchContext, bench: DrillBench): Promise<Measured> {
-  const result = expectSuccess('drkit drill --via tool', await bench.setup.drkit(['drill', '--via', 'tool', '--kit', bench.kitDir, '--json']));
+  // its scratch (the room's home, the restored tree) goes under the same folder as raw restic's targets
+  const args = [context.cli, 'drill', '--via', 'tool', '--kit', bench.kitDir, '--json', '--config', bench.setup.config];
+  const result = expectSuccess('drkit drill --via tool', await measure(context.node, args, { env: { ...bench.setup.env, TMPDIR: bench.restores }, pollMs: 25 }));
   // where the time went, from the drill's own report
   try {
     const report = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as { readbackMs?: number; preflightMs?: number; vias?: { restoreMs?: number; compareMs?: number }[] };
@@ -103,8 +140,8 @@ export const drillBenchmarks: BenchModule = {
     const template = await emptyTemplate(context, benchRestic(system));
     const server = await startRestServer(join(context.scratch, 'drill-rest'), template);
     try {
-      const small = await prepare(context, 'drill-10k', 10_000, 200 * MiB, `${server.repository}`);
-      const target = join(context.scratch, 'drill-raw-target');
+      const restores = restoresFolder(context);
+      const small = await prepare(context, 'drill-10k', 10_000, 200 * MiB, `${server.repository}`, restores);
       const samples: PairSample[] = [];
       let peak10k = 0;
       context.log(`drill: ${context.rounds} paired rounds, restic restore + sha256sum -c against drkit drill --via tool, the order rotated`);
@@ -114,14 +151,14 @@ export const drillBenchmarks: BenchModule = {
           const ours = await drill(context, small);
           peak10k = Math.max(peak10k, ours.peakKiB);
           return ours;
-        }, () => raw(small, target)));
+        }, () => raw(small, round)));
       }
 
       // a second repository for the 100k files, so restic lists only them
       const big = await startRestServer(join(context.scratch, 'drill-rest-100k'), template);
       let peak100k = 0;
       try {
-        const many = await prepare(context, 'drill-100k', 100_000, 100 * MiB, big.repository);
+        const many = await prepare(context, 'drill-100k', 100_000, 100 * MiB, big.repository, restores);
         context.log('drill: 100,000 files, one drill for its peak memory');
         peak100k = (await drill(context, many)).peakKiB;
       } finally {
