@@ -26,7 +26,7 @@ import { classifyResticRun, lastResticMessage } from '../adapters/restic/errors.
 import { redactText } from '../core/redact.js';
 import { openResticRepository, resticFeatures, parseResticVersion, type Restic, type Snapshot } from '../adapters/restic/index.js';
 import { probeBwrap, ROOM_HOME, runInRoom, SYSTEM_FOLDERS, type Isolation, type RoomBind, type RoomSpec } from '../adapters/sandbox.js';
-import { compareRestoredTree, removeTree, walkFiles } from '../adapters/tree-compare.js';
+import { compareAndRemoveTree, compareRestoredTree, removeTree, walkFiles } from '../adapters/tree-compare.js';
 import { offsiteAccess } from '../config/offsite.js';
 import type { Config } from '../config/types.js';
 import {
@@ -467,14 +467,16 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
       let comparison: TreeComparison = { filesChecked: 0, bytesChecked: 0, mismatches: [], mismatchCount: 0, changedSinceSnapshot: 0, notRestored: [], notRestoredCount: 0 };
       if (restoredRoot !== null) {
         const { latest } = await listing;
-        comparison = await compareRestoredTree(restoredRoot, latest === null ? 0 : Date.parse(latest.time), sample);
-        viaFindings.push(...comparisonFindings(comparison, via));
-        // a sample holds only the sampled files: the canary is checked on full restores
+        // a sample holds only the sampled files: the canary is checked on full restores. It is read first: a full
+        // restore in the drill's own scratch is removed file by file as it is compared
         const canary = input.sample === undefined ? expectedCanary(input.stateDir) : null;
-        if (canary !== null) {
-          const restored = await readFile(canaryRestoredPath(restoredRoot, canary.path), 'utf8').catch(() => null);
-          viaFindings.push(...canaryFindings(canary, restored, via));
-        }
+        const restoredCanary = canary === null ? null : await readFile(canaryRestoredPath(restoredRoot, canary.path), 'utf8').catch(() => null);
+        const snapshotTime = latest === null ? 0 : Date.parse(latest.time);
+        comparison = sample === undefined && restoredRoot.startsWith(`${scratch}/`)
+          ? await compareAndRemoveTree(restoredRoot, snapshotTime)
+          : await compareRestoredTree(restoredRoot, snapshotTime, sample);
+        viaFindings.push(...comparisonFindings(comparison, via));
+        if (canary !== null) viaFindings.push(...canaryFindings(canary, restoredCanary, via));
       }
       findings.push(...viaFindings);
       vias.push({
