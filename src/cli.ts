@@ -109,7 +109,7 @@ const integer = (name: string) => (value: string): number => {
 
 /** The command tree. commander is imported here, not at the top, so `drkit --version` never loads it. */
 export async function buildProgram(): Promise<CommandType> {
-  const { Argument, Command, Option } = await import('commander');
+  const [{ Argument, Command, Option }, { BACKUP_JOBS }] = await Promise.all([import('commander'), import('./commands/backup-args.js')]);
   const program = new Command('drkit')
     .description('disaster-recovery kit: onsite rsync snapshots, offsite restic, and a printed, device-free recovery kit')
     .version(await packageVersion(), '-V, --version')
@@ -149,7 +149,7 @@ export async function buildProgram(): Promise<CommandType> {
   init.action(async (options: { json: boolean }) => invoke(() => import('./commands/init.js'), options, options.json));
   program.command('backup')
     .description('run the backup jobs with progress and record each run in the status file')
-    .addArgument(new Argument('[job]', 'which job to run').choices(['onsite', 'offsite', 'all']).default('all'))
+    .addArgument(new Argument('[job]', 'which job to run').choices(BACKUP_JOBS).default('all'))
     .addOption(configOption())
     .option('--json', 'print JSON events, one per line', false)
     .action(async (job: string, options: { json: boolean }) => invoke(() => import('./commands/backup.js'), { ...options, job }, options.json));

@@ -7,7 +7,9 @@
  */
 import type { BackupOptions } from './backup.js';
 
-const JOBS = new Set(['onsite', 'offsite', 'all']);
+/** the jobs `drkit backup` takes (commander's choices in src/cli.ts are this list) */
+export const BACKUP_JOBS = ['onsite', 'offsite', 'all'] as const;
+const JOBS = new Set<string>(BACKUP_JOBS);
 
 export function quickBackupOptions(args: readonly string[]): (BackupOptions & { json: boolean }) | null {
   const command = args[0];
