@@ -66,7 +66,7 @@ export interface RecoveryKeystrokes {
 export async function recoveryKeystrokes(dir: string, k: number): Promise<RecoveryKeystrokes> {
   const { pdfTextLayer, readEnvelopeFromFile, readShareFromFile } = await import('../src/adapters/pdf-readback.js');
   const { extractGuideCommands, extractListing } = await import('../src/render/listing.js');
-  const { LISTING_PITCH } = await import('../src/render/guide.js');
+  const { LISTING_PITCH } = await import('../src/render/metrics.js');
   const guide = join(dir, 'guide.pdf');
   const raw = await pdfTextLayer(guide, 'raw');
   const commands = extractGuideCommands(raw);

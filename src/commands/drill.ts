@@ -7,8 +7,8 @@ import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
 import { recordDrill } from '../adapters/state.js';
 import { keptKitCopy } from '../adapters/kit-store.js';
-import { loadConfig } from '../config/load.js';
-import { defaultConfigPath, stateDir } from '../adapters/paths.js';
+import { loadConfigCached } from '../config/cache.js';
+import { defaultConfigPath, stateDir, stateHome } from '../adapters/paths.js';
 import { parseSheetList } from '../core/drill-verdict.js';
 import type { DrillRecord } from '../core/status.js';
 import { ExitCode, UserError } from '../errors.js';
@@ -93,7 +93,9 @@ export async function run(options: DrillOptions, io: CommandIO): Promise<number>
   if (liveOnly.length > 0) throw new UserError('E_USAGE', `${liveOnly.join(', ')} ${liveOnly.length === 1 ? 'belongs' : 'belong'} to the live drill`, { hints: ['add --live: drkit drill --live --from sheet-1.pdf --from sheet-3.pdf --envelope sheet-1.pdf'] });
   if (options.sample === 'all') return run({ ...options, sample: undefined }, io);
   const configPath = resolve(options.config ?? defaultConfigPath());
-  const config = loadConfig(configPath);
+  // the validated config from its cache, as backup and status read it (src/config/cache.ts): YAML and the schema
+  // load only when the config's text changed
+  const config = await loadConfigCached(configPath, stateHome());
   // a full drill includes the onsite copy when one is configured; --onsite drills it alone
   const offsite = !options.onsite;
   const onsite = options.onsite || (config.onsite !== undefined && options.via === 'both' && options.sample === undefined);

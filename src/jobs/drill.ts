@@ -37,7 +37,7 @@ import { parseShareText, shareFingerprint, formatKitId } from '../core/share.js'
 import { parseSnapshotName, LATEST_LINK } from '../core/snapshot-names.js';
 import { DrkitError, InternalError, UserError } from '../errors.js';
 import { packageRoot } from '../paths.js';
-import { LISTING_PITCH } from '../render/guide.js';
+import { LISTING_PITCH } from '../render/metrics.js';
 import { extractGuideCommands, extractListing } from '../render/listing.js';
 import { envelopeTextFromLayer, isEnvelopeQr, isShareQr, shareBytesFromQr, shareTextFromLayer, shareTextFromQr } from '../core/readback.js';
 import { redactRepository } from '../core/redact.js';

@@ -13,15 +13,12 @@ import type { Kit } from '../core/kit.js';
 import { InternalError } from '../errors.js';
 import { readPackageText } from './assets.js';
 import { combinerQrPayloads, combinerSeal, listingRows } from './listing.js';
-import { KitDocument, missingGlyphs, MONO_ADVANCE, qrModules, type Paper } from './pdf.js';
+import { COMMAND_SIZE, LISTING_PITCH, LISTING_SIZE } from './metrics.js';
+import { KitDocument, missingGlyphs, qrModules, type Paper } from './pdf.js';
 import { fillString, fillTemplate, parseBlocks, type Block, type TemplateValues } from './template.js';
 import { kitValues } from './values.js';
 import { GUIDE_MARK } from '../core/printed-file.js';
 
-export const COMMAND_SIZE = 8;
-export const LISTING_SIZE = 8;
-/** the listing's character width in points: `pdftotext -layout -fixed` takes it */
-export const LISTING_PITCH = LISTING_SIZE * MONO_ADVANCE;
 
 interface ErrorEntry { message: string; fix: string }
 interface ErrorWords { combiner: ErrorEntry[]; gpg: ErrorEntry[]; restic: ErrorEntry[] }

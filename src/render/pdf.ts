@@ -16,14 +16,13 @@ import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { InternalError, UserError } from '../errors.js';
 import { fontFiles } from './assets.js';
+import { MONO_ADVANCE } from './metrics.js';
 
 export type Paper = 'a4' | 'letter';
 export const PAPER_SIZES: Record<Paper, readonly [number, number]> = { a4: [595.28, 841.89], letter: [612, 792] };
 
 export type FontName = 'mono' | 'monoBold' | 'sans' | 'sansBold';
 
-/** DejaVu Sans Mono's advance width: 1233/2048 em for every character. */
-export const MONO_ADVANCE = 1233 / 2048;
 
 /** One line as drawn: the text layer of page `page` must contain `text` (spaces compared as runs). */
 export interface PrintedLine {
