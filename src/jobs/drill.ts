@@ -277,14 +277,17 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   preflight.catch(() => undefined);
   roomsWanted.catch(() => undefined);
 
-  // 1. the guide, as its text layer gives it
+  // 1. the guide, as its text layer gives it: read beside the sheets (nothing of the sheets depends on it)
   const readbackStarted = Date.now();
-  const guideRaw = await pdfTextLayer(guidePath, 'raw').catch((error: unknown) => {
-    throw new UserError('E_DRILL_KIT', `--kit ${kitDir}: guide.pdf cannot be read: ${error instanceof Error ? error.message : String(error)}`, { hints: ['give the folder kit create wrote, with guide.pdf in it'] });
-  });
-  const commands = extractGuideCommands(guideRaw);
-  const steps = stepNumbers(guideRaw, commands);
-  const combiner = extractListing(await pdfTextLayer(guidePath, { fixed: LISTING_PITCH }));
+  const guideRead = (async () => {
+    const guideRaw = await pdfTextLayer(guidePath, 'raw').catch((error: unknown) => {
+      throw new UserError('E_DRILL_KIT', `--kit ${kitDir}: guide.pdf cannot be read: ${error instanceof Error ? error.message : String(error)}`, { hints: ['give the folder kit create wrote, with guide.pdf in it'] });
+    });
+    const commands = extractGuideCommands(guideRaw);
+    return { commands, steps: stepNumbers(guideRaw, commands), combiner: extractListing(await pdfTextLayer(guidePath, { fixed: LISTING_PITCH })) };
+  })();
+  // awaited below, after the sheets; a sheet's failure first must not leave its rejection unhandled
+  guideRead.catch(() => undefined);
 
   // 2. the sheets, until k are readable: the first three (k is at least 2, most often 3) read side by side
   const order = input.sheets !== undefined ? [...input.sheets] : shuffled([...sheetsOnDisk.keys()].sort((a, b) => a - b), input.random);
@@ -323,6 +326,7 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   const firstShare = used[0]?.shareText;
   const kitId = firstShare === undefined || firstShare === null ? null : formatKitId(parseShareText('sheet', firstShare.split('\n').filter((line) => !line.startsWith('# fingerprints:')).join('\n')).kitId);
 
+  const { commands, steps, combiner } = await guideRead;
   const readbackMs = Date.now() - readbackStarted;
   // a --sample restore needs the sample before its room; a full one starts now, beside the listing and the check
   const { sample } = input.sample === undefined ? { sample: undefined } : await listing;

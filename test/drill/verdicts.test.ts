@@ -65,6 +65,17 @@ describe('drill verdicts', () => {
     assert.deepEqual(report.vias, []);
   });
 
+  test('a guide that cannot be read is the kit folder\'s error (exit 2), whatever the sheets, and no report', async () => {
+    const dir = join(setup.base, 'damaged-guide');
+    mkdirSync(dir);
+    for (const name of ['sheet-1.pdf', 'sheet-2.pdf', 'sheet-3.pdf']) copyFileSync(join(setup.kitDir, name), join(dir, name));
+    writeFileSync(join(dir, 'guide.pdf'), '%PDF-1.7\nthe rest of it was lost\n');
+    const result = await runCli(['drill', '--config', setup.config, '--kit', dir, '--via', 'tool'], { env: setup.env });
+    assert.equal(result.exitStatus, 2, result.stderr);
+    assert.match(result.stderr, /E_DRILL_KIT|guide\.pdf cannot be read/);
+    assert.doesNotMatch(result.stdout, /drill PASSED/);
+  });
+
   test('a sheet whose share was altered is named by its fingerprint', async () => {
     const dir = join(setup.base, 'altered');
     const kit = await inProcessKit(setup.bundle, dir);
