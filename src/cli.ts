@@ -109,7 +109,7 @@ const integer = (name: string) => (value: string): number => {
 
 /** The command tree. commander is imported here, not at the top, so `drkit --version` never loads it. */
 export async function buildProgram(): Promise<CommandType> {
-  const [{ Argument, Command, Option }, { BACKUP_JOBS }] = await Promise.all([import('commander'), import('./commands/backup-args.js')]);
+  const [{ Argument, Command, Option }, { BACKUP_JOBS }] = await Promise.all([import('commander'), import('./commands/quick-args.js')]);
   const program = new Command('drkit')
     .description('disaster-recovery kit: onsite rsync snapshots, offsite restic, and a printed, device-free recovery kit')
     .version(await packageVersion(), '-V, --version')
@@ -272,34 +272,6 @@ export async function buildProgram(): Promise<CommandType> {
   return program;
 }
 
-/**
- * `drkit status`, `drkit status --json` and `--config PATH` (or `--config=PATH`), each at most once: the options
- * commander would pass, without loading commander and building the command tree (about a third of status's
- * start-up; monitoring runs it often). Anything else, `--help` or a mistake included, returns null and goes
- * through commander, so help texts and usage errors stay commander's.
- */
-function quickStatusOptions(args: readonly string[]): { json: boolean; config?: string } | null {
-  if (args[0] !== 'status') return null;
-  let json: boolean | undefined;
-  let config: string | undefined;
-  for (let index = 1; index < args.length; index++) {
-    const arg = args[index] ?? '';
-    if (arg === '--json' && json === undefined) {
-      json = true;
-    } else if (arg === '--config' && config === undefined) {
-      const value = args[index + 1];
-      // commander would take `--config --json` as the path "--json"; such corners are left to commander itself
-      if (value === undefined || value === '' || value.startsWith('-')) return null;
-      config = value;
-      index++;
-    } else if (arg.startsWith('--config=') && config === undefined && arg.length > '--config='.length) {
-      config = arg.slice('--config='.length);
-    } else {
-      return null;
-    }
-  }
-  return { json: json ?? false, ...(config === undefined ? {} : { config }) };
-}
 
 export async function main(argv: readonly string[]): Promise<void> {
   const args = argv.slice(2);
@@ -307,7 +279,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${await packageVersion()}\n`);
     return;
   }
-  const quickStatus = quickStatusOptions(args);
+  // status, backup and check without commander (src/commands/quick-args.ts)
+  const quick = await import('./commands/quick-args.js');
+  const quickStatus = quick.quickStatusOptions(args);
   // status's module is fetched in the same wave as the common ones; a failure to load it is reported below
   const status = quickStatus === null ? undefined : import('./commands/status.js');
   status?.catch(() => undefined);
@@ -319,8 +293,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       await runLoaded(await status, quickStatus, quickStatus.json);
       return;
     }
-    // backup and check the same way, without commander (src/commands/backup-args.ts)
-    const quickBackup = args[0] === 'backup' || args[0] === 'check' ? (await import('./commands/backup-args.js')).quickBackupOptions(args) : null;
+    const quickBackup = quick.quickBackupOptions(args);
     if (quickBackup !== null) {
       await invoke(() => import('./commands/backup.js'), quickBackup, quickBackup.json);
       return;

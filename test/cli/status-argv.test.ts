@@ -1,5 +1,5 @@
 /**
- * `drkit status` has a light argv path (src/cli.ts quickStatusOptions: `status`, `--json`, `--config PATH` or
+ * `drkit status` has a light argv path (src/commands/quick-args.ts quickStatusOptions: `status`, `--json`, `--config PATH` or
  * `--config=PATH`, each at most once) that skips commander, for start-up. What it prints, and its exit code, must be
  * what commander's path prints: the same arguments written so the light path declines them (an option given twice)
  * go through commander, and the two are compared, on a real setup (real rsync) and for a missing config.

@@ -1,11 +1,11 @@
 /**
- * `drkit backup` and `drkit check` have a light argv path (src/commands/backup-args.ts) that skips commander: it
+ * `drkit backup` and `drkit check` have a light argv path (src/commands/quick-args.ts) that skips commander: it
  * must give the options commander's action would (job, json, config) and decline everything else, so help texts
  * and usage errors stay commander's. A mistake given through the light path must end as commander's usage error.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { quickBackupOptions } from '../../src/commands/backup-args.js';
+import { quickBackupOptions, quickStatusOptions } from '../../src/commands/quick-args.js';
 import { runCli } from '../helpers/cli.js';
 
 test('the light path reads what commander would pass', () => {
@@ -28,4 +28,12 @@ test('a job commander does not know is its usage error (exit 2), not the light p
   const result = await runCli(['backup', 'nothing'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1' } });
   assert.equal(result.exitStatus, 2, result.stderr);
   assert.match(result.stderr, /nothing/);
+});
+
+test('status: --json and --config at most once, nothing else', () => {
+  assert.deepEqual(quickStatusOptions(['status']), { json: false });
+  assert.deepEqual(quickStatusOptions(['status', '--config=/c.yaml', '--json']), { json: true, config: '/c.yaml' });
+  for (const args of [['status', 'offsite'], ['status', '--json', '--json'], ['status', '--config'], ['status', '--help'], ['backup']]) {
+    assert.equal(quickStatusOptions(args), null, args.join(' '));
+  }
 });
