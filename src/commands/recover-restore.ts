@@ -27,6 +27,7 @@ import { formatBytes, formatLocalTime, plural, shortId } from '../ui/format.js';
 import type { CommandIO } from '../ui/io.js';
 import { restoreProgressReporter } from '../ui/restore-progress.js';
 import { askForSnapshot, canAsk, chooseSnapshot, restoreWithProgress, type ChosenSnapshot } from './snapshot-restore.js';
+import type { RestoreStatus } from '../adapters/restic/index.js';
 
 /** The options of `drkit recover` this module reads (src/cli.ts registers them). */
 export interface RestoreOptions {
@@ -167,27 +168,23 @@ export async function restoreOffsite(bundle: Bundle, options: RestoreOptions & {
     .then((late) => { verdict(late.size ?? 0); return include.length > 0 ? undefined : late.size ?? 0; })
     .catch(refuse);
   let measuring: Promise<number | undefined> = measuredAlongside && !ownTotal ? measure() : Promise.resolve(undefined);
-  const opened = measuredAlongside ? await openResticRepository(repository, { signal: stop.signal }) : restic;
+  const restorer = measuredAlongside ? await openResticRepository(repository, { signal: stop.signal }) : restic;
   let counted = false;
-  const restorer: typeof opened = !ownTotal ? opened : Object.assign(Object.create(opened) as typeof opened, {
-    restore: (request: Parameters<typeof opened.restore>[0], onStatus?: Parameters<typeof opened.restore>[1], hooks?: Parameters<typeof opened.restore>[2]) =>
-      opened.restore(request, (status) => {
-        if (!counted && status.totalBytes !== undefined && (status.bytesRestored ?? 0) > 0) {
-          counted = true;
-          try {
-            verdict(status.totalBytes);
-          } catch (error) {
-            refuse(error);
-          }
-        }
-        onStatus?.(status);
-      }, hooks),
-  });
+  const countOwnTotal = (status: RestoreStatus): void => {
+    if (counted || status.totalBytes === undefined || (status.bytesRestored ?? 0) === 0) return;
+    counted = true;
+    try {
+      verdict(status.totalBytes);
+    } catch (error) {
+      refuse(error);
+    }
+  };
   let restored;
   try {
     // restic ≥ 0.16 counts for itself (and knows the total of an --include restore); 0.14 is measured
     restored = await restoreWithProgress(restorer, {
       args, ...(include.length > 0 || size === undefined ? {} : { total: size }), ...(measuredAlongside ? { totalLater: measuring } : {}), bytesBefore, label: 'restoring',
+      ...(ownTotal ? { onStatus: countOwnTotal } : {}),
     }, io);
   } catch (error) {
     // a restore that did not complete: the measurement's verdict (no room, no such snapshot) comes first; restic's

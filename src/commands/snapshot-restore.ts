@@ -19,7 +19,7 @@ import { DrkitError, UserError } from '../errors.js';
 import { formatBytes, formatLocalTime } from '../ui/format.js';
 import type { CommandIO } from '../ui/io.js';
 import { restoreProgressReporter } from '../ui/restore-progress.js';
-import type { Restic, RestoreArgs, RestoreResult, Snapshot } from '../adapters/restic/index.js';
+import type { Restic, RestoreArgs, RestoreResult, RestoreStatus, Snapshot } from '../adapters/restic/index.js';
 
 /** The snapshot flags both commands take. */
 export interface SnapshotChoiceOptions {
@@ -163,6 +163,8 @@ export interface ProgressRestore {
   bytesBefore: number;
   /** what the progress line says it does ("restoring") */
   label: string;
+  /** sees each of restic's own status reports (restic ≥ 0.16), e.g. to check the total against the free space */
+  onStatus?: (status: RestoreStatus) => void;
 }
 
 /**
@@ -185,6 +187,7 @@ export async function restoreWithProgress(restic: Restic, request: ProgressResto
   let result: RestoreResult;
   try {
     result = await restic.restore(request.args, (status) => {
+      request.onStatus?.(status);
       if (status.totalBytes !== undefined && status.totalBytes > 0) measuredTotal = status.totalBytes;
       record(status.bytesRestored ?? 0, { ...(status.filesRestored === undefined ? {} : { done: status.filesRestored }), ...(status.totalFiles === undefined ? {} : { total: status.totalFiles }) });
     }, restic.features.restoreJson ? {} : { onSpawn: (pid) => poller.start(pid) });
