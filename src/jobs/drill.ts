@@ -129,21 +129,19 @@ interface SheetRead {
   threshold: number | null;
 }
 
-/** Reads one sheet PDF as the drill's input: its text layer and its QR codes. Never throws for a bad sheet. */
-async function readSheet(path: string, file: string): Promise<SheetRead> {
-  const unreadable = (why: string): SheetRead => ({ reading: { file, number: null, fingerprint: null, qrFingerprint: null, listed: null, unreadable: why }, shareText: null, envelopeText: null, qrPayloads: [], threshold: null });
-  let layer: string;
-  try {
-    layer = await pdfTextLayer(path, 'raw');
-  } catch (error) {
-    return unreadable(error instanceof DrkitError ? error.message : String(error));
-  }
-  let qr = (await scanPdfQrCodes(path, 150).catch(() => [] as string[][])).flat();
-  if (!qr.some(isShareQr)) qr = (await scanPdfQrCodes(path, 200).catch(() => [] as string[][])).flat();
-  const qrShare = qr.find(isShareQr);
+function unreadableSheet(file: string, why: string): SheetRead {
+  return { reading: { file, number: null, fingerprint: null, qrFingerprint: null, listed: null, unreadable: why }, shareText: null, envelopeText: null, qrPayloads: [], threshold: null };
+}
+
+/**
+ * One sheet as the drill's input, from its text layer and, when they were read, its QR codes (null: not yet read).
+ * The share is the text layer's, as a restorer types it; the QR share stands in only when the layer has none.
+ */
+function sheetRead(file: string, layer: string, qr: string[] | null): SheetRead {
+  const qrShare = qr?.find(isShareQr);
   let shareText = shareTextFromLayer(layer);
   if (shareText === null && qrShare !== undefined) shareText = shareTextFromQr(qrShare);
-  if (shareText === null) return unreadable('no share in its text layer or QR codes');
+  if (shareText === null) return unreadableSheet(file, 'no share in its text layer or QR codes');
   let qrFingerprint: string | null = null;
   try {
     if (qrShare !== undefined) qrFingerprint = shareFingerprint(shareBytesFromQr(qrShare));
@@ -153,19 +151,52 @@ async function readSheet(path: string, file: string): Promise<SheetRead> {
   try {
     parsed = parseShareText(file, shareText);
   } catch (error) {
-    if (!(error instanceof UserError) || error.code !== 'E_FINGERPRINT') return unreadable(error instanceof Error ? error.message : String(error));
+    if (!(error instanceof UserError) || error.code !== 'E_FINGERPRINT') return unreadableSheet(file, error instanceof Error ? error.message : String(error));
     // the share does not match its own sheet's fingerprint list: read it without the list to name it
     ownListDisagrees = true;
     try {
       parsed = parseShareText(file, shareText.split('\n').filter((line) => !line.startsWith('# fingerprints:')).join('\n'));
     } catch (inner) {
-      return unreadable(inner instanceof Error ? inner.message : String(inner));
+      return unreadableSheet(file, inner instanceof Error ? inner.message : String(inner));
     }
   }
   return {
     reading: { file, number: parsed.number, fingerprint: parsed.fingerprint, qrFingerprint, listed: parsed.listedFingerprints, ...(ownListDisagrees ? { ownListDisagrees } : {}) },
-    shareText, envelopeText: envelopeTextFromLayer(layer), qrPayloads: qr, threshold: parsed.threshold,
+    shareText, envelopeText: envelopeTextFromLayer(layer), qrPayloads: qr ?? [], threshold: parsed.threshold,
   };
+}
+
+/** A sheet read in two halves: `layer` from its text layer alone, `whole` with its QR codes too. */
+interface SheetReader {
+  layer: Promise<SheetRead>;
+  whole: Promise<SheetRead>;
+}
+
+/**
+ * Reads one sheet PDF as the drill's input. Never rejects for a bad sheet: an unreadable one is a reading that
+ * says why. The QR codes (a render and a scan, most of a sheet's reading time) are read once the text layer is in;
+ * a sheet whose text layer holds no share waits for them (`layer` is then the whole reading).
+ */
+function sheetReader(path: string, file: string): SheetReader {
+  const text = pdfTextLayer(path, 'raw').then(
+    (layer) => ({ layer, why: null }),
+    (error: unknown) => ({ layer: '', why: error instanceof DrkitError ? error.message : String(error) }),
+  );
+  const whole = (async (): Promise<SheetRead> => {
+    const { layer, why } = await text;
+    if (why !== null) return unreadableSheet(file, why);
+    let qr = (await scanPdfQrCodes(path, 150).catch(() => [] as string[][])).flat();
+    if (!qr.some(isShareQr)) qr = (await scanPdfQrCodes(path, 200).catch(() => [] as string[][])).flat();
+    return sheetRead(file, layer, qr);
+  })();
+  const layer = (async (): Promise<SheetRead> => {
+    const { layer: read, why } = await text;
+    if (why !== null) return unreadableSheet(file, why);
+    return shareTextFromLayer(read) === null ? whole : sheetRead(file, read, null);
+  })();
+  // a sheet read but not used (more than k were read side by side) is never awaited whole
+  whole.catch(() => undefined);
+  return { layer, whole };
 }
 
 async function sheetFiles(kitDir: string): Promise<Map<number, string>> {
@@ -213,9 +244,8 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   const kitDir = resolve(input.kitDir);
   const sheetsOnDisk = await sheetFiles(kitDir);
   const guidePath = join(kitDir, 'guide.pdf');
-  const probe = await probeBwrap();
-  const isolation: Isolation = probe.usable ? 'bwrap' : 'none';
-  if (!probe.usable) input.note(`WARNING: isolation: none — ${probe.reason}; the drill runs with a cleared environment and a temporary home, but the room is NOT sealed`);
+  // whether bwrap can build a room is asked beside the read-back: the rooms need it, the sheets do not
+  const probing = probeBwrap();
 
   // 3 (started first: it needs only the config). Outside the room: the snapshot and the sample, then restic check
   const access = offsiteAccess(input.config, offsite);
@@ -227,7 +257,7 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
     let latest: Snapshot | null = null;
     let sample: string[] | undefined;
     try {
-      restic = await openResticRepository(repositoryAccess, { retry: { attempts: 1, initialDelayMs: 0, factor: 1, maxDelayMs: 0 }, backendGiveUpMs: offsite.giveUpAfter });
+      restic = await openResticRepository(repositoryAccess, { retry: { attempts: 1, initialDelayMs: 0, factor: 1, maxDelayMs: 0 }, backendGiveUpMs: offsite.giveUpAfter, niceness: 19 });
       const snapshots = await restic.snapshots();
       latest = snapshots.at(-1) ?? null;
       if (latest === null) found.push({ code: 'E_DRILL_NO_SNAPSHOT', message: `the repository ${restic.displayName} holds no snapshot: run drkit backup offsite first` });
@@ -271,70 +301,17 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   // repository is unreachable, gone or damaged: those findings stand, and the rooms are stopped (or not built)
   const ROOMLESS = ['E_DRILL_SHEET_ALTERED', 'E_DRILL_UNREACHABLE', 'E_DRILL_REPO_DELETED', 'E_DRILL_WRONG_PASSWORD', 'E_DRILL_PACK_MISSING', 'E_DRILL_REPO_DAMAGED'];
   const stopRooms = new AbortController();
-  const roomsWanted = preflight.then(({ latest, found }) => latest !== null && !found.some((finding) => ROOMLESS.includes(finding.code)));
+  // the sheets' QR codes are read beside the first room (below): an altered sheet found there stops it too
+  let sheetsChecked: (found: DrillFinding[]) => void = () => undefined;
+  const sheetFindings = new Promise<DrillFinding[]>((resolve) => { sheetsChecked = resolve; });
+  const roomsWanted = Promise.all([preflight, sheetFindings]).then(([{ latest, found }, fromSheets]) => latest !== null && ![...found, ...fromSheets].some((finding) => ROOMLESS.includes(finding.code)));
   roomsWanted.then((wanted) => { if (!wanted) stopRooms.abort(); }, () => stopRooms.abort());
   // the sheets' read-back below may throw (a missing guide): the preflight's outcome is then not wanted
   preflight.catch(() => undefined);
   roomsWanted.catch(() => undefined);
 
-  // 1. the guide, as its text layer gives it: read beside the sheets (nothing of the sheets depends on it)
-  const readbackStarted = Date.now();
-  const guideRead = (async () => {
-    const guideRaw = await pdfTextLayer(guidePath, 'raw').catch((error: unknown) => {
-      throw new UserError('E_DRILL_KIT', `--kit ${kitDir}: guide.pdf cannot be read: ${error instanceof Error ? error.message : String(error)}`, { hints: ['give the folder kit create wrote, with guide.pdf in it'] });
-    });
-    const commands = extractGuideCommands(guideRaw);
-    return { commands, steps: stepNumbers(guideRaw, commands), combiner: extractListing(await pdfTextLayer(guidePath, { fixed: LISTING_PITCH })) };
-  })();
-  // awaited below, after the sheets; a sheet's failure first must not leave its rejection unhandled
-  guideRead.catch(() => undefined);
-
-  // 2. the sheets, until k are readable: the first three (k is at least 2, most often 3) read side by side
-  const order = input.sheets !== undefined ? [...input.sheets] : shuffled([...sheetsOnDisk.keys()].sort((a, b) => a - b), input.random);
-  const readOne = async (number: number): Promise<SheetRead | SheetReading> => {
-    const path = sheetsOnDisk.get(number);
-    const file = `sheet-${number}.pdf`;
-    if (path === undefined) return { file, number: null, fingerprint: null, qrFingerprint: null, listed: null, unreadable: 'not in the kit folder' };
-    const read = await readSheet(path, file);
-    return read.reading.number === null ? read.reading : read;
-  };
-  const used: SheetRead[] = [];
-  const unreadable: SheetReading[] = [];
-  let needed: number | null = null;
-  const take = (result: SheetRead | SheetReading): void => {
-    if ('reading' in result) {
-      if (needed === null || used.length < needed) used.push(result);
-      needed ??= result.threshold;
-    } else {
-      unreadable.push(result);
-    }
-  };
-  const first = Math.min(order.length, input.sheets === undefined ? 3 : order.length);
-  for (const result of await Promise.all(order.slice(0, first).map(readOne))) take(result);
-  for (const number of order.slice(first)) {
-    if (needed !== null && used.length >= needed) break;
-    take(await readOne(number));
-  }
-  if (needed !== null && used.length > needed) used.length = needed;
-  const k = needed ?? (input.sheets?.length ?? 2);
-  const few = tooFewSheets(used.length, k, unreadable);
-  if (few !== null) findings.push(few);
-  if (input.sheets !== undefined && input.sheets.length > used.length && few === null) {
-    findings.push(tooFewSheets(used.length, input.sheets.length, unreadable) ?? { code: 'E_DRILL_TOO_FEW_SHEETS', message: 'a named sheet could not be read' });
-  }
-  findings.push(...alteredSheets(used.map((sheet) => sheet.reading)));
-  const firstShare = used[0]?.shareText;
-  const kitId = firstShare === undefined || firstShare === null ? null : formatKitId(parseShareText('sheet', firstShare.split('\n').filter((line) => !line.startsWith('# fingerprints:')).join('\n')).kitId);
-
-  const { commands, steps, combiner } = await guideRead;
-  const readbackMs = Date.now() - readbackStarted;
-  // a --sample restore needs the sample before its room; a full one starts now, beside the listing and the check
-  const { sample } = input.sample === undefined ? { sample: undefined } : await listing;
-
-  // 4 and 5. the rooms, then the comparison
+  // the rooms' scratch space is made before the read-back, so the versions room runs beside it
   const vias: ViaReport[] = [];
-  const sheetsUsable = few === null && !findings.some((finding) => ROOMLESS.includes(finding.code));
-  const findingsBeforeRooms = findings.length;
   const versions: DrillReport['versions'] = { restic: null, gpg: null, python: null, bwrap: null };
   const resticBinary = await onPath('restic');
   const binds: RoomBind[] = [];
@@ -351,6 +328,13 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   const removeScratch = (): void => rmSync(scratch, { recursive: true, force: true, maxRetries: 5 });
   // an interrupt, a closed pipe or a crash removes it through the process's cleanup registry (src/cli.ts)
   const releaseScratch = registerCleanupPath(scratch);
+  let probe: { usable: boolean; reason: string } = { usable: false, reason: '' };
+  let isolation: Isolation = 'none';
+  let readbackMs = 0;
+  let kitId: string | null = null;
+  let used: SheetRead[] = [];
+  const findingsBeforeRooms: { at: number } = { at: 0 };
+  let sheetsAltered: DrillFinding[] = [];
   try {
     const room = async (name: string, extraBinds: RoomBind[] = []): Promise<{ spec: RoomSpec; home: string; input: string }> => {
       const home = join(scratch, `home-${name}`);
@@ -359,15 +343,97 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
       await mkdir(inputDir, { mode: 0o700 });
       return { home, input: inputDir, spec: { home, binds: [...binds, { host: inputDir, room: '/drill' }, ...extraBinds], pathPrefix, hidden } };
     };
-    {
+    // the tools' versions, for the report and for reading restic's words: a room of its own, beside the read-back
+    const versionsRead = (async () => {
+      const probed = await probing;
       const probeRoom = await room('versions');
-      const said = await runInRoom(probeRoom.spec, isolation, 'bash', ['-c', 'restic version; gpg --version | head -n 1; python3 --version; bwrap --version 2>/dev/null || true']);
+      const roomIsolation: Isolation = probed.usable ? 'bwrap' : 'none';
+      const said = await runInRoom(probeRoom.spec, roomIsolation, 'bash', ['-c', 'restic version; gpg --version | head -n 1; python3 --version; bwrap --version 2>/dev/null || true']);
       const lines = said.stdout.split('\n');
       versions.restic = lines.find((line) => line.startsWith('restic '))?.trim() ?? null;
       versions.gpg = lines.find((line) => line.startsWith('gpg '))?.trim() ?? null;
       versions.python = lines.find((line) => line.startsWith('Python '))?.trim() ?? null;
-      versions.bwrap = isolation === 'bwrap' ? lines.find((line) => line.startsWith('bubblewrap '))?.trim() ?? null : null;
+      versions.bwrap = roomIsolation === 'bwrap' ? lines.find((line) => line.startsWith('bubblewrap '))?.trim() ?? null : null;
+    })();
+    versionsRead.catch(() => undefined);
+
+    // 1. the guide, as its text layer gives it: read beside the sheets (nothing of the sheets depends on it)
+    const readbackStarted = Date.now();
+    const guideRead = (async () => {
+      const guideRaw = await pdfTextLayer(guidePath, 'raw').catch((error: unknown) => {
+        throw new UserError('E_DRILL_KIT', `--kit ${kitDir}: guide.pdf cannot be read: ${error instanceof Error ? error.message : String(error)}`, { hints: ['give the folder kit create wrote, with guide.pdf in it'] });
+      });
+      const commands = extractGuideCommands(guideRaw);
+      return { commands, steps: stepNumbers(guideRaw, commands), combiner: extractListing(await pdfTextLayer(guidePath, { fixed: LISTING_PITCH })) };
+    })();
+    // awaited below, after the sheets; a sheet's failure first must not leave its rejection unhandled
+    guideRead.catch(() => undefined);
+
+    /*
+     * 2. the sheets, until k are readable: the first three (k is at least 2, most often 3) read side by side. A
+     * sheet is read in two halves (sheetReader): its text layer, which gives the share and the envelope as a
+     * restorer types them, and then its QR codes. The rooms start on the text layers; the QR codes (a render and a
+     * scan of each sheet, most of the read-back's time) are read beside the first room, and a sheet whose QR code
+     * disagrees with its text stops the rooms as any other altered sheet does.
+     */
+    const order = input.sheets !== undefined ? [...input.sheets] : shuffled([...sheetsOnDisk.keys()].sort((a, b) => a - b), input.random);
+    const readers = new Map<number, SheetReader>();
+    const readOne = async (number: number): Promise<SheetRead | SheetReading> => {
+      const path = sheetsOnDisk.get(number);
+      const file = `sheet-${number}.pdf`;
+      if (path === undefined) return { file, number: null, fingerprint: null, qrFingerprint: null, listed: null, unreadable: 'not in the kit folder' };
+      const reader = sheetReader(path, file);
+      readers.set(number, reader);
+      const read = await reader.layer;
+      return read.reading.number === null ? read.reading : read;
+    };
+    const unreadable: SheetReading[] = [];
+    let needed: number | null = null;
+    const take = (result: SheetRead | SheetReading): void => {
+      if ('reading' in result) {
+        if (needed === null || used.length < needed) used.push(result);
+        needed ??= result.threshold;
+      } else {
+        unreadable.push(result);
+      }
+    };
+    const first = Math.min(order.length, input.sheets === undefined ? 3 : order.length);
+    for (const result of await Promise.all(order.slice(0, first).map(readOne))) take(result);
+    for (const number of order.slice(first)) {
+      if (needed !== null && used.length >= needed) break;
+      take(await readOne(number));
     }
+    if (needed !== null && used.length > needed) used.length = needed;
+    const k = needed ?? (input.sheets?.length ?? 2);
+    const few = tooFewSheets(used.length, k, unreadable);
+    if (few !== null) findings.push(few);
+    if (input.sheets !== undefined && input.sheets.length > used.length && few === null) {
+      findings.push(tooFewSheets(used.length, input.sheets.length, unreadable) ?? { code: 'E_DRILL_TOO_FEW_SHEETS', message: 'a named sheet could not be read' });
+    }
+    findingsBeforeRooms.at = findings.length;
+    // the used sheets read whole (text layer and QR codes); a sheet's whole reading keeps its text layer's share
+    const usedNumbers = used.map((sheet) => sheet.reading.number);
+    const usedWhole = usedNumbers.map((number) => readers.get(number as number)?.whole);
+    const wholeReads = Promise.all(usedWhole.map((whole, index) => whole ?? Promise.resolve(used[index] as SheetRead)));
+    const textAltered = alteredSheets(used.map((sheet) => sheet.reading));
+    // a sheet altered in its text: the rooms are not built, as before any QR code was read
+    if (textAltered.length > 0) used = await wholeReads;
+    const altered = wholeReads.then((whole) => alteredSheets(whole.map((sheet) => sheet.reading)));
+    altered.then(sheetsChecked, () => sheetsChecked([]));
+    const firstShare = used[0]?.shareText;
+    kitId = firstShare === undefined || firstShare === null ? null : formatKitId(parseShareText('sheet', firstShare.split('\n').filter((line) => !line.startsWith('# fingerprints:')).join('\n')).kitId);
+
+    const { commands, steps, combiner } = await guideRead;
+    readbackMs = Date.now() - readbackStarted;
+    probe = await probing;
+    isolation = probe.usable ? 'bwrap' : 'none';
+    if (!probe.usable) input.note(`WARNING: isolation: none — ${probe.reason}; the drill runs with a cleared environment and a temporary home, but the room is NOT sealed`);
+    // a --sample restore needs the sample before its room; a full one starts now, beside the listing and the check
+    const { sample } = input.sample === undefined ? { sample: undefined } : await listing;
+
+    // 4 and 5. the rooms, then the comparison
+    const sheetsUsable = few === null && textAltered.length === 0;
+    await versionsRead;
     const roomFeatures = resticFeatures(parseResticVersion(versions.restic ?? '') ?? { major: 0, minor: 14, patch: 0, text: '' });
     const wanted = input.via === 'both' ? (['guide', 'tool'] as const) : [input.via];
     // a room's outcome counts once the listing and the check are in: when they found the repository unusable, the
@@ -439,7 +505,9 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
           from.push('--from', `/drill/share-${index + 1}.txt`);
         }
         // the envelope as a phone's QR scan gives it (zbarimg --raw), so the tool path reads the other printed form
-        const scanned = used.find((sheet) => sheet.qrPayloads.some(isEnvelopeQr));
+        // (the first used sheet's QR codes, read beside this room's start: the other sheets' scans go on meanwhile)
+        const firstWhole = await (usedWhole[0] ?? Promise.resolve(used[0]));
+        const scanned = [firstWhole, ...used].find((sheet) => sheet !== undefined && sheet.qrPayloads.some(isEnvelopeQr));
         const envelopeFile = scanned === undefined ? 'envelope.txt' : 'envelope-scan.txt';
         await writeFile(join(inputDir, envelopeFile), scanned === undefined ? used[0]?.envelopeText ?? '' : `${scanned.qrPayloads.join('\n')}\n`, { mode: 0o600 });
         const target = `${ROOM_HOME}/restore/files`;
@@ -491,13 +559,16 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
       await removeTree(join(scratch, `home-${via}`));
     }
     if (input.onsite) vias.push(await onsiteDrill(input, findings));
+    // the report names the sheets as read whole, their QR codes' fingerprints with them
+    used = await wholeReads;
+    sheetsAltered = await altered;
   } finally {
     removeScratch();
     releaseScratch();
   }
   const { latest, check, found, preflightMs } = await preflight;
   // the listing's and the check's findings come before the rooms', as they came first
-  findings.splice(findingsBeforeRooms, 0, ...found);
+  findings.splice(findingsBeforeRooms.at, 0, ...sheetsAltered, ...found);
 
   // restic's and the tools' own words end up in findings: no secret of the config or the kit may go with them
   const secrets = [...access.secretValues, ...('value' in access.password ? [access.password.value] : [])];
