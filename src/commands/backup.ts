@@ -131,20 +131,25 @@ async function runEngine(job: RunnableJob, config: Config, state: StateData, rep
         ? `the offsite repository ${redactRepository(offsite.repository)} has not been set up (no repository id recorded)`
         : `offsite.repository changed from ${redactRepository(state.offsite.repository)} to ${redactRepository(offsite.repository)} since it was set up`);
     }
-    const { DEFAULT_RETRY } = await import('../adapters/restic/index.js');
+    // the engine's modules in one wave of the loader, not one after the other (each wave is a few ms of a run)
+    const [{ DEFAULT_RETRY }, { drkitCacheDir }, checkJob, offsiteJob] = await Promise.all([
+      import('../adapters/restic/index.js'), import('../adapters/restic/known.js'),
+      job === 'check' ? import('../jobs/check.js') : null, job === 'check' ? null : import('../jobs/offsite.js'),
+    ]);
     const runtime = { restic: { retry: { ...DEFAULT_RETRY, attempts: offsite.retries + 1 }, backendGiveUpMs: offsite.giveUpAfter } };
     const repository = {
       repository: access.repository, password: access.password, env: access.env,
       ...(access.cacert === undefined ? {} : { cacert: access.cacert }),
       expectedRepositoryId: state.offsite.repositoryId,
     };
-    if (job === 'check') {
-      const { runRepositoryCheck } = await import('../jobs/check.js');
+    if (checkJob !== null) {
+      const { runRepositoryCheck } = checkJob;
       const subset = offsite.check?.readDataSubset;
       const result = await runRepositoryCheck({ ...repository, ...(subset === undefined ? {} : { readDataSubset: subset }) }, reporter, signal, runtime);
       return { result, reported: true };
     }
-    const [{ runOffsiteBackup }, { drkitCacheDir }] = await Promise.all([import('../jobs/offsite.js'), import('../adapters/restic/known.js')]);
+    if (offsiteJob === null) throw new Error('offsite job module not loaded');
+    const { runOffsiteBackup } = offsiteJob;
     const result = await runOffsiteBackup({
       ...repository, cache: drkitCacheDir(stateDir(config.file)), sources: config.sources, excludes: backupExcludes(config), keep: offsite.keep, host: config.host, tags: offsite.tags,
       ...canaryOf(stateDir(config.file)), previousRunDied,
