@@ -135,6 +135,12 @@ export async function run(options: RecoverOptions, io: CommandIO): Promise<numbe
   // the restore's flags and target are checked before anyone types a share
   const restoring = options.restoreTo === undefined ? null : await import('./recover-restore.js');
   await restoring?.checkRestoreRequest(options);
+  // the restore needs restic's version (a `restic version` run), which depends on nothing in the kit: it is asked
+  // while the shares are read, combined and opened. Typed by hand, it is awaited first: a missing or too old restic
+  // is said before anyone types a share. From files, a failure is asked again, and said, when the restore starts
+  const resticReady = restoring === null ? null : import('../adapters/restic/index.js').then(({ detectResticVersion }) => detectResticVersion());
+  resticReady?.catch(() => undefined);
+  if (resticReady !== null && options.from === undefined) await resticReady;
   const input = options.from !== undefined && options.envelope !== undefined ? await readFiles(options.from, options.envelope) : await typeKit(io);
   const combined = await combineKit(input.shares, input.envelope);
   const plaintext = await openEnvelope(combined.openpgp, combined.passphrase);

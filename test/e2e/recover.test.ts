@@ -91,3 +91,15 @@ test('recover without --out or --restore-to, or with shares but no envelope, is 
   assert.equal(half.exitStatus, 2);
   assert.match(half.stderr, /--from needs --envelope FILE/);
 });
+
+test('typed recovery into --restore-to without restic on PATH: said before the first share is asked for', async () => {
+  const noTools = join(work, 'no-tools');
+  mkdirSync(noTools, { recursive: true });
+  const target = join(work, 'never-restored');
+  const result = await runCli(['recover', '--restore-to', target], { env: { PATH: noTools }, input: `${dataLines(share(1)).join('\n')}\n` });
+  assert.equal(result.exitStatus, 2, result.stderr);
+  assert.match(result.stderr, /restic is not installed/);
+  // nothing was asked: the restorer types no share for a restore that cannot run
+  assert.doesNotMatch(result.stdout + result.stderr, /share line/);
+  assert.throws(() => statSync(target));
+});
