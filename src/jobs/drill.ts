@@ -245,7 +245,7 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   const sheetsOnDisk = await sheetFiles(kitDir);
   const guidePath = join(kitDir, 'guide.pdf');
   // whether bwrap can build a room is asked beside the read-back: the rooms need it, the sheets do not
-  const probing = probeBwrap();
+  const probing = probeBwrap().then((probe) => ({ probe, isolation: probe.usable ? 'bwrap' as const : 'none' as const }));
 
   // 3 (started first: it needs only the config). Outside the room: the snapshot and the sample, then restic check
   const access = offsiteAccess(input.config, offsite);
@@ -328,12 +328,12 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   const removeScratch = (): void => rmSync(scratch, { recursive: true, force: true, maxRetries: 5 });
   // an interrupt, a closed pipe or a crash removes it through the process's cleanup registry (src/cli.ts)
   const releaseScratch = registerCleanupPath(scratch);
-  let probe: { usable: boolean; reason: string } = { usable: false, reason: '' };
+  let probe = { usable: false, reason: '' };
   let isolation: Isolation = 'none';
   let readbackMs = 0;
   let kitId: string | null = null;
   let used: SheetRead[] = [];
-  const findingsBeforeRooms: { at: number } = { at: 0 };
+  let findingsBeforeRooms = 0;
   let sheetsAltered: DrillFinding[] = [];
   try {
     const room = async (name: string, extraBinds: RoomBind[] = []): Promise<{ spec: RoomSpec; home: string; input: string }> => {
@@ -345,9 +345,8 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
     };
     // the tools' versions, for the report and for reading restic's words: a room of its own, beside the read-back
     const versionsRead = (async () => {
-      const probed = await probing;
+      const { isolation: roomIsolation } = await probing;
       const probeRoom = await room('versions');
-      const roomIsolation: Isolation = probed.usable ? 'bwrap' : 'none';
       const said = await runInRoom(probeRoom.spec, roomIsolation, 'bash', ['-c', 'restic version; gpg --version | head -n 1; python3 --version; bwrap --version 2>/dev/null || true']);
       const lines = said.stdout.split('\n');
       versions.restic = lines.find((line) => line.startsWith('restic '))?.trim() ?? null;
@@ -410,11 +409,10 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
     if (input.sheets !== undefined && input.sheets.length > used.length && few === null) {
       findings.push(tooFewSheets(used.length, input.sheets.length, unreadable) ?? { code: 'E_DRILL_TOO_FEW_SHEETS', message: 'a named sheet could not be read' });
     }
-    findingsBeforeRooms.at = findings.length;
+    findingsBeforeRooms = findings.length;
     // the used sheets read whole (text layer and QR codes); a sheet's whole reading keeps its text layer's share
-    const usedNumbers = used.map((sheet) => sheet.reading.number);
-    const usedWhole = usedNumbers.map((number) => readers.get(number as number)?.whole);
-    const wholeReads = Promise.all(usedWhole.map((whole, index) => whole ?? Promise.resolve(used[index] as SheetRead)));
+    const wholeOf = (sheet: SheetRead): Promise<SheetRead> => readers.get(sheet.reading.number ?? 0)?.whole ?? Promise.resolve(sheet);
+    const wholeReads = Promise.all(used.map(wholeOf));
     const textAltered = alteredSheets(used.map((sheet) => sheet.reading));
     // a sheet altered in its text: the rooms are not built, as before any QR code was read
     if (textAltered.length > 0) used = await wholeReads;
@@ -425,8 +423,7 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
 
     const { commands, steps, combiner } = await guideRead;
     readbackMs = Date.now() - readbackStarted;
-    probe = await probing;
-    isolation = probe.usable ? 'bwrap' : 'none';
+    ({ probe, isolation } = await probing);
     if (!probe.usable) input.note(`WARNING: isolation: none — ${probe.reason}; the drill runs with a cleared environment and a temporary home, but the room is NOT sealed`);
     // a --sample restore needs the sample before its room; a full one starts now, beside the listing and the check
     const { sample } = input.sample === undefined ? { sample: undefined } : await listing;
@@ -506,8 +503,9 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
         }
         // the envelope as a phone's QR scan gives it (zbarimg --raw), so the tool path reads the other printed form
         // (the first used sheet's QR codes, read beside this room's start: the other sheets' scans go on meanwhile)
-        const firstWhole = await (usedWhole[0] ?? Promise.resolve(used[0]));
-        const scanned = [firstWhole, ...used].find((sheet) => sheet !== undefined && sheet.qrPayloads.some(isEnvelopeQr));
+        const hasEnvelopeQr = (sheet: SheetRead | undefined): boolean => sheet?.qrPayloads.some(isEnvelopeQr) ?? false;
+        const firstWhole = used[0] === undefined ? undefined : await wholeOf(used[0]);
+        const scanned = hasEnvelopeQr(firstWhole) ? firstWhole : (await wholeReads).find(hasEnvelopeQr);
         const envelopeFile = scanned === undefined ? 'envelope.txt' : 'envelope-scan.txt';
         await writeFile(join(inputDir, envelopeFile), scanned === undefined ? used[0]?.envelopeText ?? '' : `${scanned.qrPayloads.join('\n')}\n`, { mode: 0o600 });
         const target = `${ROOM_HOME}/restore/files`;
@@ -568,7 +566,7 @@ export async function runDrill(input: DrillInput): Promise<DrillReport> {
   }
   const { latest, check, found, preflightMs } = await preflight;
   // the listing's and the check's findings come before the rooms', as they came first
-  findings.splice(findingsBeforeRooms.at, 0, ...sheetsAltered, ...found);
+  findings.splice(findingsBeforeRooms, 0, ...sheetsAltered, ...found);
 
   // restic's and the tools' own words end up in findings: no secret of the config or the kit may go with them
   const secrets = [...access.secretValues, ...('value' in access.password ? [access.password.value] : [])];
